@@ -1,0 +1,11 @@
+/**
+ * featstats: differentiable feature-statistics ops for TensorFlow.js.
+ *
+ * Every export is a plain function with its own closed-form gradient (`tf.customGrad`),
+ * so it trains even when only `@tensorflow/tfjs-core` is loaded. Nothing runs at import.
+ */
+export * from './ops';
+export * from './norms';
+export * from './losses';
+export { getFastPaths, setFastPaths } from './_internal/dispatch';
+export type { DataFormat, TensorInput } from './_internal/validate';

@@ -1,0 +1,2 @@
+// Contrastive losses (infoNCE, ntXent, supCon, …) land here; see docs/ARCHITECTURE.md.
+export {};

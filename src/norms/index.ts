@@ -1,0 +1,3 @@
+// Normalization layers (instanceNorm, groupNorm, layerNorm, batchNorm) land here; see
+// docs/ARCHITECTURE.md. The barrel exists now so `src/index.ts` has its final shape.
+export {};

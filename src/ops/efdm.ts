@@ -1,0 +1,108 @@
+import * as tf from '@tensorflow/tfjs-core';
+
+import { customGrad } from '../_internal/customGrad';
+import { channelLayout, fromChannelRows, toChannelRows } from '../_internal/layout';
+import { resampleSorted, resampleSortedGrad } from '../_internal/quantiles';
+import { argsortRows, gatherRows, invertPermutationRows } from '../_internal/sortRows';
+import {
+  checkDataFormat,
+  checkFeatures,
+  checkNumber,
+  checkOptions,
+  checkStylePair,
+  floatTensor,
+  type DataFormat,
+  type TensorInput,
+} from '../_internal/validate';
+
+const OP = 'efdm';
+
+/** Options of {@link efdm}. */
+export interface EfdmOptions {
+  /** Layout of both inputs: `'NHWC'` (default) or `'NCHW'`. */
+  dataFormat?: DataFormat;
+  /** Blend between the matched features (1, default) and the content (0); in [0, 1]. */
+  alpha?: number;
+}
+
+/**
+ * Exact feature distribution matching: each content channel takes the exact empirical
+ * distribution of the matching style channel while keeping its own ordering. Per (n, c),
+ * with r(i) the stable ascending rank of content element i and y₍₀₎ ≤ … ≤ y₍L−1₎ the
+ * sorted style values, the target is `tᵢ = y₍r(i)₎` and the output
+ *
+ * `x + α·(t − sg(x))`, i.e. the value `α·t + (1 − α)·x` (`sg` = stop-gradient).
+ *
+ * With α = 1 every output channel is a permutation of the style channel's values.
+ * Gradients: the identity to the content (straight-through, as the reference code), and
+ * α·dy routed to the style element that supplied each target (a permutation, O(L)).
+ * Extensions beyond the reference: a style batch of 1 broadcasts over N, and a style
+ * with L' ≠ L positions is resampled by linear interpolation of its sorted values at
+ * `r·(L' − 1)/(L − 1)` (the gradient splits over the two neighbours).
+ *
+ * @param content Content features `[N, ...S, C]` (NHWC) or `[N, C, ...S]` (NCHW), float32.
+ * @param style Style features of the same rank and C; batch N or 1; any spatial size.
+ * @param options See {@link EfdmOptions}.
+ * @returns The matched features, shaped like `content`.
+ * @throws If an input is not a float32 tensor of rank ≥ 3 with no empty dimension.
+ * @throws If style's rank or channels differ from content's, or its batch is neither N nor 1.
+ * @throws If `alpha` is outside [0, 1].
+ *
+ * @example
+ * ```ts
+ * const content = tf.randomNormal([2, 16, 16, 8]);
+ * const style = tf.randomUniform([2, 16, 16, 8]);
+ * const out = efdm(content, style); // each channel: style's values in content's order
+ * ```
+ * @see Zhang, Li, Zhang, Zhang, Tao, "Exact Feature Distribution Matching for Arbitrary
+ *   Style Transfer and Domain Generalization", CVPR 2022.
+ */
+export function efdm(content: TensorInput, style: TensorInput, options?: EfdmOptions): tf.Tensor {
+  const given = checkOptions(options, ['dataFormat', 'alpha'], OP);
+  const dataFormat = checkDataFormat(given.dataFormat, OP);
+  const alpha = checkNumber(given.alpha ?? 1, 'alpha', OP, { min: 0, max: 1 });
+  return tf.tidy(`featstats.${OP}`, () => {
+    const c = floatTensor(content, 'content', OP);
+    const s = floatTensor(style, 'style', OP);
+    checkFeatures(c, 'content', OP, dataFormat);
+    checkFeatures(s, 'style', OP, dataFormat);
+    checkStylePair(c, s, OP, dataFormat);
+    const contentLayout = channelLayout(c.shape, dataFormat);
+    const styleLayout = channelLayout(s.shape, dataFormat);
+    const { batch, positions } = contentLayout;
+    const stylePositions = styleLayout.positions;
+    const broadcastStyle = styleLayout.batch !== batch;
+
+    const match = customGrad<[tf.Tensor, tf.Tensor]>(([contentInput, styleInput], save) => {
+      const contentRows = toChannelRows(contentInput, contentLayout);
+      const styleRows = toChannelRows(styleInput, styleLayout);
+      const contentOrder = argsortRows(contentRows, false);
+      const styleOrder = argsortRows(styleRows, false);
+      let sortedStyle = gatherRows(styleRows, styleOrder);
+      if (broadcastStyle) sortedStyle = tf.tile(sortedStyle, [batch, 1]);
+      if (stylePositions !== positions) sortedStyle = resampleSorted(sortedStyle, positions);
+      const target = gatherRows(sortedStyle, invertPermutationRows(contentOrder));
+      // α·t + (1 − α)·x rather than x + α·(t − x): with α = 1 the output is then exactly
+      // the style's values, not values rounded through x.
+      const blended = alpha === 1 ? target : tf.add(tf.mul(target, alpha), tf.mul(contentRows, 1 - alpha));
+      save([contentOrder, styleOrder]);
+      return {
+        value: fromChannelRows(blended, contentLayout, c.shape),
+        gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+          const [contentOrderSaved, styleOrderSaved] = saved as [tf.Tensor2D, tf.Tensor2D];
+          // Content: straight-through, dx = dy. Style: t = resample(sorted style)[rank],
+          // so reverse each step: gather by the content order (inverse of the rank
+          // gather), undo the resampling, sum the broadcast, and route through the
+          // style's own sort with its inverse permutation.
+          const dTarget = tf.mul(toChannelRows(dy, contentLayout), alpha);
+          let dSorted = gatherRows(dTarget, contentOrderSaved);
+          if (stylePositions !== positions) dSorted = resampleSortedGrad(dSorted, stylePositions);
+          if (broadcastStyle) dSorted = tf.sum(tf.reshape(dSorted, [batch, -1, stylePositions]), 0);
+          const dStyleRows = gatherRows(dSorted, invertPermutationRows(styleOrderSaved));
+          return [tf.clone(dy), fromChannelRows(dStyleRows, styleLayout, s.shape)];
+        },
+      };
+    });
+    return match(c, s);
+  });
+}

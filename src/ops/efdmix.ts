@@ -1,0 +1,145 @@
+import * as tf from '@tensorflow/tfjs-core';
+
+import { customGrad } from '../_internal/customGrad';
+import { formatShape, opError } from '../_internal/errors';
+import { channelLayout, fromChannelRows, toChannelRows } from '../_internal/layout';
+import { beta, permutation, seededUniform, type Uniform } from '../_internal/random';
+import { gatherRows, sortRowsWithRank } from '../_internal/sortRows';
+import {
+  checkBoolean,
+  checkDataFormat,
+  checkFeatures,
+  checkNumber,
+  checkOptions,
+  floatTensor,
+  type DataFormat,
+  type TensorInput,
+} from '../_internal/validate';
+
+const OP = 'efdmix';
+
+/** How {@link efdmix} pairs each sample with a partner. */
+export type EfdmixMode = 'random' | 'crossdomain';
+
+/** Options of {@link efdmix}. */
+export interface EfdmixOptions {
+  /** Layout of x: `'NHWC'` (default) or `'NCHW'`. */
+  dataFormat?: DataFormat;
+  /** Probability that a call mixes the batch at all; in [0, 1]. Default 0.5 (reference). */
+  p?: number;
+  /** Parameter of the Beta(α, α) mixing weight; > 0. Default 0.1 (reference). */
+  alpha?: number;
+  /**
+   * `'random'` (default): partners are a random permutation of the batch.
+   * `'crossdomain'`: the batch is two equal halves (two domains) and each sample is
+   * paired with a random sample of the other half.
+   */
+  mode?: EfdmixMode;
+  /** Seed for the mixing decision, weights and partners; random per call when omitted. */
+  seed?: number;
+  /** Mix only while training (default true); `false` returns x unchanged. */
+  training?: boolean;
+}
+
+/**
+ * EFDMix, feature-distribution mixing for domain generalisation. With probability p the
+ * batch is mixed, else returned unchanged. Per sample n, λₙ ~ Beta(α, α) (shared over
+ * channels and positions) and a partner m = perm(n); per channel, u is the partner's
+ * sorted values gathered at x's stable ranks (EFDM's target), and the output is
+ *
+ * `x + (1 − λₙ)·(u − sg(x))`, i.e. the value `λₙ·x + (1 − λₙ)·u`.
+ *
+ * Gradients: the identity to x (straight-through), plus (1 − λₙ)·dy routed into the
+ * partner through its sorted values (the partner is not detached, as in the reference).
+ * The partner sort and x's sort are one sort: u reads x's own sorted values.
+ *
+ * @param x Features `[N, ...S, C]` (NHWC) or `[N, C, ...S]` (NCHW), float32.
+ * @param options See {@link EfdmixOptions}.
+ * @returns Mixed features shaped like x (x's values when not mixing).
+ * @throws If x is not a float32 tensor of rank ≥ 3 with no empty dimension.
+ * @throws If `mode` is `'crossdomain'` and N is odd.
+ * @throws If p is outside [0, 1], alpha ≤ 0, mode is unknown, or seed is not an integer.
+ *
+ * @example
+ * ```ts
+ * const features = tf.randomNormal([8, 16, 16, 64]);
+ * const mixed = efdmix(features, { p: 1, alpha: 0.1, seed: 7 });
+ * ```
+ * @see Zhang, Li, Zhang, Zhang, Tao, "Exact Feature Distribution Matching for Arbitrary
+ *   Style Transfer and Domain Generalization", CVPR 2022.
+ */
+export function efdmix(x: TensorInput, options?: EfdmixOptions): tf.Tensor {
+  const given = checkOptions(options, ['dataFormat', 'p', 'alpha', 'mode', 'seed', 'training'], OP);
+  const dataFormat = checkDataFormat(given.dataFormat, OP);
+  const p = checkNumber(given.p ?? 0.5, 'p', OP, { min: 0, max: 1 });
+  const alpha = checkNumber(given.alpha ?? 0.1, 'alpha', OP, { min: 0, minExclusive: true });
+  const training = checkBoolean(given.training ?? true, 'training', OP);
+  const mode = given.mode ?? 'random';
+  if (mode !== 'random' && mode !== 'crossdomain') {
+    throw opError(OP, `mode must be 'random' or 'crossdomain' but got ${JSON.stringify(mode)}`);
+  }
+  if (given.seed !== undefined && !Number.isInteger(given.seed)) {
+    throw opError(OP, `seed must be an integer but got ${String(given.seed)}`);
+  }
+  const uniform = seededUniform(given.seed ?? Math.floor(Math.random() * 2 ** 32));
+
+  return tf.tidy(`featstats.${OP}`, () => {
+    const input = floatTensor(x, 'x', OP);
+    checkFeatures(input, 'x', OP, dataFormat);
+    const layout = channelLayout(input.shape, dataFormat);
+    if (mode === 'crossdomain' && layout.batch % 2 !== 0) {
+      throw opError(OP, `x must have an even batch for mode 'crossdomain' but got shape ${formatShape(input.shape)}`);
+    }
+    const mixing = training && uniform() < p;
+    const plan = mixing ? mixingPlan(layout.batch, alpha, mode, uniform) : undefined;
+    const { batch, channels, positions } = layout;
+
+    const mix = customGrad<[tf.Tensor]>(([value], save) => {
+      if (plan === undefined) return { value: tf.clone(value), gradFunc: (dy: tf.Tensor) => [tf.clone(dy)] };
+      const rows = toChannelRows(value, layout);
+      const sorted = sortRowsWithRank(rows);
+      const perSample = (sample: tf.Tensor2D) => tf.reshape(sample, [batch, channels * positions]);
+      const partnerSorted = tf.reshape(tf.gather(perSample(sorted.values), tf.tensor1d(plan.partner, 'int32'), 0), [batch * channels, positions]);
+      const target = gatherRows(partnerSorted, sorted.rank);
+      // (1 − λ) per row: each sample's weight repeated over its C channel rows.
+      const weight = tf.reshape(tf.tile(tf.reshape(tf.sub(1, tf.tensor1d(plan.lambda)), [batch, 1]), [1, channels]), [-1, 1]);
+      const mixed = tf.add(tf.mul(target, weight), tf.mul(rows, tf.sub(1, weight)));
+      save([sorted.order, sorted.rank, weight]);
+      return {
+        value: fromChannelRows(mixed, layout, value.shape),
+        gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+          const [order, rank, savedWeight] = saved as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D];
+          // u[n] = sorted(x[perm(n)])[rank_n]: un-gather by x's order, send each
+          // sample's gradient back to its partner (the inverse batch permutation), and
+          // route through x's sort with its rank. Plus the straight-through dy.
+          const dTarget = tf.mul(toChannelRows(dy, layout), savedWeight);
+          const dPartnerSorted = perSample(gatherRows(dTarget, order));
+          const dSorted = tf.reshape(tf.gather(dPartnerSorted, tf.tensor1d(plan.inverse, 'int32'), 0), [batch * channels, positions]);
+          const dPartner = fromChannelRows(gatherRows(dSorted, rank), layout, value.shape);
+          return [tf.add(dy, dPartner)];
+        },
+      };
+    });
+    return mix(input);
+  });
+}
+
+/**
+ * λ per sample and the partner permutation with its inverse, as host arrays: the gradient
+ * may run after this call's tidy has ended, so tensors are made where they are used.
+ */
+function mixingPlan(batch: number, alpha: number, mode: EfdmixMode, uniform: Uniform) {
+  const lambda = Array.from({ length: batch }, () => beta(alpha, alpha, uniform));
+  let partner: number[];
+  if (mode === 'random') {
+    partner = permutation(batch, uniform);
+  } else {
+    // The reference pairs the first half with a shuffle of the second and vice versa.
+    const half = batch / 2;
+    const shuffled = (offset: number) => permutation(half, uniform).map((i) => i + offset);
+    partner = [...shuffled(half), ...shuffled(0)];
+  }
+  const inverse = new Array<number>(batch);
+  partner.forEach((m, n) => (inverse[m] = n));
+  return { lambda, partner, inverse };
+}

@@ -1,0 +1,6 @@
+export { adain, type AdainOptions } from './adain';
+export { argsort } from './argsort';
+export { efdm, type EfdmOptions } from './efdm';
+export { efdmix, type EfdmixMode, type EfdmixOptions } from './efdmix';
+export { MEAN_STD_EPSILON, meanStd, type MeanStd, type MeanStdOptions } from './meanStd';
+export { sort, type SortOptions } from './sort';
