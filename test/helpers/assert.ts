@@ -1,0 +1,60 @@
+/** Assertions shared by every suite: closeness to a reference, exact equality, leaks. */
+import * as tf from '@tensorflow/tfjs-core';
+import { expect } from 'vitest';
+
+import type { Tolerance } from './tolerance';
+
+/**
+ * Asserts `|actual − expected| ≤ atol·scale + rtol·|expected|` elementwise; `scale` is
+ * one number or one per element. Reports the worst element with its bound.
+ */
+export function expectClose(
+  actual: ArrayLike<number>,
+  expected: ArrayLike<number>,
+  tolerance: Tolerance,
+  scale: number | ArrayLike<number> = 1,
+): void {
+  expect(actual.length).toBe(expected.length);
+  let worst = -Infinity;
+  let report = '';
+  for (let i = 0; i < expected.length; i++) {
+    const a = actual[i] as number;
+    const e = expected[i] as number;
+    const s = typeof scale === 'number' ? scale : (scale[i] as number);
+    const bound = tolerance.atol * s + tolerance.rtol * Math.abs(e);
+    const excess = Number.isNaN(a) || Number.isNaN(e) ? Infinity : Math.abs(a - e) - bound;
+    if (excess > 0 && excess > worst) {
+      worst = excess;
+      report = `element ${i}: got ${a}, expected ${e} (|diff| ${Math.abs(a - e)} > bound ${bound})`;
+    }
+  }
+  if (report !== '') expect.fail(report);
+}
+
+/** Largest absolute value (the scale of a gradient comparison); 1 for an all-zero array. */
+export function maxAbs(values: ArrayLike<number>): number {
+  let m = 0;
+  for (let i = 0; i < values.length; i++) m = Math.max(m, Math.abs(values[i] as number));
+  return m === 0 ? 1 : m;
+}
+
+/** Runs `body` and asserts it leaves no tensor (nor data buffer) behind. */
+export async function expectNoLeak(body: () => unknown): Promise<void> {
+  const before = tf.memory();
+  await body();
+  const after = tf.memory();
+  expect(after.numTensors, 'tensors leaked').toBe(before.numTensors);
+  expect(after.numDataBuffers, 'data buffers leaked').toBe(before.numDataBuffers);
+}
+
+/** Asserts `body` throws a message matching `pattern` and leaks nothing doing so. */
+export async function expectThrowsWithoutLeak(body: () => unknown, pattern: RegExp): Promise<void> {
+  await expectNoLeak(() => expect(body).toThrow(pattern));
+}
+
+/** Reads a tensor's values and disposes it. */
+export async function readAndDispose(t: tf.Tensor): Promise<Float32Array | Int32Array> {
+  const values = (await t.data()) as Float32Array | Int32Array;
+  t.dispose();
+  return values;
+}

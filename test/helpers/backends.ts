@@ -1,0 +1,47 @@
+/**
+ * Backend selection for every suite, in one place: each suite is written once and run
+ * once per backend. In Node that is cpu and wasm; a browser project adds webgl by
+ * extending BACKENDS, with no test file copied.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { beforeAll, describe } from 'vitest';
+
+export type BackendName = 'cpu' | 'wasm' | 'webgl';
+
+const inBrowser = typeof window !== 'undefined';
+
+/** Backends every suite runs on in this environment. */
+export const BACKENDS: readonly BackendName[] = inBrowser ? ['webgl', 'wasm', 'cpu'] : ['cpu', 'wasm'];
+
+/** Where the wasm binaries live: the package's dist folder, with a trailing slash. */
+async function wasmDirectory(): Promise<string> {
+  if (inBrowser) return '/node_modules/@tensorflow/tfjs-backend-wasm/dist/';
+  const { createRequire } = await import('node:module');
+  const path = await import('node:path');
+  const require = createRequire(import.meta.url);
+  return `${path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm/package.json'))}/dist/`;
+}
+
+/** Imports (registers) a backend package and makes it the active backend. */
+export async function useBackend(name: BackendName): Promise<void> {
+  if (name === 'cpu') await import('@tensorflow/tfjs-backend-cpu');
+  if (name === 'webgl') await import('@tensorflow/tfjs-backend-webgl');
+  if (name === 'wasm') {
+    const wasm = await import('@tensorflow/tfjs-backend-wasm');
+    wasm.setWasmPaths(await wasmDirectory());
+  }
+  if (!(await tf.setBackend(name))) throw new Error(`backend ${name} failed to initialise`);
+  await tf.ready();
+}
+
+/** Defines `suite` once per backend in {@link BACKENDS}, each in its own describe block. */
+export function describeBackends(title: string, suite: (backend: BackendName) => void): void {
+  for (const backend of BACKENDS) {
+    describe(`${title} [${backend}]`, () => {
+      beforeAll(async () => {
+        await useBackend(backend);
+      });
+      suite(backend);
+    });
+  }
+}

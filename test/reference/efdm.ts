@@ -1,0 +1,78 @@
+/**
+ * Float64 reference of featstats.efdm and efdmix, from the formulas: per (n, c), the
+ * content's stable ascending ranks r(i), the style's sorted values y, the target
+ * tᵢ = y₍r(i)₎ (linearly resampled at r·(L' − 1)/(L − 1) when L' ≠ L; the median
+ * position when L = 1), and the output α·t + (1 − α)·x.
+ */
+import { channelRows, dims, type DataFormat } from './layout';
+import { argsortReference } from './sort';
+
+/** Stable ascending ranks of a row. */
+export function ranksReference(row: readonly number[]): number[] {
+  const rank = new Array<number>(row.length);
+  argsortReference(row).forEach((i, k) => (rank[i] = k));
+  return rank;
+}
+
+/** Sorted `values` read at fractional position `position` by linear interpolation. */
+export function quantileReference(sorted: readonly number[], position: number): number {
+  const low = Math.min(Math.floor(position), sorted.length - 1);
+  const high = Math.min(low + 1, sorted.length - 1);
+  const w = position - low;
+  return (1 - w) * (sorted[low] as number) + w * (sorted[high] as number);
+}
+
+/** The target for content rank r out of L, from a sorted style row of length L'. */
+export function targetPosition(rank: number, contentLength: number, styleLength: number): number {
+  return contentLength === 1 ? (styleLength - 1) / 2 : (rank * (styleLength - 1)) / (contentLength - 1);
+}
+
+export function efdmReference(
+  content: ArrayLike<number>,
+  contentShape: readonly number[],
+  style: ArrayLike<number>,
+  styleShape: readonly number[],
+  options: { dataFormat: DataFormat; alpha: number },
+): Float64Array {
+  const out = new Float64Array(content.length);
+  const contentRows = channelRows(contentShape, options.dataFormat);
+  const styleRows = channelRows(styleShape, options.dataFormat);
+  const { channels } = dims(contentShape, options.dataFormat);
+  const styleBatch = dims(styleShape, options.dataFormat).batch;
+  contentRows.forEach((row, r) => {
+    const styleRow = styleRows[styleBatch === 1 ? r % channels : r] as number[];
+    const sortedStyle = styleRow.map((i) => style[i] as number).sort((a, b) => a - b);
+    const ranks = ranksReference(row.map((i) => content[i] as number));
+    row.forEach((i, l) => {
+      const t = quantileReference(sortedStyle, targetPosition(ranks[l] as number, row.length, styleRow.length));
+      out[i] = options.alpha * t + (1 - options.alpha) * (content[i] as number);
+    });
+  });
+  return out;
+}
+
+/**
+ * Float64 reference of efdmix given its random draws: sample n mixes with partner
+ * `partner[n]` with weight `lambda[n]`: λ·x + (1 − λ)·u, u = partner's sorted values at
+ * x's ranks.
+ */
+export function efdmixReference(
+  x: ArrayLike<number>,
+  shape: readonly number[],
+  options: { dataFormat: DataFormat; lambda: readonly number[]; partner: readonly number[] },
+): Float64Array {
+  const out = new Float64Array(x.length);
+  const rows = channelRows(shape, options.dataFormat);
+  const { channels } = dims(shape, options.dataFormat);
+  rows.forEach((row, r) => {
+    const n = Math.floor(r / channels);
+    const partnerRow = rows[(options.partner[n] as number) * channels + (r % channels)] as number[];
+    const sortedPartner = partnerRow.map((i) => x[i] as number).sort((a, b) => a - b);
+    const ranks = ranksReference(row.map((i) => x[i] as number));
+    const lambda = options.lambda[n] as number;
+    row.forEach((i, l) => {
+      out[i] = lambda * (x[i] as number) + (1 - lambda) * (sortedPartner[ranks[l] as number] as number);
+    });
+  });
+  return out;
+}

@@ -1,0 +1,32 @@
+/**
+ * Float64 reference helpers: where each (n, c, position) of a `[N, ...S, C]` (NHWC) or
+ * `[N, C, ...S]` (NCHW) tensor lives in its flat row-major data. Written from the layout
+ * definitions alone; nothing here imports tfjs or featstats.
+ */
+export type DataFormat = 'NHWC' | 'NCHW';
+
+/** Batch, channels and number of spatial positions L of a features shape. */
+export function dims(shape: readonly number[], dataFormat: DataFormat) {
+  const batch = shape[0] as number;
+  const channels = (dataFormat === 'NHWC' ? shape[shape.length - 1] : shape[1]) as number;
+  const positions = shape.reduce((a, b) => a * b, 1) / (batch * channels);
+  return { batch, channels, positions };
+}
+
+/** Flat index of element (n, c, l), l being the row-major index over the spatial dims. */
+export function flatIndex(shape: readonly number[], dataFormat: DataFormat, n: number, c: number, l: number): number {
+  const { channels, positions } = dims(shape, dataFormat);
+  return dataFormat === 'NHWC' ? (n * positions + l) * channels + c : (n * channels + c) * positions + l;
+}
+
+/** `rows[n·C + c][l]` = flat index of (n, c, l): one row per channel instance. */
+export function channelRows(shape: readonly number[], dataFormat: DataFormat): number[][] {
+  const { batch, channels, positions } = dims(shape, dataFormat);
+  const rows: number[][] = [];
+  for (let n = 0; n < batch; n++) {
+    for (let c = 0; c < channels; c++) {
+      rows.push(Array.from({ length: positions }, (_, l) => flatIndex(shape, dataFormat, n, c, l)));
+    }
+  }
+  return rows;
+}
