@@ -11,6 +11,8 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 
+import { rowOffsets } from './sortRows';
+
 /** Lower neighbour, upper neighbour and upper weight of each of the L target positions. */
 function plan(sourceLength: number, targetLength: number) {
   const lower = new Int32Array(targetLength);
@@ -47,8 +49,8 @@ export function resampleSortedGrad(dResampled: tf.Tensor2D, sourceLength: number
     const [rows, targetLength] = dResampled.shape;
     const { lower, upper, weight } = plan(sourceLength, targetLength);
     const w = tf.tensor1d(weight);
-    const rowOffsets = tf.reshape(tf.mul(tf.range(0, rows, 1, 'int32'), tf.scalar(sourceLength, 'int32')), [rows, 1]);
-    const targets = (neighbour: Int32Array) => tf.reshape(tf.add(tf.tensor1d(neighbour, 'int32'), rowOffsets), [-1]);
+    const offsets = rowOffsets(rows, sourceLength);
+    const targets = (neighbour: Int32Array) => tf.reshape(tf.add(tf.tensor1d(neighbour, 'int32'), offsets), [-1]);
     const indices = tf.reshape(tf.concat([targets(lower), targets(upper)]), [-1, 1]);
     const updates = tf.concat([tf.reshape(tf.mul(dResampled, tf.sub(1, w)), [-1]), tf.reshape(tf.mul(dResampled, w), [-1])]);
     return tf.reshape(tf.scatterND(indices, updates, [rows * sourceLength]), [rows, sourceLength]);

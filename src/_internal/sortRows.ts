@@ -38,9 +38,24 @@ export function argsortRows(x: tf.Tensor, descending: boolean): tf.Tensor2D {
   );
 }
 
-/** Gathers each row of `x` `[R, n]` at that row's `indices` `[R, m]`: `[R, m]`. */
+/**
+ * Gathers each row of `x` `[R, n]` at that row's `indices` `[R, m]`: `[R, m]`.
+ *
+ * A flat gather at `r·n + indices[r, j]` rather than `tf.gather(x, indices, 1, 1)`:
+ * tfjs-backend-wasm 4.22 ignores `batchDims` and reads every row's indices from row 0.
+ */
 export function gatherRows(x: tf.Tensor, indices: tf.Tensor): tf.Tensor2D {
-  return tf.gather(x, indices, 1, 1) as tf.Tensor2D;
+  return tf.tidy(() => {
+    const [rows = 1, n = 1] = x.shape;
+    const [, m = 1] = indices.shape;
+    const flatIndices = tf.add(indices, rowOffsets(rows, n));
+    return tf.reshape(tf.gather(tf.reshape(x, [rows * n]), tf.reshape(flatIndices, [rows * m])), [rows, m]);
+  });
+}
+
+/** `[R, 1]` int32 offsets r·n of each row's start in flat `[R·n]` data. */
+export function rowOffsets(rows: number, n: number): tf.Tensor2D {
+  return tf.reshape(tf.mul(tf.range(0, rows, 1, 'int32'), tf.scalar(n, 'int32')), [rows, 1]);
 }
 
 /**
@@ -50,8 +65,7 @@ export function gatherRows(x: tf.Tensor, indices: tf.Tensor): tf.Tensor2D {
 export function invertPermutationRows(perm: tf.Tensor): tf.Tensor2D {
   return tf.tidy(() => {
     const [rows = 1, n = 1] = perm.shape;
-    const rowOffsets = tf.reshape(tf.mul(tf.range(0, rows, 1, 'int32'), tf.scalar(n, 'int32')), [rows, 1]);
-    const flatTargets = tf.reshape(tf.add(perm, rowOffsets), [rows * n, 1]);
+    const flatTargets = tf.reshape(tf.add(perm, rowOffsets(rows, n)), [rows * n, 1]);
     const positions = tf.tile(tf.range(0, n, 1, 'int32'), [rows]);
     return tf.reshape(tf.scatterND(flatTargets, positions, [rows * n]), [rows, n]);
   });

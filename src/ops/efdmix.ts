@@ -81,7 +81,6 @@ export function efdmix(x: TensorInput, options?: EfdmixOptions): tf.Tensor {
   if (given.seed !== undefined && !Number.isInteger(given.seed)) {
     throw opError(OP, `seed must be an integer but got ${String(given.seed)}`);
   }
-  const uniform = seededUniform(given.seed ?? Math.floor(Math.random() * 2 ** 32));
 
   return tf.tidy(`featstats.${OP}`, () => {
     const input = floatTensor(x, 'x', OP);
@@ -90,8 +89,7 @@ export function efdmix(x: TensorInput, options?: EfdmixOptions): tf.Tensor {
     if (mode === 'crossdomain' && layout.batch % 2 !== 0) {
       throw opError(OP, `x must have an even batch for mode 'crossdomain' but got shape ${formatShape(input.shape)}`);
     }
-    const mixing = training && uniform() < p;
-    const plan = mixing ? mixingPlan(layout.batch, alpha, mode, uniform) : undefined;
+    const plan = drawEfdmixPlan(layout.batch, { p, alpha, mode, training }, given.seed ?? Math.floor(Math.random() * 2 ** 32));
     const { batch, channels, positions } = layout;
 
     const mix = customGrad<[tf.Tensor]>(([value], save) => {
@@ -101,10 +99,12 @@ export function efdmix(x: TensorInput, options?: EfdmixOptions): tf.Tensor {
       const perSample = (sample: tf.Tensor2D) => tf.reshape(sample, [batch, channels * positions]);
       const partnerSorted = tf.reshape(tf.gather(perSample(sorted.values), tf.tensor1d(plan.partner, 'int32'), 0), [batch * channels, positions]);
       const target = gatherRows(partnerSorted, sorted.rank);
-      // (1 − λ) per row: each sample's weight repeated over its C channel rows.
-      const weight = tf.reshape(tf.tile(tf.reshape(tf.sub(1, tf.tensor1d(plan.lambda)), [batch, 1]), [1, channels]), [-1, 1]);
-      const mixed = tf.add(tf.mul(target, weight), tf.mul(rows, tf.sub(1, weight)));
-      save([sorted.order, sorted.rank, weight]);
+      // Both weights per row (each sample's repeated over its C channel rows), computed on
+      // the host in float64: 1 − λ taken in float32 from a λ near 1 would lose most of
+      // its digits.
+      const partnerWeight = rowWeights(plan.lambda.map((lambda) => 1 - lambda), channels);
+      const mixed = tf.add(tf.mul(target, partnerWeight), tf.mul(rows, rowWeights(plan.lambda, channels)));
+      save([sorted.order, sorted.rank, partnerWeight]);
       return {
         value: fromChannelRows(mixed, layout, value.shape),
         gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
@@ -124,11 +124,35 @@ export function efdmix(x: TensorInput, options?: EfdmixOptions): tf.Tensor {
   });
 }
 
+/** `[N·C, 1]` float32 weights: each sample's weight repeated over its C channel rows. */
+function rowWeights(perSample: readonly number[], channels: number): tf.Tensor2D {
+  return tf.tensor2d(Float32Array.from({ length: perSample.length * channels }, (_, r) => perSample[Math.floor(r / channels)] as number), [perSample.length * channels, 1]);
+}
+
+/** One call's random draws: λ per sample and the partner permutation with its inverse. */
+export interface EfdmixPlan {
+  readonly lambda: number[];
+  readonly partner: number[];
+  readonly inverse: number[];
+}
+
 /**
- * λ per sample and the partner permutation with its inverse, as host arrays: the gradient
- * may run after this call's tidy has ended, so tensors are made where they are used.
+ * Draws whether a call mixes and, if so, its plan, from `seed`: first the mixing decision
+ * (uniform < p), then λ ~ Beta(α, α) per sample, then the partners. Host arrays, not
+ * tensors: the gradient may run after the call's tidy has ended, so tensors are made
+ * where they are used. Exported for tests, not from the package.
  */
-function mixingPlan(batch: number, alpha: number, mode: EfdmixMode, uniform: Uniform) {
+export function drawEfdmixPlan(
+  batch: number,
+  options: { p: number; alpha: number; mode: EfdmixMode; training: boolean },
+  seed: number,
+): EfdmixPlan | undefined {
+  const uniform = seededUniform(seed);
+  if (!options.training || !(uniform() < options.p)) return undefined;
+  return mixingPlan(batch, options.alpha, options.mode, uniform);
+}
+
+function mixingPlan(batch: number, alpha: number, mode: EfdmixMode, uniform: Uniform): EfdmixPlan {
   const lambda = Array.from({ length: batch }, () => beta(alpha, alpha, uniform));
   let partner: number[];
   if (mode === 'random') {

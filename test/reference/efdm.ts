@@ -76,3 +76,70 @@ export function efdmixReference(
   });
   return out;
 }
+
+/**
+ * The gradient rule of efdm, from its definition: the content gets dy (straight-through);
+ * target tᵢ reads the sorted style at position p = targetPosition(r(i)), i.e. the style
+ * elements of sorted positions ⌊p⌋ and ⌊p⌋ + 1 with weights (1 − w, w), so each of them
+ * receives α·dyᵢ times its weight.
+ */
+export function efdmGradientReference(
+  content: ArrayLike<number>,
+  contentShape: readonly number[],
+  style: ArrayLike<number>,
+  styleShape: readonly number[],
+  dy: ArrayLike<number>,
+  options: { dataFormat: DataFormat; alpha: number },
+): { content: Float64Array; style: Float64Array } {
+  const dContent = Float64Array.from(dy);
+  const dStyle = new Float64Array(style.length);
+  const contentRows = channelRows(contentShape, options.dataFormat);
+  const styleRows = channelRows(styleShape, options.dataFormat);
+  const { channels } = dims(contentShape, options.dataFormat);
+  const styleBatch = dims(styleShape, options.dataFormat).batch;
+  contentRows.forEach((row, r) => {
+    const styleRow = styleRows[styleBatch === 1 ? r % channels : r] as number[];
+    const styleOrder = argsortReference(styleRow.map((i) => style[i] as number));
+    const ranks = ranksReference(row.map((i) => content[i] as number));
+    row.forEach((i, l) => {
+      const position = targetPosition(ranks[l] as number, row.length, styleRow.length);
+      const low = Math.min(Math.floor(position), styleRow.length - 1);
+      const high = Math.min(low + 1, styleRow.length - 1);
+      const w = position - low;
+      const g = options.alpha * (dy[i] as number);
+      accumulate(dStyle, styleRow[styleOrder[low] as number] as number, (1 - w) * g);
+      accumulate(dStyle, styleRow[styleOrder[high] as number] as number, w * g);
+    });
+  });
+  return { content: dContent, style: dStyle };
+}
+
+/**
+ * The gradient rule of efdmix: dy to x (straight-through) plus, for sample n with partner
+ * m, (1 − λₙ)·dyᵢ to the partner element at sorted position r(i) of the same channel.
+ */
+export function efdmixGradientReference(
+  x: ArrayLike<number>,
+  shape: readonly number[],
+  dy: ArrayLike<number>,
+  options: { dataFormat: DataFormat; lambda: readonly number[]; partner: readonly number[] },
+): Float64Array {
+  const gradient = Float64Array.from(dy);
+  const rows = channelRows(shape, options.dataFormat);
+  const { channels } = dims(shape, options.dataFormat);
+  rows.forEach((row, r) => {
+    const n = Math.floor(r / channels);
+    const partnerRow = rows[(options.partner[n] as number) * channels + (r % channels)] as number[];
+    const partnerOrder = argsortReference(partnerRow.map((i) => x[i] as number));
+    const ranks = ranksReference(row.map((i) => x[i] as number));
+    row.forEach((i, l) => {
+      const target = partnerRow[partnerOrder[ranks[l] as number] as number] as number;
+      accumulate(gradient, target, (1 - (options.lambda[n] as number)) * (dy[i] as number));
+    });
+  });
+  return gradient;
+}
+
+function accumulate(values: Float64Array, index: number, amount: number): void {
+  values[index] = (values[index] as number) + amount;
+}
