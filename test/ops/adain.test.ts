@@ -6,6 +6,7 @@ import { adain } from '../../src';
 import { contentStylePair, makeValues } from '../helpers/arbitraries';
 import { expectClose, expectNoLeak, expectThrowsWithoutLeak, maxAbs, readAndDispose } from '../helpers/assert';
 import { describeBackends } from '../helpers/backends';
+import { runs } from '../helpers/properties';
 import { TOLERANCE } from '../helpers/tolerance';
 import { adainReference } from '../reference/adain';
 import { vjpByFiniteDifferences } from '../reference/finiteDifference';
@@ -121,7 +122,7 @@ describeBackends('adain', (backend) => {
           expectClose(await readAndDispose(out), expected, tolerance.value, scale);
         },
       ),
-      { numRuns: 40 },
+      runs(40),
     );
   });
 
@@ -139,7 +140,7 @@ describeBackends('adain', (backend) => {
         expectClose(achieved.mean, broadcastTarget(target.mean), tolerance.value, 10 * styleScale);
         expectClose(achieved.std, broadcastTarget(target.std), tolerance.value, 10 * styleScale);
       }),
-      { numRuns: 30 },
+      runs(30),
     );
   });
 
@@ -149,7 +150,7 @@ describeBackends('adain', (backend) => {
         const out = adain(tf.tensor(content.values, content.shape), tf.tensor(style.values, style.shape), { alpha: 0, dataFormat: content.dataFormat });
         expect(Array.from(await readAndDispose(out))).toEqual(Array.from(content.values));
       }),
-      { numRuns: 15 },
+      runs(15),
     );
   });
 
@@ -180,7 +181,7 @@ describeBackends('adain', (backend) => {
           tf.dispose([...inputs, dyTensor]);
         },
       ),
-      { numRuns: 30 },
+      runs(30),
     );
   });
 

@@ -7,6 +7,7 @@ import { drawEfdmixPlan } from '../../src/ops/efdmix';
 import { featureCase, makeValues } from '../helpers/arbitraries';
 import { expectClose, expectNoLeak, expectThrowsWithoutLeak, maxAbs, readAndDispose } from '../helpers/assert';
 import { describeBackends } from '../helpers/backends';
+import { runs } from '../helpers/properties';
 import { TOLERANCE } from '../helpers/tolerance';
 import { efdmixGradientReference, efdmixReference } from '../reference/efdm';
 
@@ -86,7 +87,7 @@ describeBackends('efdmix', (backend) => {
         const scale = Float64Array.from(expected, (e, i) => Math.abs(e) + Math.abs(data.values[i] as number));
         expectClose(out, expected, tolerance.value, scale);
       }),
-      { numRuns: 40 },
+      runs(40),
     );
   });
 
@@ -117,7 +118,7 @@ describeBackends('efdmix', (backend) => {
         });
         tf.dispose([x, dyTensor]);
       }),
-      { numRuns: 30 },
+      runs(30),
     );
   });
 

@@ -6,6 +6,7 @@ import { meanStd, type MeanStdOptions } from '../../src';
 import { featureCase, makeValues } from '../helpers/arbitraries';
 import { expectClose, expectNoLeak, expectThrowsWithoutLeak, maxAbs, readAndDispose } from '../helpers/assert';
 import { describeBackends } from '../helpers/backends';
+import { runs } from '../helpers/properties';
 import { TOLERANCE } from '../helpers/tolerance';
 import { vjpByFiniteDifferences } from '../reference/finiteDifference';
 import { meanStdReference } from '../reference/meanStd';
@@ -58,7 +59,7 @@ describeBackends('meanStd', (backend) => {
         expectClose(await readAndDispose(mean), expected.mean, tolerance.value, maxAbs(data.values));
         expectClose(await readAndDispose(std), expected.std, tolerance.value, expected.std);
       }),
-      { numRuns: 40 },
+      runs(40),
     );
   });
 
@@ -83,7 +84,7 @@ describeBackends('meanStd', (backend) => {
         expectClose(await readAndDispose(a.std), await readAndDispose(b.std), tolerance.value, maxAbs(data.values));
         tf.dispose([nhwc, nchw]);
       }),
-      { numRuns: 15 },
+      runs(15),
     );
   });
 
@@ -113,7 +114,7 @@ describeBackends('meanStd', (backend) => {
           tf.dispose([x, dyTensor]);
         },
       ),
-      { numRuns: 25 },
+      runs(25),
     );
   });
 

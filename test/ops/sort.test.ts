@@ -6,6 +6,7 @@ import { argsort, sort, type SortOptions } from '../../src';
 import { makeValues, uniformFrom } from '../helpers/arbitraries';
 import { expectClose, expectNoLeak, expectThrowsWithoutLeak, maxAbs, readAndDispose } from '../helpers/assert';
 import { describeBackends } from '../helpers/backends';
+import { runs } from '../helpers/properties';
 import { TOLERANCE } from '../helpers/tolerance';
 import { vjpByFiniteDifferences } from '../reference/finiteDifference';
 import { sortRowsReference } from '../reference/sort';
@@ -82,7 +83,7 @@ describeBackends('sort and argsort', (backend) => {
         expect(Array.from(await readAndDispose(sorted))).toEqual(Array.from(expected.values));
         x.dispose();
       }),
-      { numRuns: 60 },
+      runs(60),
     );
   });
 
@@ -102,7 +103,7 @@ describeBackends('sort and argsort', (backend) => {
         });
         tf.dispose([x, dyTensor]);
       }),
-      { numRuns: 40 },
+      runs(40),
     );
   });
 
@@ -118,7 +119,7 @@ describeBackends('sort and argsort', (backend) => {
         expectClose(await readAndDispose(gradient), reference, tolerance.gradient, maxAbs(reference));
         tf.dispose([x, dyTensor]);
       }),
-      { numRuns: 20 },
+      runs(20),
     );
   });
 

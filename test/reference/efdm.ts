@@ -14,12 +14,16 @@ export function ranksReference(row: readonly number[]): number[] {
   return rank;
 }
 
-/** Sorted `values` read at fractional position `position` by linear interpolation. */
-export function quantileReference(sorted: readonly number[], position: number): number {
+/**
+ * Sorted `values` read at fractional position `position` by linear interpolation. With
+ * `magnitude`, the same weights applied to |values|: the scale of its float32 rounding.
+ */
+export function quantileReference(sorted: readonly number[], position: number, magnitude = false): number {
   const low = Math.min(Math.floor(position), sorted.length - 1);
   const high = Math.min(low + 1, sorted.length - 1);
   const w = position - low;
-  return (1 - w) * (sorted[low] as number) + w * (sorted[high] as number);
+  const read = (k: number) => (magnitude ? Math.abs(sorted[k] as number) : (sorted[k] as number));
+  return (1 - w) * read(low) + w * read(high);
 }
 
 /** The target for content rank r out of L, from a sorted style row of length L'. */
@@ -27,12 +31,17 @@ export function targetPosition(rank: number, contentLength: number, styleLength:
   return contentLength === 1 ? (styleLength - 1) / 2 : (rank * (styleLength - 1)) / (contentLength - 1);
 }
 
+/**
+ * The reference's output, or with `magnitude` the same sums over absolute values: the
+ * first-order scale of float32 rounding in the interpolation and the blend.
+ */
 export function efdmReference(
   content: ArrayLike<number>,
   contentShape: readonly number[],
   style: ArrayLike<number>,
   styleShape: readonly number[],
   options: { dataFormat: DataFormat; alpha: number },
+  magnitude = false,
 ): Float64Array {
   const out = new Float64Array(content.length);
   const contentRows = channelRows(contentShape, options.dataFormat);
@@ -44,8 +53,9 @@ export function efdmReference(
     const sortedStyle = styleRow.map((i) => style[i] as number).sort((a, b) => a - b);
     const ranks = ranksReference(row.map((i) => content[i] as number));
     row.forEach((i, l) => {
-      const t = quantileReference(sortedStyle, targetPosition(ranks[l] as number, row.length, styleRow.length));
-      out[i] = options.alpha * t + (1 - options.alpha) * (content[i] as number);
+      const t = quantileReference(sortedStyle, targetPosition(ranks[l] as number, row.length, styleRow.length), magnitude);
+      const x = magnitude ? Math.abs(content[i] as number) : (content[i] as number);
+      out[i] = options.alpha * t + (1 - options.alpha) * x;
     });
   });
   return out;
