@@ -11,6 +11,9 @@ export default defineConfig({
           name: 'node',
           include: ['test/**/*.test.ts'],
           environment: 'node',
+          // Each file gets a fresh tfjs registry: coreOnly.test.ts must see no tfjs
+          // gradients even though withTfjsGradients.test.ts registers them all.
+          isolate: true,
           testTimeout: 60_000,
           hookTimeout: 60_000,
         },

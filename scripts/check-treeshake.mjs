@@ -1,0 +1,62 @@
+// Tree-shaking check (run by .ci/run after `npm run build`): bundle a consumer that
+// imports one op from the built package, with tfjs external, and fail if code of any
+// other op is present. Each op file names itself in one constant (`const OP = 'efdm'`),
+// so the presence of another op's name string means its code was bundled. Also bundles
+// a bare `import 'featstats'`, which must come out empty: the package has no import-time
+// side effects, so "sideEffects": false is true.
+import { build } from 'esbuild';
+import { gzipSync } from 'node:zlib';
+import { fileURLToPath } from 'node:url';
+import path from 'node:path';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const entry = path.join(root, 'dist', 'index.js');
+const ops = ['adain', 'argsort', 'efdm', 'efdmix', 'meanStd', 'sort'];
+
+async function bundle(source) {
+  const result = await build({
+    stdin: { contents: source, resolveDir: root, loader: 'js' },
+    bundle: true,
+    write: false,
+    format: 'esm',
+    platform: 'neutral',
+    external: ['@tensorflow/*'],
+    treeShaking: true,
+    logLevel: 'silent',
+  });
+  return result.outputFiles[0].text;
+}
+
+let failures = 0;
+const rows = [];
+for (const op of ops) {
+  const code = await bundle(`import { ${op} } from ${JSON.stringify(entry)};\nexport default ${op};\n`);
+  const present = ops.filter((name) => code.includes(`"featstats.${name}"`) || new RegExp(`= "${name}";`).test(code));
+  const foreign = present.filter((name) => name !== op);
+  if (!present.includes(op)) {
+    console.error(`FAIL ${op}: its own code is missing from the bundle (is the marker still \`const OP = '${op}'\`?)`);
+    failures++;
+  }
+  if (foreign.length > 0) {
+    console.error(`FAIL ${op}: the bundle also contains ${foreign.join(', ')}`);
+    failures++;
+  }
+  const minified = await build({ stdin: { contents: code, loader: 'js' }, write: false, minify: true, format: 'esm', logLevel: 'silent' });
+  const bytes = minified.outputFiles[0].contents;
+  rows.push({ op, bytes: bytes.length, gzip: gzipSync(bytes).length, foreign: foreign.join(', ') || '-' });
+}
+
+const bare = (await bundle(`import ${JSON.stringify(entry)};\n`)).replace(/\/\/.*\n/g, '').trim();
+if (bare !== '') {
+  console.error(`FAIL import-only bundle is not empty (an import-time side effect):\n${bare.slice(0, 400)}`);
+  failures++;
+}
+
+console.log('bundle of a consumer importing one op (minified, tfjs external):');
+console.table(rows);
+console.log(`import-only bundle: ${bare.length} bytes`);
+if (failures > 0) {
+  console.error(`tree-shaking check: ${failures} failure(s)`);
+  process.exit(1);
+}
+console.log('tree-shaking check: ok');
