@@ -10,7 +10,7 @@ import { runs } from '../helpers/properties';
 import { TOLERANCE } from '../helpers/tolerance';
 import { adainReference } from '../reference/adain';
 import { vjpByFiniteDifferences } from '../reference/finiteDifference';
-import { channelRows, dims, type DataFormat } from '../reference/layout';
+import { dims, pairedRows, type DataFormat } from '../reference/layout';
 import { meanStdReference, rowMoments } from '../reference/meanStd';
 
 /**
@@ -27,19 +27,16 @@ function adainErrorScale(
 ): Float64Array {
   const scale = new Float64Array(content.length);
   const styleStats = meanStdReference(style, styleShape, options);
-  const { channels } = dims(contentShape, options.dataFormat);
-  const styleBatch = dims(styleShape, options.dataFormat).batch;
-  channelRows(contentShape, options.dataFormat).forEach((row, r) => {
+  for (const { row, styleIndex } of pairedRows(contentShape, styleShape, options.dataFormat)) {
     const values = row.map((i) => content[i] as number);
     const [mu, variance] = rowMoments(values, options.unbiased);
     const sigma = Math.sqrt(variance + options.epsilon);
-    const s = styleBatch === 1 ? r % channels : r;
-    const [muS, sigmaS] = [styleStats.mean[s] as number, styleStats.std[s] as number];
+    const [muS, sigmaS] = [styleStats.mean[styleIndex] as number, styleStats.std[styleIndex] as number];
     for (const i of row) {
       const c = Math.abs(content[i] as number);
       scale[i] = options.alpha * ((sigma === 0 ? 0 : (sigmaS * (c + Math.abs(mu))) / sigma) + Math.abs(muS) + sigmaS) + (1 - options.alpha) * c;
     }
-  });
+  }
   return scale;
 }
 
@@ -58,22 +55,19 @@ function adainGradientScales(
 ): { content: number; style: number } {
   const styleStats = meanStdReference(style, styleShape, options);
   const contentStats = meanStdReference(content, contentShape, options);
-  const { channels } = dims(contentShape, options.dataFormat);
-  const styleRowsIndex = channelRows(styleShape, options.dataFormat);
+  const { batch } = dims(contentShape, options.dataFormat);
   const styleBatch = dims(styleShape, options.dataFormat).batch;
   let contentScale = 0;
   let styleScale = 0;
-  channelRows(contentShape, options.dataFormat).forEach((row, r) => {
-    const s = styleBatch === 1 ? r % channels : r;
+  for (const { row, r, styleRow, styleIndex: s } of pairedRows(contentShape, styleShape, options.dataFormat)) {
     const [sigmaC, sigmaS, muS] = [contentStats.std[r] as number, styleStats.std[s] as number, styleStats.mean[s] as number];
     const g = row.map((i) => options.alpha * Math.abs(dy[i] as number));
     const sumG = g.reduce((a, b) => a + b, 0);
     contentScale = Math.max(contentScale, ((sigmaS / sigmaC) * sumG) + Math.max(...g));
-    const styleRow = styleRowsIndex[s] as number[];
     const spread = Math.max(...styleRow.map((i) => Math.abs((style[i] as number) - muS)));
     const sumGNormalized = row.reduce((a, i, l) => a + (g[l] as number) * Math.abs(((content[i] as number) - (contentStats.mean[r] as number)) / sigmaC), 0);
-    styleScale = Math.max(styleScale, (sumG / styleRow.length) * (styleBatch === 1 ? dims(contentShape, options.dataFormat).batch : 1) + (sumGNormalized * spread) / sigmaS);
-  });
+    styleScale = Math.max(styleScale, (sumG / styleRow.length) * (styleBatch === 1 ? batch : 1) + (sumGNormalized * spread) / sigmaS);
+  }
   return { content: contentScale, style: styleScale };
 }
 

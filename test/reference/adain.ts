@@ -1,5 +1,5 @@
 /** Float64 reference of featstats.adain: t = σ_s·(c − μ_c)/σ_c + μ_s, out = α·t + (1 − α)·c. */
-import { channelRows, dims, type DataFormat } from './layout';
+import { pairedRows, type DataFormat } from './layout';
 import { rowMoments } from './meanStd';
 
 export interface AdainReferenceOptions {
@@ -18,13 +18,8 @@ export function adainReference(
 ): Float64Array {
   const { dataFormat, epsilon, unbiased, alpha } = options;
   const out = new Float64Array(content.length);
-  const contentRows = channelRows(contentShape, dataFormat);
-  const styleRows = channelRows(styleShape, dataFormat);
-  const { channels } = dims(contentShape, dataFormat);
-  const styleBatch = dims(styleShape, dataFormat).batch;
-  contentRows.forEach((row, r) => {
-    // A style of batch 1 serves every sample: row n·C + c reads style row c.
-    const styleRow = styleRows[styleBatch === 1 ? r % channels : r] as number[];
+  // A style of batch 1 serves every sample: row n·C + c reads style row c.
+  for (const { row, styleRow } of pairedRows(contentShape, styleShape, dataFormat)) {
     const [muC, varC] = rowMoments(row.map((i) => content[i] as number), unbiased);
     const [muS, varS] = rowMoments(styleRow.map((i) => style[i] as number), unbiased);
     const sigmaC = Math.sqrt(varC + epsilon);
@@ -34,6 +29,6 @@ export function adainReference(
       const normalized = sigmaC === 0 ? 0 : (c - muC) / sigmaC;
       out[i] = alpha * (sigmaS * normalized + muS) + (1 - alpha) * c;
     }
-  });
+  }
   return out;
 }

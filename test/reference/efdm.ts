@@ -4,7 +4,7 @@
  * tᵢ = y₍r(i)₎ (linearly resampled at r·(L' − 1)/(L − 1) when L' ≠ L; the median
  * position when L = 1), and the output α·t + (1 − α)·x.
  */
-import { channelRows, dims, type DataFormat } from './layout';
+import { channelRows, dims, pairedRows, type DataFormat } from './layout';
 import { argsortReference } from './sort';
 
 /** Stable ascending ranks of a row. */
@@ -44,12 +44,7 @@ export function efdmReference(
   magnitude = false,
 ): Float64Array {
   const out = new Float64Array(content.length);
-  const contentRows = channelRows(contentShape, options.dataFormat);
-  const styleRows = channelRows(styleShape, options.dataFormat);
-  const { channels } = dims(contentShape, options.dataFormat);
-  const styleBatch = dims(styleShape, options.dataFormat).batch;
-  contentRows.forEach((row, r) => {
-    const styleRow = styleRows[styleBatch === 1 ? r % channels : r] as number[];
+  for (const { row, styleRow } of pairedRows(contentShape, styleShape, options.dataFormat)) {
     const sortedStyle = styleRow.map((i) => style[i] as number).sort((a, b) => a - b);
     const ranks = ranksReference(row.map((i) => content[i] as number));
     row.forEach((i, l) => {
@@ -57,7 +52,7 @@ export function efdmReference(
       const x = magnitude ? Math.abs(content[i] as number) : (content[i] as number);
       out[i] = options.alpha * t + (1 - options.alpha) * x;
     });
-  });
+  }
   return out;
 }
 
@@ -103,12 +98,7 @@ export function efdmGradientReference(
 ): { content: Float64Array; style: Float64Array } {
   const dContent = Float64Array.from(dy);
   const dStyle = new Float64Array(style.length);
-  const contentRows = channelRows(contentShape, options.dataFormat);
-  const styleRows = channelRows(styleShape, options.dataFormat);
-  const { channels } = dims(contentShape, options.dataFormat);
-  const styleBatch = dims(styleShape, options.dataFormat).batch;
-  contentRows.forEach((row, r) => {
-    const styleRow = styleRows[styleBatch === 1 ? r % channels : r] as number[];
+  for (const { row, styleRow } of pairedRows(contentShape, styleShape, options.dataFormat)) {
     const styleOrder = argsortReference(styleRow.map((i) => style[i] as number));
     const ranks = ranksReference(row.map((i) => content[i] as number));
     row.forEach((i, l) => {
@@ -120,7 +110,7 @@ export function efdmGradientReference(
       accumulate(dStyle, styleRow[styleOrder[low] as number] as number, (1 - w) * g);
       accumulate(dStyle, styleRow[styleOrder[high] as number] as number, w * g);
     });
-  });
+  }
   return { content: dContent, style: dStyle };
 }
 

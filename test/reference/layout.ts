@@ -30,3 +30,17 @@ export function channelRows(shape: readonly number[], dataFormat: DataFormat): n
   }
   return rows;
 }
+
+/**
+ * Each content channel row `[n·C + c]` with the style row it is matched to: the same
+ * (n, c), or (0, c) when the style batch is 1 (broadcast), plus the row number r.
+ */
+export function pairedRows(contentShape: readonly number[], styleShape: readonly number[], dataFormat: DataFormat) {
+  const styleRows = channelRows(styleShape, dataFormat);
+  const { channels } = dims(contentShape, dataFormat);
+  const broadcast = dims(styleShape, dataFormat).batch === 1;
+  return channelRows(contentShape, dataFormat).map((row, r) => {
+    const styleIndex = broadcast ? r % channels : r;
+    return { row, r, styleRow: styleRows[styleIndex] as number[], styleIndex };
+  });
+}
