@@ -65,18 +65,28 @@ describe('JSDoc examples', () => {
 
   for (const file of files) {
     examples(file).forEach((code, index) => {
-      it(`${path.relative(sourceRoot, file)} example ${index + 1} runs and its stated values hold`, () => {
-        const javascript = transformSync(instrument(code), { loader: 'ts' }).code;
-        const check = (value: unknown, expected: string) => {
-          const actual = value instanceof tf.Tensor ? value.arraySync() : value;
-          expect(actual).toEqual(JSON.parse(expected));
-        };
-        const before = tf.memory().numTensors;
-        tf.tidy(() => {
-          new Function('tf', 'featstats', '__check', `const { ${Object.keys(featstats).join(', ')} } = featstats;\n${javascript}`)(tf, featstats, check);
-        });
-        expect(tf.memory().numTensors).toBe(before);
-      });
+      it(`${path.relative(sourceRoot, file)} example ${index + 1} runs and its stated values hold`, () => runExample(code));
     });
   }
+
+  it('README example runs', () => {
+    const readme = readFileSync(path.join(sourceRoot, '..', 'README.md'), 'utf8');
+    const block = /```ts\n([\s\S]*?)\n```/.exec(readme);
+    expect(block).not.toBeNull();
+    runExample((block as RegExpExecArray)[1] as string);
+  });
 });
+
+/** Runs example code with tf and every featstats export in scope, inside a tidy. */
+function runExample(code: string): void {
+  const javascript = transformSync(instrument(code), { loader: 'ts' }).code;
+  const check = (value: unknown, expected: string) => {
+    const actual = value instanceof tf.Tensor ? value.arraySync() : value;
+    expect(actual).toEqual(JSON.parse(expected));
+  };
+  const before = tf.memory().numTensors;
+  tf.tidy(() => {
+    new Function('tf', 'featstats', '__check', `const { ${Object.keys(featstats).join(', ')} } = featstats;\n${javascript}`)(tf, featstats, check);
+  });
+  expect(tf.memory().numTensors).toBe(before);
+}

@@ -54,7 +54,7 @@ export interface EfdmOptions {
  * const style = tf.randomUniform([2, 16, 16, 8]);
  * const out = efdm(content, style); // each channel: style's values in content's order
  * ```
- * @see Zhang, Li, Zhang, Zhang, Tao, "Exact Feature Distribution Matching for Arbitrary
+ * @see Y. Zhang, M. Li, R. Li, K. Jia, L. Zhang, "Exact Feature Distribution Matching for Arbitrary
  *   Style Transfer and Domain Generalization", CVPR 2022.
  */
 export function efdm(content: TensorInput, style: TensorInput, options?: EfdmOptions): tf.Tensor {

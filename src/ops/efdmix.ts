@@ -65,7 +65,7 @@ export interface EfdmixOptions {
  * const features = tf.randomNormal([8, 16, 16, 64]);
  * const mixed = efdmix(features, { p: 1, alpha: 0.1, seed: 7 });
  * ```
- * @see Zhang, Li, Zhang, Zhang, Tao, "Exact Feature Distribution Matching for Arbitrary
+ * @see Y. Zhang, M. Li, R. Li, K. Jia, L. Zhang, "Exact Feature Distribution Matching for Arbitrary
  *   Style Transfer and Domain Generalization", CVPR 2022.
  */
 export function efdmix(x: TensorInput, options?: EfdmixOptions): tf.Tensor {
