@@ -8,18 +8,27 @@ import * as featstats from '../src';
 
 it('exports exactly the documented API', () => {
   expect(Object.keys(featstats).sort()).toEqual([
+    'BATCH_NORM_MOMENTUM',
     'MEAN_STD_EPSILON',
+    'NORM_EPSILON',
     'adain',
     'argsort',
+    'batchNorm',
     'efdm',
     'efdmix',
     'getFastPaths',
+    'groupNorm',
+    'instanceNorm',
+    'layerNorm',
     'meanStd',
     'setFastPaths',
     'sort',
   ]);
-  for (const name of ['adain', 'argsort', 'efdm', 'efdmix', 'meanStd', 'sort', 'setFastPaths', 'getFastPaths'] as const) {
+  const functions = ['adain', 'argsort', 'batchNorm', 'efdm', 'efdmix', 'groupNorm', 'instanceNorm', 'layerNorm', 'meanStd', 'sort', 'setFastPaths', 'getFastPaths'] as const;
+  for (const name of functions) {
     expect(typeof featstats[name]).toBe('function');
   }
   expect(featstats.MEAN_STD_EPSILON).toBe(1e-5);
+  expect(featstats.NORM_EPSILON).toBe(1e-5);
+  expect(featstats.BATCH_NORM_MOMENTUM).toBe(0.1);
 });

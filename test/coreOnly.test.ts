@@ -51,3 +51,25 @@ it('differentiates every op from its own closed-form gradient', async () => {
   expect(dMix.shape).toEqual(batch.shape);
   for (const g of [...adainGrads, dMix]) expect(Array.from(await g.data()).every(Number.isFinite)).toBe(true);
 });
+
+it('differentiates the norms from their own closed-form gradients', async () => {
+  const { batchNorm, groupNorm, instanceNorm, layerNorm } = await import('../src');
+  const x = tf.tensor4d([[[[1, 2]], [[4, 0]], [[2, 5]], [[9, 1]]]]); // [1, 4, 1, 2]
+  const [gamma, beta] = [tf.tensor1d([2, 3]), tf.tensor1d([1, 1])];
+  // The gradient of a normalisation sums to zero over each group (shift invariance), and
+  // dβ = Σ dy; with dy = e₀ the checks below need no reference.
+  const dy = tf.tensor4d([[[[1, 0]], [[0, 0]], [[0, 0]], [[0, 0]]]]);
+  for (const run of [
+    (v: tf.Tensor, g: tf.Tensor, b: tf.Tensor) => instanceNorm(v, { gamma: g, beta: b }),
+    (v: tf.Tensor, g: tf.Tensor, b: tf.Tensor) => groupNorm(v, { groups: 2, gamma: g, beta: b }),
+    (v: tf.Tensor, g: tf.Tensor, b: tf.Tensor) => batchNorm(v, { gamma: g, beta: b }),
+  ]) {
+    const [dx, dGamma, dBeta] = tf.grads(run)([x, gamma, beta], dy);
+    const values = Array.from(await (dx as tf.Tensor).data());
+    expect(Math.abs(values[0]! + values[2]! + values[4]! + values[6]!)).toBeLessThan(1e-6);
+    expect(Array.from(await (dBeta as tf.Tensor).data())).toEqual([1, 0]);
+    expect((dGamma as tf.Tensor).shape).toEqual([2]);
+  }
+  const dLayer = tf.grad((v: tf.Tensor) => layerNorm(v))(tf.tensor1d([1, 2, 4]));
+  expect(Math.abs(Array.from(await dLayer.data()).reduce((a, b) => a + b, 0))).toBeLessThan(1e-6);
+});

@@ -60,7 +60,7 @@ const files = sourceFiles(sourceRoot);
 describe('JSDoc examples', () => {
   it('exist for every public op', () => {
     const documented = files.filter((file) => examples(file).length > 0).map((file) => path.basename(file, '.ts'));
-    for (const name of ['adain', 'argsort', 'efdm', 'efdmix', 'meanStd', 'sort']) expect(documented).toContain(name);
+    for (const name of ['adain', 'argsort', 'efdm', 'efdmix', 'meanStd', 'sort', 'instanceNorm', 'groupNorm', 'layerNorm', 'batchNorm']) expect(documented).toContain(name);
   });
 
   for (const file of files) {
@@ -88,5 +88,7 @@ function runExample(code: string): void {
   tf.tidy(() => {
     new Function('tf', 'featstats', '__check', `const { ${Object.keys(featstats).join(', ')} } = featstats;\n${javascript}`)(tf, featstats, check);
   });
+  // Variables outlive tidy by design; an example may create them (batchNorm's moving statistics).
+  tf.disposeVariables();
   expect(tf.memory().numTensors).toBe(before);
 }

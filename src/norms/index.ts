@@ -1,3 +1,5 @@
-// Normalization layers (instanceNorm, groupNorm, layerNorm, batchNorm) land here; see
-// docs/ARCHITECTURE.md. The barrel exists now so `src/index.ts` has its final shape.
-export {};
+export { BATCH_NORM_MOMENTUM, batchNorm, type BatchNormOptions } from './batchNorm';
+export { groupNorm, type GroupNormOptions } from './groupNorm';
+export { instanceNorm, type InstanceNormOptions } from './instanceNorm';
+export { layerNorm, type LayerNormOptions } from './layerNorm';
+export { NORM_EPSILON, type NormOptions } from '../_internal/normOptions';

@@ -1,0 +1,48 @@
+/** Options and checks shared by the normalisation ops. */
+import type * as tf from '@tensorflow/tfjs-core';
+
+import { formatShape, opError } from './errors';
+import { checkDataFormat, checkNumber, floatTensor, type DataFormat, type TensorInput } from './validate';
+
+/** Default epsilon of every norm: 1e-5, as PyTorch (Keras uses 1e-3, flax 1e-6). */
+export const NORM_EPSILON = 1e-5;
+
+/** Options every channel norm accepts. */
+export interface NormOptions {
+  /** Added to the variance inside the square root; > 0. Default {@link NORM_EPSILON}. */
+  epsilon?: number;
+  /** Layout of x: `'NHWC'` (`[N, ...S, C]`, default) or `'NCHW'` (`[N, C, ...S]`). */
+  dataFormat?: DataFormat;
+  /** Scale γ, one per channel `[C]`; default none (1). Differentiable. */
+  gamma?: TensorInput;
+  /** Shift β, one per channel `[C]`; default none (0). Differentiable. */
+  beta?: TensorInput;
+}
+
+/** The option keys of {@link NormOptions}, for `checkOptions`. */
+export const NORM_OPTION_KEYS = ['epsilon', 'dataFormat', 'gamma', 'beta'] as const;
+
+/** Validated scalar options of a norm. */
+export function resolveNormScalars(options: Partial<NormOptions>, op: string): { epsilon: number; dataFormat: DataFormat } {
+  return {
+    epsilon: checkNumber(options.epsilon ?? NORM_EPSILON, 'epsilon', op, { min: 0, minExclusive: true }),
+    dataFormat: checkDataFormat(options.dataFormat, op),
+  };
+}
+
+/** Converts a per-channel or element-wise parameter (γ, β, a moving statistic) inside the caller's tidy and checks its shape; undefined stays undefined. */
+export function affineTensor(value: TensorInput | undefined, arg: string, expected: number[], op: string): tf.Tensor | undefined {
+  if (value === undefined) return undefined;
+  const t = floatTensor(value, arg, op);
+  if (t.shape.length !== expected.length || t.shape.some((d, i) => d !== expected[i])) {
+    throw opError(op, `${arg} must have shape ${formatShape(expected)} but got ${formatShape(t.shape)}`);
+  }
+  return t;
+}
+
+/** γ/β broadcast shape for per-channel parameters: `[1, …, 1, C]` or `[1, C, 1, …, 1]`. */
+export function channelAffineShape(rank: number, channels: number, dataFormat: DataFormat): number[] {
+  const shape = new Array<number>(rank).fill(1);
+  shape[dataFormat === 'NHWC' ? rank - 1 : 1] = channels;
+  return shape;
+}

@@ -1,0 +1,111 @@
+import * as tf from '@tensorflow/tfjs-core';
+
+import { formatShape, opError } from '../_internal/errors';
+import { channelLayout, type View4 } from '../_internal/layout';
+import { normalize } from '../_internal/normalize';
+import { affineTensor, channelAffineShape, NORM_OPTION_KEYS, resolveNormScalars, type NormOptions } from '../_internal/normOptions';
+import { checkBoolean, checkFeatures, checkNumber, checkOptions, floatTensor, type TensorInput } from '../_internal/validate';
+
+const OP = 'batchNorm';
+
+/** Default momentum of the moving statistics: 0.1, PyTorch's (Keras's 0.99 is 1 − 0.01 in this convention). */
+export const BATCH_NORM_MOMENTUM = 0.1;
+
+/** Options of {@link batchNorm}. */
+export interface BatchNormOptions extends NormOptions {
+  /**
+   * Normalise with the batch statistics (true) or the moving ones (false). Default: true
+   * when no moving statistics are given, false when they are — passing moving statistics
+   * without saying `training` is taken as inference, the common case.
+   */
+  training?: boolean;
+  /** Moving mean `[C]`; a `tf.Variable` is updated in place while training. */
+  movingMean?: tf.Tensor;
+  /** Moving (unbiased) variance `[C]`; a `tf.Variable` is updated in place while training. */
+  movingVariance?: tf.Tensor;
+  /** Weight of the batch in the moving-average update, in [0, 1]. Default {@link BATCH_NORM_MOMENTUM}. */
+  momentum?: number;
+}
+
+/**
+ * Batch normalization: each channel normalised over the batch and spatial positions,
+ *
+ * `y = (x − μ[c])·rsqrt(σ²[c] + ε)·γ[c] + β[c]`,
+ *
+ * biased variance in the normalisation, ε inside the square root, as PyTorch's
+ * `F.batch_norm`. While training with `tf.Variable` moving statistics they are updated in
+ * place, outside the gradient tape, by PyTorch's rule `new = (1 − m)·old + m·batch`, the
+ * moving variance taking the **unbiased** batch variance. In inference the moving
+ * statistics are constants and the gradient is `dx = γ·dy·rsqrt(σ² + ε)`.
+ * Unlike `tf.batchNorm`, it is right for any rank and layout on every backend.
+ *
+ * @param x Features `[N, ...S, C]` (NHWC) or `[N, C, ...S]` (NCHW), rank ≥ 3, float32.
+ * @param options See {@link BatchNormOptions}.
+ * @returns The normalised features, shaped like x.
+ * @throws If x is not a non-empty float32 tensor of rank ≥ 3.
+ * @throws If training is false and a moving statistic is missing, or only one is given.
+ * @throws If training with one value per channel (N·L = 1), or with moving statistics
+ *   that are not `tf.Variable`s (they could not be updated).
+ * @throws If a moving statistic, gamma or beta is not shaped `[C]`; momentum is outside
+ *   [0, 1]; epsilon is not > 0.
+ *
+ * @example
+ * ```ts
+ * const movingMean = tf.variable(tf.zeros([8]), false);
+ * const movingVariance = tf.variable(tf.ones([8]), false);
+ * const x = tf.randomNormal([16, 4, 4, 8], 2, 3);
+ * const y = batchNorm(x, { training: true, movingMean, movingVariance }); // updates both
+ * const z = batchNorm(x, { movingMean, movingVariance }); // inference
+ * ```
+ * @see S. Ioffe, C. Szegedy, "Batch Normalization: Accelerating Deep Network Training by
+ *   Reducing Internal Covariate Shift", ICML 2015.
+ */
+export function batchNorm(x: TensorInput, options?: BatchNormOptions): tf.Tensor {
+  const given = checkOptions(options, [...NORM_OPTION_KEYS, 'training', 'movingMean', 'movingVariance', 'momentum'], OP);
+  const { epsilon, dataFormat } = resolveNormScalars(given, OP);
+  const momentum = checkNumber(given.momentum ?? BATCH_NORM_MOMENTUM, 'momentum', OP, { min: 0, max: 1 });
+  const { movingMean, movingVariance } = given;
+  if ((movingMean === undefined) !== (movingVariance === undefined)) {
+    throw opError(OP, `movingMean and movingVariance must be given together but got only ${movingMean === undefined ? 'movingVariance' : 'movingMean'}`);
+  }
+  const training = checkBoolean(given.training ?? movingMean === undefined, 'training', OP);
+  if (!training && movingMean === undefined) {
+    throw opError(OP, 'movingMean and movingVariance must be given when training is false but got neither');
+  }
+  return tf.tidy(`featstats.${OP}`, () => {
+    const input = floatTensor(x, 'x', OP);
+    checkFeatures(input, 'x', OP, dataFormat);
+    const { batch, positions, channels } = channelLayout(input.shape, dataFormat);
+    const moving = movingMean === undefined || movingVariance === undefined ? undefined : {
+      mean: movingStatistic(movingMean, 'movingMean', channels, training),
+      variance: movingStatistic(movingVariance, 'movingVariance', channels, training),
+    };
+    const count = batch * positions;
+    if (training && count < 2) {
+      throw opError(OP, `x must have more than one value per channel when training but got shape ${formatShape(input.shape)}`);
+    }
+    const view: View4 = dataFormat === 'NHWC' ? [1, count, channels, 1] : [1, batch, channels, positions];
+    const updateMoving = (mean: tf.Tensor, variance: tf.Tensor) => {
+      if (moving === undefined) return;
+      const unbiased = tf.mul(variance, count / (count - 1));
+      const blend = (old: tf.Tensor, batchValue: tf.Tensor) => tf.add(tf.mul(old, 1 - momentum), tf.mul(tf.reshape(batchValue, [channels]), momentum));
+      (movingMean as tf.Variable).assign(blend(moving.mean, mean));
+      (movingVariance as tf.Variable).assign(blend(moving.variance, unbiased));
+    };
+    return normalize(input, affineTensor(given.gamma, 'gamma', [channels], OP), affineTensor(given.beta, 'beta', [channels], OP), {
+      view,
+      affineShape: channelAffineShape(input.rank, channels, dataFormat),
+      epsilon,
+      ...(training ? { onStatistics: updateMoving } : { fixedStatistics: { mean: moving?.mean as tf.Tensor, variance: moving?.variance as tf.Tensor } }),
+    });
+  });
+}
+
+/** Checks a moving statistic: a float32 `[C]` tensor, and a Variable if it is to be updated. */
+function movingStatistic(value: tf.Tensor, arg: string, channels: number, training: boolean): tf.Tensor {
+  const t = affineTensor(value, arg, [channels], OP) as tf.Tensor;
+  if (training && !(value instanceof tf.Variable)) {
+    throw opError(OP, `${arg} must be a tf.Variable to be updated while training but got a constant tensor`);
+  }
+  return t;
+}

@@ -1,0 +1,75 @@
+import * as tf from '@tensorflow/tfjs-core';
+
+import { formatShape, opError } from '../_internal/errors';
+import { channelLayout, type View4 } from '../_internal/layout';
+import { normalize } from '../_internal/normalize';
+import { affineTensor, channelAffineShape, NORM_OPTION_KEYS, resolveNormScalars, type NormOptions } from '../_internal/normOptions';
+import { checkFeatures, checkOptions, floatTensor, type TensorInput } from '../_internal/validate';
+
+const OP = 'groupNorm';
+
+/**
+ * Options of {@link groupNorm}: the norm options plus exactly one of `groups` (the number
+ * of groups G) or `groupSize` (channels per group, C/G). Neither has a default: PyTorch
+ * requires `num_groups`, and a default group count silently competing with a group size
+ * is what flax's API warns against.
+ */
+export type GroupNormOptions = NormOptions & ({ groups: number; groupSize?: never } | { groupSize: number; groups?: never });
+
+/**
+ * Group normalization: channels are split into G consecutive groups, and each (sample,
+ * group) is normalised over its C/G channels and all spatial positions,
+ *
+ * `y = (x − μ[n,g])·rsqrt(σ²[n,g] + ε)·γ[c] + β[c]`,
+ *
+ * biased variance, ε inside the square root, per-channel affine, as PyTorch's
+ * `F.group_norm`. `groups: C` equals {@link instanceNorm}; `groups: 1` normalises each
+ * sample over all of (C, spatial), a layer norm with per-channel affine.
+ *
+ * @param x Features `[N, ...S, C]` (NHWC) or `[N, C, ...S]` (NCHW), rank ≥ 3, float32.
+ * @param options `groups` or `groupSize` (required, exclusive), plus epsilon (1e-5),
+ *   dataFormat ('NHWC'), gamma/beta `[C]`.
+ * @returns The normalised features, shaped like x.
+ * @throws If x is not a non-empty float32 tensor of rank ≥ 3.
+ * @throws If neither or both of groups and groupSize are given, either is not a positive
+ *   integer, or it does not divide C.
+ * @throws If gamma or beta is not shaped `[C]`, or epsilon is not > 0.
+ *
+ * @example
+ * ```ts
+ * const x = tf.randomNormal([2, 8, 8, 32]);
+ * const y = groupNorm(x, { groups: 8 }); // statistics over 4 channels × 64 positions
+ * ```
+ * @see Y. Wu, K. He, "Group Normalization", ECCV 2018.
+ */
+export function groupNorm(x: TensorInput, options: GroupNormOptions): tf.Tensor {
+  const given = checkOptions<GroupNormOptions>(options, [...NORM_OPTION_KEYS, 'groups', 'groupSize'], OP);
+  const { epsilon, dataFormat } = resolveNormScalars(given, OP);
+  return tf.tidy(`featstats.${OP}`, () => {
+    const input = floatTensor(x, 'x', OP);
+    checkFeatures(input, 'x', OP, dataFormat);
+    const layout = channelLayout(input.shape, dataFormat);
+    const groups = resolveGroups(given, layout.channels, input.shape);
+    const gamma = affineTensor(given.gamma, 'gamma', [layout.channels], OP);
+    const beta = affineTensor(given.beta, 'beta', [layout.channels], OP);
+    const { batch, positions, channels } = layout;
+    const perGroup = channels / groups;
+    // NHWC keeps channels innermost: [N, L, G, C/G] reduces L and C/G. NCHW keeps each
+    // group's channels and positions contiguous: [N, 1, G, (C/G)·L].
+    const view: View4 = dataFormat === 'NHWC' ? [batch, positions, groups, perGroup] : [batch, 1, groups, perGroup * positions];
+    return normalize(input, gamma, beta, { view, affineShape: channelAffineShape(input.rank, channels, dataFormat), epsilon });
+  });
+}
+
+/** G from `groups` or `groupSize`, which must be exclusive and divide C. */
+function resolveGroups(options: Partial<{ groups: number; groupSize: number }>, channels: number, shape: number[]): number {
+  const { groups, groupSize } = options;
+  if ((groups === undefined) === (groupSize === undefined)) {
+    throw opError(OP, `options must give exactly one of groups and groupSize but got ${groups === undefined ? 'neither' : 'both'}`);
+  }
+  const [name, value] = groups !== undefined ? ['groups', groups] : ['groupSize', groupSize];
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || channels % value !== 0) {
+    throw opError(OP, `${name} must be a positive integer dividing C = ${channels} but got ${String(value)} (x ${formatShape(shape)})`);
+  }
+  return groups ?? channels / value;
+}
