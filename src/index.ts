@@ -7,5 +7,6 @@
 export * from './ops';
 export * from './norms';
 export * from './losses';
+export * from './diagnostics';
 export { getFastPaths, setFastPaths } from './_internal/dispatch';
 export type { DataFormat, TensorInput } from './_internal/validate';

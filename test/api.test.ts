@@ -11,9 +11,12 @@ it('exports exactly the documented API', () => {
     'BATCH_NORM_MOMENTUM',
     'MEAN_STD_EPSILON',
     'NORM_EPSILON',
+    'activationSimilarity',
     'adain',
     'argsort',
     'batchNorm',
+    'channelVariance',
+    'cosineSimilarityMatrix',
     'efdm',
     'efdmix',
     'getFastPaths',
@@ -21,10 +24,15 @@ it('exports exactly the documented API', () => {
     'instanceNorm',
     'layerNorm',
     'meanStd',
+    'probe',
     'setFastPaths',
     'sort',
+    'stableRank',
   ]);
-  const functions = ['adain', 'argsort', 'batchNorm', 'efdm', 'efdmix', 'groupNorm', 'instanceNorm', 'layerNorm', 'meanStd', 'sort', 'setFastPaths', 'getFastPaths'] as const;
+  const functions = [
+    'activationSimilarity', 'adain', 'argsort', 'batchNorm', 'channelVariance', 'cosineSimilarityMatrix', 'efdm', 'efdmix',
+    'groupNorm', 'instanceNorm', 'layerNorm', 'meanStd', 'probe', 'sort', 'stableRank', 'setFastPaths', 'getFastPaths',
+  ] as const;
   for (const name of functions) {
     expect(typeof featstats[name]).toBe('function');
   }

@@ -60,7 +60,10 @@ const files = sourceFiles(sourceRoot);
 describe('JSDoc examples', () => {
   it('exist for every public op', () => {
     const documented = files.filter((file) => examples(file).length > 0).map((file) => path.basename(file, '.ts'));
-    for (const name of ['adain', 'argsort', 'efdm', 'efdmix', 'meanStd', 'sort', 'instanceNorm', 'groupNorm', 'layerNorm', 'batchNorm']) expect(documented).toContain(name);
+    for (const name of ['adain', 'argsort', 'efdm', 'efdmix', 'meanStd', 'sort', 'instanceNorm', 'groupNorm', 'layerNorm', 'batchNorm',
+      'cosineSimilarityMatrix', 'activationSimilarity', 'stableRank', 'channelVariance', 'probe']) {
+      expect(documented).toContain(name);
+    }
   });
 
   for (const file of files) {

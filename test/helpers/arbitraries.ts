@@ -148,3 +148,25 @@ export function contentStylePair(
       });
   });
 }
+
+/** Activation batches `[N, ...]` of rank 2–4 (N ≥ minBatch), some samples possibly all zero. */
+export function sampleBatch(options: { minBatch?: number; maxBatch?: number; maxSize?: number; zeroSamples?: boolean } = {}) {
+  const { minBatch = 1, maxBatch = 8, maxSize = 1024, zeroSamples = true } = options;
+  return fc
+    .record({
+      batch: fc.integer({ min: minBatch, max: maxBatch }),
+      sampleShape: fc.array(fc.integer({ min: 1, max: 6 }), { minLength: 1, maxLength: 3 }),
+      kind: fc.constantFrom<ValueKind>('spread', 'ties', 'offset'),
+      scale: fc.constantFrom(1e-3, 1, 1e4),
+      zeroMask: fc.array(fc.boolean(), { minLength: maxBatch, maxLength: maxBatch }),
+      seed: fc.integer({ min: 0, max: 2 ** 31 - 1 }),
+    })
+    .filter(({ batch, sampleShape }) => batch * sampleShape.reduce((a, b) => a * b, 1) <= maxSize)
+    .map(({ batch, sampleShape, kind, scale, zeroMask, seed }) => {
+      const shape = [batch, ...sampleShape];
+      const values = makeValues([shape.reduce((a, b) => a * b, 1)], 'NHWC', kind, kind === 'offset' ? 1 : scale, seed);
+      const sampleSize = values.length / batch;
+      if (zeroSamples) zeroMask.slice(0, batch).forEach((zero, n) => zero && n % 3 === 0 && values.fill(0, n * sampleSize, (n + 1) * sampleSize));
+      return { shape, values };
+    });
+}

@@ -1,0 +1,44 @@
+/**
+ * Safe L2 normalisation of rows `[N, D]`: x̂ = x·rsqrt(max(Σx², ε²)), never
+ * `tf.norm`/`tf.sqrt`, whose gradient at a zero row is NaN. Rows with ‖x‖ ≤ ε are scaled
+ * by 1/ε instead (linear there), so a zero row maps to zero with a finite gradient.
+ *
+ * Backward: for ‖x‖ > ε, ∂x̂/∂x = (I − x̂x̂ᵀ)/‖x‖, so dx = (dx̂ − x̂·⟨dx̂, x̂⟩)/‖x‖; below
+ * ε the map is x/ε and dx = dx̂/ε. `active` (1 above ε, 0 below) switches the projection.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+
+/** Default ε of the normalisation: 1e-12, as PyTorch's `F.normalize`. */
+export const ROW_NORM_EPSILON = 1e-12;
+
+export interface NormalizedRows {
+  /** x̂ `[N, D]`. */
+  readonly normalized: tf.Tensor2D;
+  /** 1/max(‖x‖, ε) `[N, 1]`. */
+  readonly inverseNorm: tf.Tensor2D;
+  /** 1 where ‖x‖ > ε, else 0, `[N, 1]`. */
+  readonly active: tf.Tensor2D;
+}
+
+export function normalizeRows(x: tf.Tensor2D, epsilon = ROW_NORM_EPSILON): NormalizedRows {
+  const squaredNorm = tf.sum(tf.square(x), 1, true);
+  const floor = epsilon * epsilon;
+  const inverseNorm = tf.rsqrt(tf.maximum(squaredNorm, floor)) as tf.Tensor2D;
+  return {
+    normalized: tf.mul(x, inverseNorm) as tf.Tensor2D,
+    inverseNorm,
+    active: tf.cast(tf.greater(squaredNorm, floor), 'float32') as tf.Tensor2D,
+  };
+}
+
+/** dx from dx̂ (see the module comment). */
+export function normalizeRowsGrad(dNormalized: tf.Tensor2D, rows: NormalizedRows): tf.Tensor2D {
+  const projection = tf.mul(tf.sum(tf.mul(dNormalized, rows.normalized), 1, true), rows.active);
+  return tf.mul(tf.sub(dNormalized, tf.mul(rows.normalized, projection)), rows.inverseNorm) as tf.Tensor2D;
+}
+
+/** Flattens `[N, ...]` to `[N, D]`. */
+export function flattenSamples(x: tf.Tensor): tf.Tensor2D {
+  const n = x.shape[0] ?? 1;
+  return tf.reshape(x, [n, x.size / n]);
+}

@@ -1,0 +1,57 @@
+import * as tf from '@tensorflow/tfjs-core';
+
+import { customGrad } from '../_internal/customGrad';
+import { formatShape, opError } from '../_internal/errors';
+import { channelLayout, type View4 } from '../_internal/layout';
+import { centeredVariance4, mean4 } from '../_internal/moments';
+import { checkDataFormat, checkMinRank, checkNonEmpty, checkOptions, floatTensor, type DataFormat, type TensorInput } from '../_internal/validate';
+
+const OP = 'channelVariance';
+
+/** Options of {@link channelVariance}. */
+export interface ChannelVarianceOptions {
+  /** Layout of x: `'NHWC'` (default; `[N, C]` for dense activations) or `'NCHW'`. */
+  dataFormat?: DataFormat;
+}
+
+/**
+ * Mean over channels of each channel's unbiased variance over the batch and positions,
+ * `(1/C)·Σ_c Σ_{n,i}(x − μ_c)²/(M − 1)`, M = N·L: the activation-variance probe of
+ * "Beyond BatchNorm". Gradient: ∂/∂x = 2(x − μ_c)/((M − 1)·C).
+ *
+ * @param x Activations `[N, ...S, C]` (NHWC) or `[N, C, ...S]` (NCHW), rank ≥ 2.
+ * @param options See {@link ChannelVarianceOptions}.
+ * @returns A scalar.
+ * @throws If x is not a non-empty float32 tensor of rank ≥ 2 with N·L ≥ 2.
+ *
+ * @example
+ * ```ts
+ * channelVariance(tf.tensor2d([[1, 10], [3, 10]])); // 1
+ * ```
+ * @see E. S. Lubana, R. P. Dick, H. Tanaka, "Beyond BatchNorm", NeurIPS 2021.
+ */
+export function channelVariance(x: TensorInput, options?: ChannelVarianceOptions): tf.Scalar {
+  const dataFormat = checkDataFormat(checkOptions(options, ['dataFormat'], OP).dataFormat, OP);
+  return tf.tidy(`featstats.${OP}`, () => {
+    const input = floatTensor(x, 'x', OP);
+    checkMinRank(input, 2, 'x', OP);
+    checkNonEmpty(input, 'x', OP);
+    const { batch, channels, positions } = channelLayout(input.shape, dataFormat);
+    const count = batch * positions;
+    if (count < 2) throw opError(OP, `x must have at least 2 values per channel but got shape ${formatShape(input.shape)}`);
+    const view: View4 = dataFormat === 'NHWC' ? [1, count, channels, 1] : [1, batch, channels, positions];
+    const variance = customGrad<[tf.Tensor]>(([value], save) => {
+      const x4 = tf.reshape(value, view) as tf.Tensor4D;
+      const mean = mean4(x4);
+      save([value, mean]);
+      return {
+        value: tf.mean(centeredVariance4(x4, mean, 1)),
+        gradFunc: (dy, [savedX, savedMean]) => {
+          const centered = tf.sub(tf.reshape(savedX as tf.Tensor, view), savedMean as tf.Tensor);
+          return [tf.reshape(tf.mul(centered, tf.div(tf.mul(dy, 2), (count - 1) * channels)), (savedX as tf.Tensor).shape)];
+        },
+      };
+    });
+    return variance(input) as tf.Scalar;
+  });
+}

@@ -1,0 +1,5 @@
+export { activationSimilarity } from './activationSimilarity';
+export { channelVariance, type ChannelVarianceOptions } from './channelVariance';
+export { cosineSimilarityMatrix } from './cosineSimilarityMatrix';
+export { probe, type LayerProbe, type ProbeLayer, type ProbeOptions, type ProbeResult } from './probe';
+export { stableRank } from './stableRank';
