@@ -25,3 +25,12 @@ export function customGrad<Inputs extends tf.Tensor[]>(
   });
   return (...inputs: Inputs) => wrapped(...inputs);
 }
+
+/**
+ * A copy of `t` with no gradient history (tfjs has no stopGradient): a zero-input
+ * customGrad, so the tape sees a fresh leaf. Gradients never flow back through it.
+ */
+export function detach(t: tf.Tensor): tf.Tensor {
+  const copy = () => ({ value: tf.clone(t), gradFunc: () => [] as tf.Tensor[] });
+  return tf.customGrad(copy as unknown as Parameters<typeof tf.customGrad>[0])();
+}

@@ -51,6 +51,15 @@ export function channelLayout(shape: readonly number[], dataFormat: DataFormat):
 }
 
 /**
+ * The per-channel statistics view over the batch and positions (batch norm, AdvBN):
+ * `[1, N·L, C, 1]` (NHWC) or `[1, N, C, L]` (NCHW); statistics `[1, 1, C, 1]`.
+ */
+export function batchChannelView(shape: readonly number[], dataFormat: DataFormat): View4 {
+  const { batch, positions, channels } = channelLayout(shape, dataFormat);
+  return dataFormat === 'NHWC' ? [1, batch * positions, channels, 1] : [1, batch, channels, positions];
+}
+
+/**
  * Views features as one row per (n, c): `[N·C, L]`. NCHW is already in that order (a
  * reshape); NHWC needs one transpose.
  */

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 
 import { customGrad } from '../_internal/customGrad';
 import { formatShape, opError } from '../_internal/errors';
-import { channelLayout, type View4 } from '../_internal/layout';
+import { batchChannelView, channelLayout } from '../_internal/layout';
 import { centeredVariance4, mean4 } from '../_internal/moments';
 import { checkDataFormat, checkMinRank, checkNonEmpty, checkOptions, floatTensor, type DataFormat, type TensorInput } from '../_internal/validate';
 
@@ -39,7 +39,7 @@ export function channelVariance(x: TensorInput, options?: ChannelVarianceOptions
     const { batch, channels, positions } = channelLayout(input.shape, dataFormat);
     const count = batch * positions;
     if (count < 2) throw opError(OP, `x must have at least 2 values per channel but got shape ${formatShape(input.shape)}`);
-    const view: View4 = dataFormat === 'NHWC' ? [1, count, channels, 1] : [1, batch, channels, positions];
+    const view = batchChannelView(input.shape, dataFormat);
     const variance = customGrad<[tf.Tensor]>(([value], save) => {
       const x4 = tf.reshape(value, view) as tf.Tensor4D;
       const mean = mean4(x4);

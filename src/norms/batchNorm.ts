@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 
 import { formatShape, opError } from '../_internal/errors';
-import { channelLayout, type View4 } from '../_internal/layout';
+import { batchChannelView, channelLayout } from '../_internal/layout';
 import { normalize } from '../_internal/normalize';
 import { affineTensor, channelAffineShape, NORM_OPTION_KEYS, resolveNormScalars, type NormOptions } from '../_internal/normOptions';
 import { checkBoolean, checkFeatures, checkNumber, checkOptions, floatTensor, type TensorInput } from '../_internal/validate';
@@ -84,7 +84,7 @@ export function batchNorm(x: TensorInput, options?: BatchNormOptions): tf.Tensor
     if (training && count < 2) {
       throw opError(OP, `x must have more than one value per channel when training but got shape ${formatShape(input.shape)}`);
     }
-    const view: View4 = dataFormat === 'NHWC' ? [1, count, channels, 1] : [1, batch, channels, positions];
+    const view = batchChannelView(input.shape, dataFormat);
     const updateMoving = (mean: tf.Tensor, variance: tf.Tensor) => {
       if (moving === undefined) return;
       const unbiased = tf.mul(variance, count / (count - 1));

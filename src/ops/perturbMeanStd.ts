@@ -1,0 +1,87 @@
+import * as tf from '@tensorflow/tfjs-core';
+
+import { customGrad } from '../_internal/customGrad';
+import { batchChannelView, channelLayout } from '../_internal/layout';
+import { mean4, reducedSize, sum4 } from '../_internal/moments';
+import { affineTensor } from '../_internal/normOptions';
+import { checkBoolean, checkDataFormat, checkFeatures, checkOptions, floatTensor, type DataFormat, type TensorInput } from '../_internal/validate';
+
+const OP = 'perturbMeanStd';
+
+/** Options of {@link perturbMeanStd}. */
+export interface PerturbMeanStdOptions {
+  /** Layout of x: `'NHWC'` (default) or `'NCHW'`. */
+  dataFormat?: DataFormat;
+  /** Apply max(·, 0) to the output, as the reference does after a ReLU layer. Default false. */
+  relu?: boolean;
+}
+
+/**
+ * Scales each channel's mean and spread: with μ_c the mean over the batch and positions
+ * (one statistic for the whole batch, as the AdvBN reference),
+ *
+ * `y = (x − μ_c)·stdScale_c + μ_c·meanScale_c`   (then max(y, 0) if `relu`),
+ *
+ * so the channel mean becomes meanScale·μ and its standard deviation stdScale·σ.
+ *
+ * Gradients (closed form; μ depends on x): with g = dy (masked by y > 0 under relu), M
+ * the elements per channel, s = stdScale, m = meanScale:
+ * `dx = s·g + (m − s)·Σg/M`, `dmeanScale = μ·Σg`, `dstdScale = Σ g·(x − μ)`.
+ *
+ * @param x Features `[N, ...S, C]` (NHWC) or `[N, C, ...S]` (NCHW), float32.
+ * @param meanScale Per-channel mean factor `[C]`.
+ * @param stdScale Per-channel spread factor `[C]`.
+ * @param options See {@link PerturbMeanStdOptions}.
+ * @returns The perturbed features, shaped like x.
+ * @throws If x is not a non-empty float32 tensor of rank ≥ 3, or a scale is not `[C]`.
+ *
+ * @example
+ * ```ts
+ * const x = tf.randomNormal([4, 8, 8, 3], 1, 2);
+ * const y = perturbMeanStd(x, tf.tensor1d([1.1, 1, 0.9]), tf.tensor1d([0.8, 1, 1.2]));
+ * ```
+ * @see M. Shu, Z. Wu, M. Goldblum, T. Goldstein, "Encoding Robustness to Image Style via
+ *   Adversarial Feature Perturbations", NeurIPS 2021.
+ */
+export function perturbMeanStd(x: TensorInput, meanScale: TensorInput, stdScale: TensorInput, options?: PerturbMeanStdOptions): tf.Tensor {
+  const given = checkOptions(options, ['dataFormat', 'relu'], OP);
+  const dataFormat = checkDataFormat(given.dataFormat, OP);
+  const relu = checkBoolean(given.relu ?? false, 'relu', OP);
+  return tf.tidy(`featstats.${OP}`, () => {
+    const input = floatTensor(x, 'x', OP);
+    checkFeatures(input, 'x', OP, dataFormat);
+    const { channels } = channelLayout(input.shape, dataFormat);
+    const m = affineTensor(meanScale, 'meanScale', [channels], OP) as tf.Tensor;
+    const s = affineTensor(stdScale, 'stdScale', [channels], OP) as tf.Tensor;
+    const view = batchChannelView(input.shape, dataFormat);
+    const size = reducedSize(view);
+    const scaleShape = [1, 1, channels, 1];
+
+    const perturb = customGrad<[tf.Tensor, tf.Tensor, tf.Tensor]>(([value, meanFactor, stdFactor], save) => {
+      const x4 = tf.reshape(value, view) as tf.Tensor4D;
+      const mean = mean4(x4);
+      const [m4, s4] = [tf.reshape(meanFactor, scaleShape), tf.reshape(stdFactor, scaleShape)];
+      let y = tf.add(tf.mul(tf.sub(x4, mean), s4), tf.mul(mean, m4));
+      if (relu) y = tf.relu(y);
+      save([value, mean, meanFactor, stdFactor, ...(relu ? [y] : [])]);
+      return {
+        value: tf.reshape(y, value.shape),
+        gradFunc: (dy, saved) => {
+          const [savedX, savedMean, savedM, savedS, savedY] = saved as [tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor | undefined];
+          const [mFactor, sFactor] = [tf.reshape(savedM, scaleShape), tf.reshape(savedS, scaleShape)];
+          let g = tf.reshape(dy, view);
+          if (savedY !== undefined) g = tf.mul(g, tf.cast(tf.greater(savedY, 0), 'float32'));
+          const sumG = sum4(g);
+          const centered = tf.sub(tf.reshape(savedX, view), savedMean);
+          const dx = tf.add(tf.mul(g, sFactor), tf.mul(tf.sub(mFactor, sFactor), tf.div(sumG, size)));
+          return [
+            tf.reshape(dx, savedX.shape),
+            tf.reshape(tf.mul(savedMean, sumG), [channels]),
+            tf.reshape(sum4(tf.mul(g, centered)), [channels]),
+          ];
+        },
+      };
+    });
+    return perturb(input, m, s);
+  });
+}
