@@ -4,7 +4,7 @@ import { customGrad } from '../_internal/customGrad';
 import { channelLayout } from '../_internal/layout';
 import { centeredVariance4, mean4, reducedSize, sum4 } from '../_internal/moments';
 import { checkNumber, checkOptions, checkStylePair, floatTensor, type DataFormat, type TensorInput } from '../_internal/validate';
-import { checkChannelInput, resolveMeanStdOptions } from './meanStd';
+import { checkChannelInput, resolveMeanStdOptions, type MEAN_STD_EPSILON } from './meanStd';
 
 const OP = 'adain';
 
@@ -12,7 +12,7 @@ const OP = 'adain';
 export interface AdainOptions {
   /** Layout of both inputs: `'NHWC'` (default) or `'NCHW'`. */
   dataFormat?: DataFormat;
-  /** Added to each variance inside the square root; ≥ 0. Default 1e-5. */
+  /** Added to each variance inside the square root; ≥ 0. Default {@link MEAN_STD_EPSILON} (1e-5). */
   epsilon?: number;
   /** Unbiased variance (÷(L − 1), default, as the reference code) or biased (÷L). */
   unbiased?: boolean;

@@ -38,7 +38,8 @@ export interface EfdmOptions {
  * α·dy routed to the style element that supplied each target (a permutation, O(L)).
  * Extensions beyond the reference: a style batch of 1 broadcasts over N, and a style
  * with L' ≠ L positions is resampled by linear interpolation of its sorted values at
- * `r·(L' − 1)/(L − 1)` (the gradient splits over the two neighbours).
+ * `r·(L' − 1)/(L − 1)` (the gradient splits over the two neighbours); a content with a
+ * single position (L = 1) reads the style's median position (L' − 1)/2.
  *
  * @param content Content features `[N, ...S, C]` (NHWC) or `[N, C, ...S]` (NCHW), float32.
  * @param style Style features of the same rank and C; batch N or 1; any spatial size.
