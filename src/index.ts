@@ -8,5 +8,6 @@ export * from './ops';
 export * from './norms';
 export * from './losses';
 export * from './diagnostics';
+export * from './attribution';
 export { getFastPaths, setFastPaths } from './_internal/dispatch';
 export type { DataFormat, TensorInput } from './_internal/validate';

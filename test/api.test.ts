@@ -11,8 +11,10 @@ it('exports exactly the documented API', () => {
     'BATCH_NORM_MOMENTUM',
     'MEAN_STD_EPSILON',
     'NORM_EPSILON',
+    'WelfordEstimator',
     'activationSimilarity',
     'adain',
+    'adversarialMeanStd',
     'argsort',
     'batchNorm',
     'channelVariance',
@@ -21,17 +23,21 @@ it('exports exactly the documented API', () => {
     'efdmix',
     'getFastPaths',
     'groupNorm',
+    'ibaAttribution',
+    'informationBottleneck',
     'instanceNorm',
     'layerNorm',
     'meanStd',
+    'perturbMeanStd',
     'probe',
     'setFastPaths',
     'sort',
     'stableRank',
   ]);
   const functions = [
-    'activationSimilarity', 'adain', 'argsort', 'batchNorm', 'channelVariance', 'cosineSimilarityMatrix', 'efdm', 'efdmix',
-    'groupNorm', 'instanceNorm', 'layerNorm', 'meanStd', 'probe', 'sort', 'stableRank', 'setFastPaths', 'getFastPaths',
+    'WelfordEstimator', 'activationSimilarity', 'adain', 'adversarialMeanStd', 'argsort', 'batchNorm', 'channelVariance',
+    'cosineSimilarityMatrix', 'efdm', 'efdmix', 'groupNorm', 'ibaAttribution', 'informationBottleneck', 'instanceNorm',
+    'layerNorm', 'meanStd', 'perturbMeanStd', 'probe', 'sort', 'stableRank', 'setFastPaths', 'getFastPaths',
   ] as const;
   for (const name of functions) {
     expect(typeof featstats[name]).toBe('function');

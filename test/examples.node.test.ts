@@ -4,6 +4,10 @@
  * equal the JSON (e.g. `sort(tf.tensor1d([3, 1, 2])); // [1, 2, 3]`).
  */
 import * as tf from '@tensorflow/tfjs-core';
+// Examples are user code, and some (ibaAttribution's head) differentiate tfjs ops, so
+// tfjs's gradients are loaded here as a user's app would; coreOnly.test.ts covers the
+// featstats ops without them.
+import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import '@tensorflow/tfjs-backend-cpu';
 import { transformSync } from 'esbuild';
 import { readdirSync, readFileSync } from 'node:fs';
@@ -61,37 +65,45 @@ describe('JSDoc examples', () => {
   it('exist for every public op', () => {
     const documented = files.filter((file) => examples(file).length > 0).map((file) => path.basename(file, '.ts'));
     for (const name of ['adain', 'argsort', 'efdm', 'efdmix', 'meanStd', 'sort', 'instanceNorm', 'groupNorm', 'layerNorm', 'batchNorm',
-      'cosineSimilarityMatrix', 'activationSimilarity', 'stableRank', 'channelVariance', 'probe']) {
+      'cosineSimilarityMatrix', 'activationSimilarity', 'stableRank', 'channelVariance', 'probe',
+      'perturbMeanStd', 'adversarialMeanStd', 'informationBottleneck', 'ibaAttribution', 'WelfordEstimator']) {
       expect(documented).toContain(name);
     }
   });
 
   for (const file of files) {
     examples(file).forEach((code, index) => {
-      it(`${path.relative(sourceRoot, file)} example ${index + 1} runs and its stated values hold`, () => runExample(code));
+      it(`${path.relative(sourceRoot, file)} example ${index + 1} runs and its stated values hold`, async () => runExample(code));
     });
   }
 
-  it('README example runs', () => {
+  it('README example runs', async () => {
     const readme = readFileSync(path.join(sourceRoot, '..', 'README.md'), 'utf8');
     const block = /```ts\n([\s\S]*?)\n```/.exec(readme);
     expect(block).not.toBeNull();
-    runExample((block as RegExpExecArray)[1] as string);
+    await runExample((block as RegExpExecArray)[1] as string);
   });
 });
 
-/** Runs example code with tf and every featstats export in scope, inside a tidy. */
-function runExample(code: string): void {
+/**
+ * Runs example code (which may `await`) with tf and every featstats export in scope, in
+ * an engine scope that frees what it allocates, and checks that nothing outlives it.
+ */
+async function runExample(code: string): Promise<void> {
   const javascript = transformSync(instrument(code), { loader: 'ts' }).code;
   const check = (value: unknown, expected: string) => {
     const actual = value instanceof tf.Tensor ? value.arraySync() : value;
     expect(actual).toEqual(JSON.parse(expected));
   };
   const before = tf.memory().numTensors;
-  tf.tidy(() => {
-    new Function('tf', 'featstats', '__check', `const { ${Object.keys(featstats).join(', ')} } = featstats;\n${javascript}`)(tf, featstats, check);
-  });
-  // Variables outlive tidy by design; an example may create them (batchNorm's moving statistics).
+  const body = new Function('tf', 'featstats', '__check', `return (async () => {\nconst { ${Object.keys(featstats).join(', ')} } = featstats;\n${javascript}\n})();`);
+  tf.engine().startScope();
+  try {
+    await body(tf, featstats, check);
+  } finally {
+    tf.engine().endScope();
+  }
+  // Variables outlive scopes by design; an example may create them (batchNorm's moving statistics).
   tf.disposeVariables();
   expect(tf.memory().numTensors).toBe(before);
 }

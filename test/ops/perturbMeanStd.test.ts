@@ -59,6 +59,8 @@ describeBackends('perturbMeanStd', (backend) => {
         const [m, s] = [factors(channels, seed), factors(channels, seed + 1)];
         const options = { dataFormat: c.dataFormat, relu };
         const dy = makeValues(c.shape, 'NHWC', 'spread', 1, seed + 2);
+        // Away from the ReLU's kink, where float32 and float64 may fall on different sides.
+        if (relu) fc.pre(perturbMeanStdReference(c.values, c.shape, m, s, { ...options, relu: false }).every((y) => Math.abs(y) > 1e-3));
         const expected = {
           x: vjpByFiniteDifferences((v) => perturbMeanStdReference(v, c.shape, m, s, options), c.values, dy, 1e-9),
           m: vjpByFiniteDifferences((v) => perturbMeanStdReference(c.values, c.shape, v, s, options), m, dy, 1e-9),

@@ -1,0 +1,154 @@
+import * as tf from '@tensorflow/tfjs-core';
+
+import { formatShape, opError } from '../_internal/errors';
+import { checkDataFormat, checkNumber, checkOptions, floatTensor, type DataFormat, type TensorInput } from '../_internal/validate';
+import { informationBottleneck } from './informationBottleneck';
+
+const OP = 'ibaAttribution';
+
+/** Options of {@link ibaAttribution}; defaults are the reference implementation's. */
+export interface IbaAttributionOptions {
+  /** Features of one image at the bottleneck layer, `[1, ...S, C]` (NHWC) or `[1, C, ...S]`. */
+  features: TensorInput;
+  /** The rest of the network: maps bottleneck features `[B, …]` to logits `[B, classes]`. */
+  head: (features: tf.Tensor) => tf.Tensor;
+  /** Class whose evidence is attributed. */
+  target: number;
+  /** Dataset mean of the features, one sample's shape (`WelfordEstimator.mean()`). */
+  mean: TensorInput;
+  /** Dataset standard deviation of the features, one sample's shape. */
+  std: TensorInput;
+  /** Weight of the capacity in the loss. Default 10. */
+  beta?: number;
+  /** Adam steps. Default 10. */
+  steps?: number;
+  /** Adam learning rate. Default 1. */
+  learningRate?: number;
+  /** Copies of the features per step, each with its own noise. Default 10. */
+  batchSize?: number;
+  /** σ of the smoothing of λ. Default 1. */
+  smoothSigma?: number;
+  /** Initial α (λ = sigmoid(5) ≈ 0.993: almost everything passes). Default 5. */
+  initAlpha?: number;
+  /** Floor of the standard deviation. Default 0.01. */
+  minStd?: number;
+  /** Seed of the noise (step k uses seed + k); random when omitted. */
+  seed?: number;
+  /** `[height, width]` of the input image: the heatmap is resized to it. */
+  imageSize?: [number, number];
+  /** Layout of the features: `'NHWC'` (default) or `'NCHW'`. */
+  dataFormat?: DataFormat;
+}
+
+/** What {@link ibaAttribution} returns. */
+export type IbaAttribution = {
+  /** Bits per spatial position `[H, W]` (or `imageSize`). */
+  heatmap: tf.Tensor2D;
+  /** Batch-averaged capacity per element of the last step, in nats, one sample's shape. */
+  capacity: tf.Tensor;
+};
+
+/**
+ * Per-sample IBA attribution: learns how much of each feature the network needs to keep
+ * its prediction. α (one sample's shape, initialised to `initAlpha`) is optimised with
+ * Adam for `steps` steps on
+ *
+ * `mean_b(−log softmax(head(output_b))[target]) + β·mean(capacity)`
+ *
+ * over `batchSize` copies of the features, each through {@link informationBottleneck}
+ * with independent noise. The heatmap is the last step's batch-averaged capacity summed
+ * over channels, converted to bits (÷ ln 2); with `imageSize` it is multiplied by
+ * (feature area / image area) and resized bilinearly, so its sum is preserved.
+ *
+ * The head's ops must be differentiable in the caller's setup: load tfjs's gradients
+ * (`@tensorflow/tfjs`, or `@tensorflow/tfjs-core/dist/register_all_gradients`).
+ *
+ * @param options See {@link IbaAttributionOptions}.
+ * @returns `{ heatmap, capacity }`.
+ * @throws If features is not `[1, …]` of rank 4 (2 spatial axes), an option is out of
+ *   range, or head does not return `[batchSize, classes]` logits with target < classes.
+ *
+ * @example
+ * ```ts
+ * const features = tf.randomNormal([1, 7, 7, 4]);
+ * const head = (f) => tf.reshape(tf.mean(f, [1, 2]), [-1, 4]); // 4 "classes"
+ * const { heatmap } = ibaAttribution({ features, head, target: 1, mean: tf.zeros([7, 7, 4]), std: tf.ones([7, 7, 4]), seed: 1, steps: 2 });
+ * ```
+ * @see K. Schulz, L. Sixt, F. Tombari, T. Landgraf, "Restricting the Flow: Information
+ *   Bottlenecks for Attribution", ICLR 2020.
+ */
+export function ibaAttribution(options: IbaAttributionOptions): IbaAttribution {
+  checkOptions(options, ['features', 'head', 'target', 'mean', 'std', 'beta', 'steps', 'learningRate', 'batchSize', 'smoothSigma', 'initAlpha', 'minStd', 'seed', 'imageSize', 'dataFormat'], OP);
+  if (typeof options.head !== 'function') throw opError(OP, `head must be a function but got ${typeof options.head}`);
+  const beta = checkNumber(options.beta ?? 10, 'beta', OP, { min: 0 });
+  const steps = checkNumber(options.steps ?? 10, 'steps', OP, { min: 1 });
+  const learningRate = checkNumber(options.learningRate ?? 1, 'learningRate', OP, { min: 0, minExclusive: true });
+  const batchSize = checkNumber(options.batchSize ?? 10, 'batchSize', OP, { min: 1 });
+  const initAlpha = checkNumber(options.initAlpha ?? 5, 'initAlpha', OP);
+  const dataFormat = checkDataFormat(options.dataFormat, OP);
+  for (const [name, value] of [['steps', steps], ['batchSize', batchSize], ['target', options.target]] as const) {
+    if (!Number.isInteger(value) || value < 0) throw opError(OP, `${name} must be a non-negative integer but got ${String(value)}`);
+  }
+  const seed = options.seed ?? Math.floor(Math.random() * 2 ** 31);
+  const features = floatTensor(options.features, 'features', OP);
+  const owned = features !== options.features;
+  if (features.rank !== 4 || features.shape[0] !== 1) {
+    if (owned) features.dispose();
+    throw opError(OP, `features must be one image's features [1, H, W, C] or [1, C, H, W] but got shape ${formatShape(features.shape)}`);
+  }
+  const sampleShape = features.shape.slice(1);
+  const bottleneck = { mean: options.mean, std: options.std, minStd: options.minStd ?? 0.01, smoothSigma: options.smoothSigma ?? 1, dataFormat };
+  const checkedLogits = (logits: unknown): tf.Tensor => {
+    if (!(logits instanceof tf.Tensor) || logits.rank !== 2 || logits.shape[0] !== batchSize || (logits.shape[1] as number) <= options.target) {
+      throw opError(OP, `head must return logits [${batchSize}, classes > target] but got ${logits instanceof tf.Tensor ? formatShape(logits.shape) : typeof logits}`);
+    }
+    return logits;
+  };
+
+  const alpha = tf.tidy(() => tf.variable(tf.fill(sampleShape, initAlpha), true));
+  const optimizer = tf.train.adam(learningRate);
+  const batch = tf.tile(features, [batchSize, 1, 1, 1]);
+  let lastCapacity: tf.Tensor | undefined;
+  try {
+    // One untaped pass validates the options and the head: a throw inside minimize would
+    // strand the tensors its tape had saved.
+    tf.tidy(() => {
+      checkedLogits(options.head(informationBottleneck(batch, alpha, { ...bottleneck, seed }).output));
+    });
+    for (let step = 0; step < steps; step++) {
+      const loss = optimizer.minimize(
+        () => {
+          const { output, capacity } = informationBottleneck(batch, alpha, { ...bottleneck, seed: seed + step });
+          const logits = checkedLogits(options.head(output));
+          tf.dispose(lastCapacity);
+          lastCapacity = tf.keep(tf.mean(capacity, 0));
+          // −log softmax(logits)[target] by a one-hot product, not gather: gather's tfjs
+          // gradient needs UnsortedSegmentSum, which the wasm backend lacks.
+          const oneHot = tf.oneHot(tf.fill([batchSize], options.target, 'int32'), logits.shape[1] as number);
+          const crossEntropy = tf.neg(tf.mean(tf.sum(tf.mul(tf.logSoftmax(logits), oneHot), 1)));
+          return tf.add(crossEntropy, tf.mul(tf.mean(capacity), beta)) as tf.Scalar;
+        },
+        true,
+        [alpha],
+      );
+      tf.dispose(loss ?? []);
+    }
+    // A clone, tracked by the caller's scope like any op result (the kept original is not).
+    const capacity = tf.clone(lastCapacity as tf.Tensor);
+    const heatmap = tf.tidy(() => {
+      const channelAxis = dataFormat === 'NHWC' ? 2 : 0;
+      const bits = tf.div(tf.sum(capacity, channelAxis), Math.LN2) as tf.Tensor2D;
+      if (options.imageSize === undefined) return bits;
+      const [height, width] = options.imageSize;
+      const areaRatio = (bits.shape[0] * bits.shape[1]) / (height * width);
+      const resized = tf.image.resizeBilinear(tf.expandDims(bits, 2) as tf.Tensor3D, [height, width]);
+      return tf.mul(tf.squeeze(resized, [2]), areaRatio) as tf.Tensor2D;
+    });
+    return { heatmap, capacity };
+  } finally {
+    tf.dispose(lastCapacity);
+    tf.dispose([alpha, batch]);
+    optimizer.dispose();
+    if (owned) features.dispose();
+  }
+}

@@ -1,0 +1,178 @@
+import * as tf from '@tensorflow/tfjs-core';
+
+import { customGrad } from '../_internal/customGrad';
+import { formatShape, opError } from '../_internal/errors';
+import { applyAlongAxes, gaussianMatrix, ibaKernelSize } from '../_internal/gaussian';
+import { checkDataFormat, checkMinRank, checkNonEmpty, checkNumber, checkOptions, floatTensor, type DataFormat, type TensorInput } from '../_internal/validate';
+
+const OP = 'informationBottleneck';
+
+/** Smallest 1 − λ whose log is taken: float32's smallest normal, so log stays finite. */
+const SMALLEST_NOISE_WEIGHT = 1.1754944e-38;
+
+/** Options of {@link informationBottleneck}. */
+export interface InformationBottleneckOptions {
+  /** Per-element mean of R over a dataset, shaped like one sample (e.g. `WelfordEstimator.mean()`). */
+  mean: TensorInput;
+  /** Per-element standard deviation of R, shaped like one sample. */
+  std: TensorInput;
+  /** Floor of the standard deviation: σ_R = max(std, minStd). Default 0.01 (reference). */
+  minStd?: number;
+  /** σ of the Gaussian smoothing of λ over the spatial axes (0 disables). Default 1 (reference). */
+  smoothSigma?: number;
+  /** Standard-normal noise shaped like R; drawn with `tf.randomNormal` (and `seed`) when omitted. */
+  noise?: TensorInput;
+  /** Seed of the drawn noise. */
+  seed?: number;
+  /** 0/1 per element of a sample (e.g. `WelfordEstimator.activeMask()`); masks output and capacity. */
+  activeMask?: TensorInput;
+  /** Layout of R: `'NHWC'` (default) or `'NCHW'`; rank 2 is `[N, C]` with no spatial axes. */
+  dataFormat?: DataFormat;
+}
+
+/** What {@link informationBottleneck} returns. */
+export type InformationBottleneck = {
+  /** `λ·R + (1 − λ)·ε`, shaped like R. */
+  output: tf.Tensor;
+  /** Per-element KL divergence to the noise prior, in nats, shaped like R. */
+  capacity: tf.Tensor;
+};
+
+/**
+ * The per-sample information bottleneck of IBA: each feature is replaced by a mix of
+ * itself and noise with the feature's dataset statistics,
+ *
+ * `λ = smooth(sigmoid(α))`, `ε = μ_R + σ_R·n`, n ~ N(0, 1), `output = λ·R + (1 − λ)·ε`,
+ *
+ * and the information that passes is bounded by the capacity (KL divergence of the
+ * bottleneck's Gaussian to the prior, per element, in nats): with r' = (R − μ_R)/σ_R,
+ * μ_z = λ·r' and v_z = (1 − λ)², `capacity = −½·(1 + log v_z − μ_z² − v_z)`.
+ *
+ * `smooth` is a normalised Gaussian of σ = smoothSigma over the spatial axes, kernel
+ * 2·round(2σ) + 1, reflection padding. 1 − λ is computed as smooth(sigmoid(−α)) — equal,
+ * since the kernel sums to 1, but without the cancellation of 1 − λ as λ → 1 — and its
+ * log is floored at float32's smallest normal, so the capacity stays finite.
+ *
+ * Gradients (closed form, α shared by the batch; S the smoothing, Sᵀ its adjoint):
+ * with upstream o (output) and k (capacity), gλ = o·R + k·λ·r'², g₁₋λ = o·ε + k·((1 − λ) −
+ * 1/(1 − λ)), `dα = Σ_n σ'(α)·(Sᵀgλ − Sᵀg₁₋λ)`, `dR = o·λ + k·λ²·r'/σ_R`.
+ *
+ * @param R Features `[N, ...S, C]` (NHWC) or `[N, C, ...S]` (NCHW), rank ≥ 2, float32.
+ * @param alpha Bottleneck parameters shaped like one sample (`R.shape.slice(1)`).
+ * @param options See {@link InformationBottleneckOptions}; `mean` and `std` are required.
+ * @returns `{ output, capacity }`, each shaped like R.
+ * @throws If R is not a non-empty float32 tensor of rank ≥ 2.
+ * @throws If alpha, mean, std or activeMask is not shaped like one sample, or noise not like R.
+ * @throws If minStd is not > 0 or smoothSigma is negative.
+ *
+ * @example
+ * ```ts
+ * const R = tf.randomNormal([2, 7, 7, 8]);
+ * const { output, capacity } = informationBottleneck(R, tf.fill([7, 7, 8], 5), {
+ *   mean: tf.zeros([7, 7, 8]), std: tf.ones([7, 7, 8]), seed: 1,
+ * });
+ * ```
+ * @see K. Schulz, L. Sixt, F. Tombari, T. Landgraf, "Restricting the Flow: Information
+ *   Bottlenecks for Attribution", ICLR 2020.
+ */
+export function informationBottleneck(R: TensorInput, alpha: TensorInput, options: InformationBottleneckOptions): InformationBottleneck {
+  const given = checkOptions(options, ['mean', 'std', 'minStd', 'smoothSigma', 'noise', 'seed', 'activeMask', 'dataFormat'], OP);
+  const dataFormat = checkDataFormat(given.dataFormat, OP);
+  const minStd = checkNumber(given.minStd ?? 0.01, 'minStd', OP, { min: 0, minExclusive: true });
+  const smoothSigma = checkNumber(given.smoothSigma ?? 1, 'smoothSigma', OP, { min: 0 });
+  if (given.mean === undefined || given.std === undefined) throw opError(OP, `options.mean and options.std must be given but got ${given.mean === undefined ? 'no mean' : 'no std'}`);
+  return tf.tidy(`featstats.${OP}`, () => {
+    const r = floatTensor(R, 'R', OP);
+    checkMinRank(r, 2, 'R', OP);
+    checkNonEmpty(r, 'R', OP);
+    const sampleShape = r.shape.slice(1);
+    const sample = (value: TensorInput, arg: string) => {
+      const t = floatTensor(value, arg, OP);
+      if (t.rank !== sampleShape.length || t.shape.some((d, i) => d !== sampleShape[i])) {
+        throw opError(OP, `${arg} must have one sample's shape ${formatShape(sampleShape)} but got ${formatShape(t.shape)}`);
+      }
+      return t;
+    };
+    const a = sample(alpha, 'alpha');
+    const mean = sample(given.mean as TensorInput, 'mean');
+    const sigma = tf.maximum(sample(given.std as TensorInput, 'std'), minStd);
+    const mask = given.activeMask === undefined ? undefined : sample(given.activeMask, 'activeMask');
+    let noise: tf.Tensor;
+    if (given.noise === undefined) {
+      noise = tf.randomNormal(r.shape, 0, 1, 'float32', given.seed);
+    } else {
+      noise = floatTensor(given.noise, 'noise', OP);
+      if (noise.shape.some((d, i) => d !== r.shape[i]) || noise.rank !== r.rank) {
+        throw opError(OP, `noise must have R's shape ${formatShape(r.shape)} but got ${formatShape(noise.shape)}`);
+      }
+    }
+    const epsilon = tf.add(mean, tf.mul(sigma, noise));
+    const smoothing = smoother(sampleShape, dataFormat, smoothSigma);
+    // The backward may run after this tidy has ended: every constant it needs is saved
+    // with the inputs, in this order.
+    const constants = [mean, sigma, epsilon, ...(mask === undefined ? [] : [mask])];
+    type Constants = { mean: tf.Tensor; sigma: tf.Tensor; epsilon: tf.Tensor; mask: tf.Tensor | undefined };
+    const unpack = (saved: tf.Tensor[]): Constants => ({ mean: saved[2] as tf.Tensor, sigma: saved[3] as tf.Tensor, epsilon: saved[4] as tf.Tensor, mask: saved[5] });
+
+    /** λ, 1 − λ and σ'(α) from α (sample-shaped). */
+    const weights = (alphaValue: tf.Tensor) => {
+      const gate = tf.sigmoid(alphaValue);
+      return { lambda: smoothing.apply(gate), oneMinusLambda: smoothing.apply(tf.sigmoid(tf.neg(alphaValue))), slope: tf.mul(gate, tf.sub(1, gate)) };
+    };
+    const masked = (t: tf.Tensor, m: tf.Tensor | undefined) => (m === undefined ? t : tf.mul(t, m));
+    /** dα from the upstream gradients on λ and on 1 − λ (batch-shaped). */
+    const alphaGradient = (slope: tf.Tensor, gLambda: tf.Tensor, gOneMinus: tf.Tensor) =>
+      tf.mul(slope, tf.sub(smoothing.adjoint(tf.sum(gLambda, 0)), smoothing.adjoint(tf.sum(gOneMinus, 0))));
+
+    const output = customGrad<[tf.Tensor, tf.Tensor]>(([rValue, alphaValue], save) => {
+      const { lambda, oneMinusLambda } = weights(alphaValue);
+      save([rValue, alphaValue, ...constants]);
+      return {
+        value: masked(tf.add(tf.mul(lambda, rValue), tf.mul(oneMinusLambda, epsilon)), mask),
+        gradFunc: (dy, saved) => {
+          const [savedR, savedAlpha] = saved as [tf.Tensor, tf.Tensor];
+          const c = unpack(saved);
+          const w = weights(savedAlpha);
+          const o = masked(dy, c.mask);
+          return [tf.mul(o, w.lambda), alphaGradient(w.slope, tf.mul(o, savedR), tf.mul(o, c.epsilon))];
+        },
+      };
+    });
+    const capacity = customGrad<[tf.Tensor, tf.Tensor]>(([rValue, alphaValue], save) => {
+      const { lambda, oneMinusLambda } = weights(alphaValue);
+      const muZ = tf.mul(lambda, tf.div(tf.sub(rValue, mean), sigma));
+      const logVariance = tf.mul(tf.log(tf.maximum(oneMinusLambda, SMALLEST_NOISE_WEIGHT)), 2);
+      const kl = tf.mul(tf.sub(tf.add(1, logVariance), tf.add(tf.square(muZ), tf.square(oneMinusLambda))), -0.5);
+      save([rValue, alphaValue, ...constants]);
+      return {
+        value: masked(kl, mask),
+        gradFunc: (dy, saved) => {
+          const [savedR, savedAlpha] = saved as [tf.Tensor, tf.Tensor];
+          const c = unpack(saved);
+          const w = weights(savedAlpha);
+          const k = masked(dy, c.mask);
+          const rPrime = tf.div(tf.sub(savedR, c.mean), c.sigma);
+          const safeOneMinus = tf.maximum(w.oneMinusLambda, SMALLEST_NOISE_WEIGHT);
+          const gLambda = tf.mul(k, tf.mul(w.lambda, tf.square(rPrime)));
+          const gOneMinus = tf.mul(k, tf.sub(w.oneMinusLambda, tf.reciprocal(safeOneMinus)));
+          const dR = tf.mul(k, tf.div(tf.mul(tf.square(w.lambda), rPrime), c.sigma));
+          return [dR, alphaGradient(w.slope, gLambda, gOneMinus)];
+        },
+      };
+    });
+    return { output: output(r, a), capacity: capacity(r, a) };
+  }) as InformationBottleneck;
+}
+
+/** The Gaussian smoothing of one sample over its spatial axes, and its adjoint. */
+function smoother(sampleShape: number[], dataFormat: DataFormat, sigma: number) {
+  const rank = sampleShape.length;
+  // A sample is [...S, C] (NHWC) or [C, ...S] (NCHW); rank 1 ([C]) has no spatial axes.
+  const axes = rank < 2 ? [] : dataFormat === 'NHWC' ? Array.from({ length: rank - 1 }, (_, i) => i) : Array.from({ length: rank - 1 }, (_, i) => i + 1);
+  if (sigma === 0 || axes.length === 0) return { apply: (t: tf.Tensor) => t, adjoint: (t: tf.Tensor) => t };
+  const matrices = axes.map((axis) => gaussianMatrix(sampleShape[axis] as number, sigma, ibaKernelSize(sigma)));
+  return {
+    apply: (t: tf.Tensor) => applyAlongAxes(t, axes, matrices),
+    adjoint: (t: tf.Tensor) => applyAlongAxes(t, axes, matrices, true),
+  };
+}
