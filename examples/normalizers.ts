@@ -22,6 +22,7 @@ import * as vega from 'vega';
 import * as vegaLite from 'vega-lite';
 
 import { batchNorm, groupNorm, instanceNorm, probe, type ProbeLayer } from '../src';
+import { seededUniform } from '../src/_internal/random';
 
 const DEPTH = 12;
 const WIDTH = 16;
@@ -31,18 +32,6 @@ const CLASSES = 10;
 const root = process.cwd();
 const output = path.join(root, 'docs', 'normalizers');
 
-/** A seeded uniform generator (mulberry32), so crops and labels are reproducible. */
-function uniformFrom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** 32 random 32×32 RGB crops from the PNGs in demo/images, as [N, H, W, 3] in [0, 1]. */
 function loadCrops(): tf.Tensor4D {
   const directory = path.join(root, 'demo', 'images');
@@ -50,7 +39,7 @@ function loadCrops(): tf.Tensor4D {
     .filter((name) => name.endsWith('.png'))
     .sort()
     .map((name) => PNG.sync.read(readFileSync(path.join(directory, name))));
-  const uniform = uniformFrom(2021);
+  const uniform = seededUniform(2021);
   const data = new Float32Array(CROPS * CROP * CROP * 3);
   for (let n = 0; n < CROPS; n++) {
     const image = images[n % images.length] as PNG;
@@ -90,7 +79,7 @@ async function main(): Promise<void> {
     return tf.randomNormal([3, 3, inChannels, WIDTH], 0, Math.sqrt(2 / (9 * inChannels)), 'float32', 100 + k) as tf.Tensor4D;
   });
   const head = tf.randomNormal([WIDTH, CLASSES], 0, Math.sqrt(1 / WIDTH), 'float32', 7) as tf.Tensor2D;
-  const uniform = uniformFrom(7);
+  const uniform = seededUniform(7);
   const labels = tf.oneHot(tf.tensor1d(Array.from({ length: CROPS }, () => Math.floor(uniform() * CLASSES)), 'int32'), CLASSES);
   const loss = (features: tf.Tensor) => tf.losses.softmaxCrossEntropy(labels, tf.matMul(tf.mean(features, [1, 2]), head)) as tf.Scalar;
 
@@ -130,38 +119,21 @@ async function writeChart(rows: { normalizer: string; depth: number; similarity:
     view.finalize();
   };
   const color = { field: 'normalizer', type: 'nominal', sort: normalizers.map((n) => n.name), title: null } as const;
-  await render(
-    {
-      $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
-      title: 'Activation similarity with depth (random init, 32 crops)',
-      width: 420,
-      height: 260,
-      data: { values: rows },
-      mark: { type: 'line', point: true },
-      encoding: {
-        x: { field: 'depth', type: 'quantitative', title: 'block' },
-        y: { field: 'similarity', type: 'quantitative', title: 'mean cosine similarity between samples' },
-        color,
-      },
+  const byBlock = (title: string, field: string, yTitle: string, log: boolean): vegaLite.TopLevelSpec => ({
+    $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
+    title,
+    width: 420,
+    height: 260,
+    data: { values: rows },
+    mark: { type: 'line', point: true },
+    encoding: {
+      x: { field: 'depth', type: 'quantitative', title: 'block' },
+      y: { field, type: 'quantitative', title: yTitle, ...(log ? { scale: { type: 'log' } } : {}) },
+      color,
     },
-    'similarity.svg',
-  );
-  await render(
-    {
-      $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
-      title: 'Gradient norm ‖∂L/∂aₖ‖ by block',
-      width: 420,
-      height: 260,
-      data: { values: rows },
-      mark: { type: 'line', point: true },
-      encoding: {
-        x: { field: 'depth', type: 'quantitative', title: 'block' },
-        y: { field: 'gradientNorm', type: 'quantitative', scale: { type: 'log' }, title: 'Frobenius norm (log scale)' },
-        color,
-      },
-    },
-    'gradients.svg',
-  );
+  });
+  await render(byBlock('Activation similarity with depth (random init, 32 crops)', 'similarity', 'mean cosine similarity between samples', false), 'similarity.svg');
+  await render(byBlock('Gradient norm ‖∂L/∂aₖ‖ by block', 'gradientNorm', 'Frobenius norm (log scale)', true), 'gradients.svg');
 }
 
 await main();
