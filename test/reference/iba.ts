@@ -57,6 +57,9 @@ export function bottleneckReference(r: ArrayLike<number>, shape: number[], alpha
   const size = alpha.length;
   const output = new Float64Array(r.length);
   const capacity = new Float64Array(r.length);
+  // Magnitude of the terms the capacity sums (they cancel to O(λ²) as λ → 0): the scale of
+  // its float32 rounding.
+  const capacityScale = new Float64Array(r.length);
   for (let i = 0; i < r.length; i++) {
     const e = i % size;
     const l = lambda[e] as number;
@@ -68,6 +71,7 @@ export function bottleneckReference(r: ArrayLike<number>, shape: number[], alpha
     const muZ = (l * ((r[i] as number) - mean)) / sigma;
     const variance = (1 - l) ** 2;
     capacity[i] = m * -0.5 * (1 + Math.log(variance) - muZ * muZ - variance);
+    capacityScale[i] = m * 0.5 * (1 + Math.abs(Math.log(variance)) + muZ * muZ + variance);
   }
-  return { output, capacity };
+  return { output, capacity, capacityScale };
 }
