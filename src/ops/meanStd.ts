@@ -132,8 +132,11 @@ export function channelMeanStd(x: tf.Tensor, { dataFormat, epsilon, ddof }: Reso
       value,
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
         const [savedX, savedMean, savedStd] = saved as [tf.Tensor, tf.Tensor, tf.Tensor];
-        const scale = tf.divNoNan(dy, tf.mul(savedStd, size - ddof));
-        return [tf.mul(tf.sub(savedX, savedMean), scale), tf.zerosLike(savedMean)];
+        // In the 4-D view: divNoNan is a `where`, which webgl supports only up to rank 4.
+        const statsView = [layout.view[0], 1, layout.view[2], 1];
+        const scale = tf.divNoNan(tf.reshape(dy, statsView), tf.reshape(tf.mul(savedStd, size - ddof), statsView));
+        const centered = tf.sub(tf.reshape(savedX, layout.view), tf.reshape(savedMean, statsView));
+        return [tf.reshape(tf.mul(centered, scale), savedX.shape), tf.zerosLike(savedMean)];
       },
     };
   })(x, mean);

@@ -20,7 +20,8 @@ export interface SortOptions {
  * through the inverse permutation, `dx[order[k]] = dy[k]`, in O(n) per row. (tfjs's
  * `topk` has no gradient, and gather's built-in one is O(n·rows) on cpu and webgl.)
  *
- * NaN compares unordered, so rows containing NaN have no defined order.
+ * NaN compares unordered, so rows containing NaN have no defined order. On webgl, tfjs
+ * stores int32 in float32 textures, so int32 values beyond ±2²⁴ are rounded before sorting.
  *
  * @param x Tensor of rank ≥ 1, float32 or int32 (int32 is not differentiable).
  * @param options See {@link SortOptions}.

@@ -18,7 +18,8 @@ describeBackends('adversarialMeanStd', (backend) => {
     for (let steps = 0; steps <= 8; steps++) {
       const result = adversarialMeanStd(x, varianceLoss, { steps, stepSize: 0.2, epsilon: 1.1 });
       const value = (await readAndDispose(varianceLoss(result.output)))[0] as number;
-      expect(value).toBeGreaterThanOrEqual(previous);
+      // Non-decreasing; once both scales sit at the clamp the loss repeats up to rounding.
+      expect(value).toBeGreaterThanOrEqual(previous - 1e-6 * Math.abs(previous));
       previous = value;
       const stdScale = await readAndDispose(result.stdScale);
       const expectedStd = Math.min(1 + 0.2 * steps, 2.1);
