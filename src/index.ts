@@ -9,5 +9,6 @@ export * from './norms';
 export * from './losses';
 export * from './diagnostics';
 export * from './attribution';
+export * from './corruptions';
 export { getFastPaths, setFastPaths } from './_internal/dispatch';
 export type { DataFormat, TensorInput } from './_internal/validate';

@@ -66,7 +66,9 @@ describe('JSDoc examples', () => {
     const documented = files.filter((file) => examples(file).length > 0).map((file) => path.basename(file, '.ts'));
     for (const name of ['adain', 'argsort', 'efdm', 'efdmix', 'meanStd', 'sort', 'instanceNorm', 'groupNorm', 'layerNorm', 'batchNorm',
       'cosineSimilarityMatrix', 'activationSimilarity', 'stableRank', 'channelVariance', 'probe',
-      'perturbMeanStd', 'adversarialMeanStd', 'informationBottleneck', 'ibaAttribution', 'WelfordEstimator']) {
+      'perturbMeanStd', 'adversarialMeanStd', 'informationBottleneck', 'ibaAttribution', 'WelfordEstimator',
+      'randomMask', 'gaussianNoise', 'gaussianBlur',
+      'infoNCE', 'ntXent', 'supCon', 'styleContrastiveLoss', 'contentContrastiveLoss', 'ieContraAstIds', 'contrastiveDistillation']) {
       expect(documented).toContain(name);
     }
   });

@@ -31,7 +31,9 @@ export function reflectIndex(i: number, length: number): number {
  */
 export function gaussianMatrix(length: number, sigma: number, kernelSize: number): Float32Array {
   const radius = (kernelSize - 1) / 2;
-  const taps = Array.from({ length: kernelSize }, (_, k) => Math.exp(-((k - radius) ** 2) / (2 * sigma * sigma)));
+  // σ² underflows below ~1e-154 and would make the centre tap 0/0: clamp (the identity then).
+  const variance = Math.max(sigma * sigma, 1e-300);
+  const taps = Array.from({ length: kernelSize }, (_, k) => Math.exp(-((k - radius) ** 2) / (2 * variance)));
   const total = taps.reduce((a, b) => a + b, 0);
   const matrix = new Float64Array(length * length);
   for (let i = 0; i < length; i++) {

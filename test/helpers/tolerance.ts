@@ -3,7 +3,8 @@
  * a float64 reference `e` when `|a − e| ≤ atol·scale + rtol·|e|`, where each test states
  * its `scale`: the magnitude that first-order float32 error analysis of that op
  * multiplies (e.g. σ_s·max|c|/σ_c + max|s| for adain). Gradients are compared with
- * central finite differences of the float64 reference, with `scale` = max|reference|.
+ * central finite differences of the float64 reference, with `scale` = max|reference| plus
+ * the magnitude of the terms the closed form cancels (where a gradient cancels to ~0).
  *
  * Every loosening carries its reason. Fix the test data before loosening.
  */

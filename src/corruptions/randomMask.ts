@@ -1,0 +1,101 @@
+import * as tf from '@tensorflow/tfjs-core';
+
+import { checkValueOrRange, drawInRange, resolveSeed } from '../_internal/corruption';
+import { customGrad } from '../_internal/customGrad';
+import { channelLayout } from '../_internal/layout';
+import { seededUniform } from '../_internal/random';
+import { sampleWithoutReplacement } from '../_internal/sampling';
+import { checkDataFormat, checkFeatures, checkOptions, floatTensor, type DataFormat, type TensorInput } from '../_internal/validate';
+
+const OP = 'randomMask';
+
+/** Options of {@link randomMask}. */
+export interface RandomMaskOptions {
+  /**
+   * Fraction of each image's spatial positions to remove: a number in [0, 1], or a range
+   * `[lo, hi]` (0 ≤ lo ≤ hi ≤ 1) from which each image draws its own fraction uniformly.
+   * Required.
+   */
+  fraction: number | readonly [number, number];
+  /** Seed of the masks (and drawn fractions); random per call when omitted. */
+  seed?: number;
+  /** Layout of the images: `'NHWC'` (default) or `'NCHW'`. */
+  dataFormat?: DataFormat;
+}
+
+/**
+ * Random pixel removal, the inpainting operator of Ravula et al.: each image loses
+ * exactly k = ⌊L·f⌋ of its L spatial positions, chosen uniformly among all sets of k
+ * positions, with the same positions removed in every channel:
+ *
+ * `y = x ⊙ m`, m ∈ {0, 1} per (n, position), broadcast over C, with k zeros per image.
+ *
+ * f is `fraction`, or drawn per image from U[lo, hi) for a range. A product L·f within
+ * float64 rounding of an integer counts as that integer (0.29 of 100 positions removes 29;
+ * the reference's `int(h*w*p)` gives 28). The masks are drawn on the host from `seed`
+ * (image by image: its fraction, then its positions), so they are identical on every
+ * backend, and a batch's first images do not depend on the batch size.
+ *
+ * Gradient: the mask is constant, so `dx = dy ⊙ m`.
+ *
+ * @param images Images `[N, ...S, C]` (NHWC) or `[N, C, ...S]` (NCHW), float32, rank ≥ 3.
+ * @param options See {@link RandomMaskOptions}; `fraction` is required.
+ * @returns The masked images, shaped like `images`.
+ * @throws If images is not a non-empty float32 tensor of rank ≥ 3.
+ * @throws If fraction is neither a number in [0, 1] nor a range [lo, hi] with 0 ≤ lo ≤ hi ≤ 1.
+ * @throws If seed is not an integer.
+ * @throws If dataFormat is not 'NHWC' or 'NCHW', or options name an unknown key.
+ *
+ * @example
+ * ```ts
+ * const images = tf.ones([2, 4, 4, 3]);
+ * const masked = randomMask(images, { fraction: 0.25, seed: 1 });
+ * tf.sum(tf.equal(masked, 0), [1, 2, 3]); // [12, 12]
+ * const varied = randomMask(images, { fraction: [0.5, 0.9] }); // a fraction per image
+ * ```
+ * @see S. Ravula, G. Smyrnis, M. Jordan, A. G. Dimakis, "Inverse Problems Leveraging
+ *   Pre-trained Contrastive Representations", NeurIPS 2021.
+ */
+export function randomMask(images: TensorInput, options: RandomMaskOptions): tf.Tensor {
+  const given = checkOptions(options, ['fraction', 'seed', 'dataFormat'], OP);
+  const dataFormat = checkDataFormat(given.dataFormat, OP);
+  const fraction = checkValueOrRange(given.fraction, 'fraction', OP, { min: 0, max: 1 });
+  const seed = resolveSeed(given.seed, OP);
+  return tf.tidy(`featstats.${OP}`, () => {
+    const input = floatTensor(images, 'images', OP);
+    checkFeatures(input, 'images', OP, dataFormat);
+    const { batch, positions, spatialShape } = channelLayout(input.shape, dataFormat);
+    const mask = drawMasks(batch, positions, fraction, seed);
+    const maskShape = dataFormat === 'NHWC' ? [batch, ...spatialShape, 1] : [batch, 1, ...spatialShape];
+    // Made where it is used, from the host array: the backward may run after this tidy.
+    const maskTensor = () => tf.tensor(mask, maskShape, 'float32');
+    const apply = customGrad<[tf.Tensor]>(([value]) => ({
+      value: tf.mul(value, maskTensor()),
+      // y = x ⊙ m with m independent of x: ∂yᵢ/∂xᵢ = mᵢ, so dx = dy ⊙ m.
+      gradFunc: (dy) => [tf.mul(dy, maskTensor())],
+    }));
+    return apply(input);
+  });
+}
+
+/** ⌊L·f⌋, taking a product within float64 rounding of an integer as that integer. */
+export function removedCount(positions: number, fraction: number): number {
+  const product = positions * fraction;
+  const nearest = Math.round(product);
+  return Math.abs(product - nearest) <= 4 * Number.EPSILON * nearest ? nearest : Math.floor(product);
+}
+
+/**
+ * The masks of one call, `[N·L]` (1 kept, 0 removed), image by image from `seed`: the
+ * image's fraction (drawn only for a proper range), then its removed positions. Host
+ * arrays, not tensors. Exported for tests, not from the package.
+ */
+export function drawMasks(batch: number, positions: number, fraction: readonly [number, number], seed: number): Float32Array {
+  const uniform = seededUniform(seed);
+  const mask = new Float32Array(batch * positions).fill(1);
+  for (let n = 0; n < batch; n++) {
+    const count = removedCount(positions, drawInRange(fraction, uniform));
+    for (const l of sampleWithoutReplacement(positions, count, uniform)) mask[n * positions + l] = 0;
+  }
+  return mask;
+}

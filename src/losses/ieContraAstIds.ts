@@ -1,0 +1,33 @@
+import { opError } from '../_internal/errors';
+
+const OP = 'ieContraAstIds';
+
+/** Style and content ids of the rows of an IEContraAST training batch. */
+export interface IeContraAstIds {
+  styleIds: number[];
+  contentIds: number[];
+}
+
+/**
+ * The id layout of IEContraAST's training batch: 2·half stylisations, first (cᵢ, sᵢ) for
+ * i = 0…half − 1, then (c₍ᵢ₊₁₎ mod half, sᵢ). For {@link styleContrastiveLoss} and
+ * {@link contentContrastiveLoss} every row then has exactly 1 positive and 2·half − 3
+ * negatives (9 for the paper's half = 6).
+ *
+ * @param half Number of content/style pairs, an integer ≥ 2. Default 6 (a batch of 12, as the paper).
+ * @returns `{ styleIds, contentIds }`, each of length 2·half.
+ * @throws If half is not an integer ≥ 2.
+ *
+ * @example
+ * ```ts
+ * ieContraAstIds(3).styleIds; // [0, 1, 2, 0, 1, 2]
+ * ieContraAstIds(3).contentIds; // [0, 1, 2, 1, 2, 0]
+ * ```
+ * @see H. Chen, L. Zhao, Z. Wang, H. Zhang, Z. Zuo, A. Li, W. Xing, D. Lu, "Artistic Style Transfer
+ *   with Internal-External Learning and Contrastive Learning", NeurIPS 2021.
+ */
+export function ieContraAstIds(half = 6): IeContraAstIds {
+  if (!Number.isInteger(half) || half < 2) throw opError(OP, `half must be an integer >= 2 but got ${String(half)}`);
+  const pairs = Array.from({ length: half }, (_, i) => i);
+  return { styleIds: [...pairs, ...pairs], contentIds: [...pairs, ...pairs.map((i) => (i + 1) % half)] };
+}
