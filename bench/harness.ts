@@ -1,0 +1,106 @@
+/**
+ * The measurement primitives, the same in Node and in the browser: a tinybench task per
+ * measurement (warm-up, then samples until the budget is spent), median and quartiles
+ * computed from the retained samples, forward+backward memory from `tf.profile`, and an
+ * optional readback counter.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { Bench } from 'tinybench';
+
+import { slowSamples, type SamplingBudget } from './config';
+import type { Memory, Timing } from './types';
+
+/** Linear interpolation between order statistics of sorted samples (q in [0, 1]). */
+export function quantile(sorted: readonly number[], q: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  const position = (sorted.length - 1) * q;
+  const below = Math.floor(position);
+  const lower = sorted[below] as number;
+  const upper = sorted[Math.min(below + 1, sorted.length - 1)] as number;
+  return lower + (upper - lower) * (position - below);
+}
+
+/** Median and spread of raw samples in milliseconds. */
+export function summarize(samples: readonly number[]): Timing {
+  const sorted = [...samples].sort((a, b) => a - b);
+  const median = quantile(sorted, 0.5);
+  const deviations = sorted.map((s) => Math.abs(s - median)).sort((a, b) => a - b);
+  return {
+    medianMs: median,
+    p25Ms: quantile(sorted, 0.25),
+    p75Ms: quantile(sorted, 0.75),
+    madMs: quantile(deviations, 0.5),
+    samples: sorted.length,
+  };
+}
+
+/**
+ * Times `fn` (which must await the result's data itself) with tinybench. `firstRunMs`, the
+ * duration of an earlier untimed call, decides the policy of {@link SamplingBudget}: a
+ * slow case takes the samples that fit its budget with no further warm-up; a fast one its
+ * warm-up iterations, then samples until both `minSamples` and `budgetMs` are reached.
+ */
+export async function measure(name: string, fn: () => Promise<void>, sampling: SamplingBudget, firstRunMs: number): Promise<Timing> {
+  const slow = firstRunMs > sampling.slowMs;
+  const bench = new Bench({
+    name,
+    time: slow ? 0 : sampling.budgetMs,
+    iterations: slow ? slowSamples(sampling, firstRunMs) : sampling.minSamples,
+    warmup: !slow,
+    warmupIterations: sampling.warmupIterations,
+    warmupTime: 0,
+    retainSamples: true,
+    throws: true,
+  });
+  bench.add(name, fn, { async: true });
+  const [task] = await bench.run();
+  const result = task?.result;
+  if (result === undefined || !('latency' in result)) throw new Error(`bench: ${name} produced no samples`);
+  return summarize(result.latency.samples ?? []);
+}
+
+/** The timing of one of `calls` repetitions that each sample made. */
+export const perCall = (t: Timing, calls: number): Timing => ({
+  medianMs: t.medianMs / calls,
+  p25Ms: t.p25Ms / calls,
+  p75Ms: t.p75Ms / calls,
+  madMs: t.madMs / calls,
+  samples: t.samples,
+});
+
+/** Milliseconds of one call of `fn`. */
+export async function timeOnce(fn: () => Promise<void>): Promise<number> {
+  const start = performance.now();
+  await fn();
+  return performance.now() - start;
+}
+
+/** Awaits every tensor's data (the work is done and on the host), then disposes them. */
+export async function settle(outputs: readonly tf.Tensor[]): Promise<void> {
+  await Promise.all(outputs.map((t) => t.data()));
+  tf.dispose([...outputs]);
+}
+
+/**
+ * Peak bytes and kernel count of `run` (forward+backward) from `tf.profile`. The outputs
+ * stay alive until the profile ends, so `newTensors` counts them (and any leak).
+ */
+export async function profileMemory(run: () => tf.Tensor[], inputBytes: number): Promise<Memory> {
+  const before = tf.memory().numBytes;
+  let outputs: tf.Tensor[] = [];
+  const info = await tf.profile(() => {
+    outputs = run();
+    return [];
+  });
+  await settle(outputs);
+  const peak = info.kernels.length === 0 ? before : Math.max(...info.kernels.map((k) => k.totalBytesSnapshot));
+  const peakBytes = Math.max(0, peak - before);
+  return { peakBytes, newTensors: info.newTensors, kernels: info.kernels.length, inputBytes, peakMultiple: peakBytes / inputBytes };
+}
+
+/** Counts GPU→CPU reads between start and stop (installed by the webgl page only). */
+export interface ReadbackCounter {
+  start(): void;
+  /** Stops counting and returns the reads since start. */
+  stop(): number;
+}
