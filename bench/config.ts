@@ -44,7 +44,7 @@ export function profileFor(profile: RunProfile, target: Target): RunProfile {
  * longer than `slowMs`, it takes as many samples as fit in `slowBudgetMs`, at least
  * `slowMinSamples` and at most `minSamples`, with no further warm-up (the untimed call
  * was its warm-up): on the tfjs cpu backend some composites need seconds per call, and
- * the full run must stay near 20 minutes on a 2-core machine. Otherwise it runs
+ * the full run must stay near half an hour on a 2-core machine. Otherwise it runs
  * `warmupIterations` more, then samples until it has `minSamples` and has spent
  * `budgetMs`. bench/torch_bench.py applies the same policy.
  */
@@ -71,7 +71,7 @@ export interface RunProfile {
 
 const SLOW_AT_4M =
   'the tfjs cpu backend and WebGL on SwiftShader need seconds per call at 4 M elements, so the full run measures them ' +
-  'at small and medium (the same element count as large) to stay near 20 minutes';
+  'at small and medium (the same element count as large) to keep the full run near half an hour';
 
 /** `npm run bench`: every size on node-wasm; large left out where it costs most and adds least. */
 export const FULL: RunProfile = {
