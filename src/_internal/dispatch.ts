@@ -17,7 +17,7 @@ export interface FusedKernel {
   /** Registered kernel name. The `Featstats` prefix keeps it clear of tfjs kernels. */
   readonly name: `Featstats${string}`;
   /** Implementations by backend name (`'cpu'`, `'wasm'`, `'webgl'`); may be empty. */
-  readonly backends: Readonly<Partial<Record<string, tf.KernelFunc>>>;
+  readonly backends: Readonly<Record<string, tf.KernelFunc | undefined>>;
 }
 
 let fastPathsEnabled = true;

@@ -2,18 +2,15 @@
  * The statistics core shared by every op that needs means and variances (meanStd, adain,
  * and the norms). It works on a 4-D view `[outer, reduceA, keep, reduceB]` (see
  * `layout.ts`) and reduces axes 1 and 3, keeping dims, so results broadcast against the
- * view. These functions compute values only: callers wrap them in `tf.customGrad`.
+ * view. These are the composites (tfjs-core ops) behind the fused kernels of
+ * `kernels/stats4.ts`; they compute values only: callers wrap them in `tf.customGrad`.
  */
 import * as tf from '@tensorflow/tfjs-core';
 
-import { dispatch, type FusedKernel } from './dispatch';
 import type { View4 } from './layout';
 
 const REDUCED_AXES = [1, 3];
 
-/** Fused implementations arrive per backend with the kernels issue; the composite runs until then. */
-const MEAN_KERNEL: FusedKernel = { name: 'FeatstatsMean4', backends: {} };
-const VARIANCE_KERNEL: FusedKernel = { name: 'FeatstatsCenteredVariance4', backends: {} };
 
 /** Number of elements each statistic of a view summarises. */
 export function reducedSize(view: View4): number {
@@ -29,13 +26,11 @@ export function reducedSize(view: View4): number {
  * divides deviations by σ = sqrt(ε) (normalisation, the std gradient) turns that
  * rounding into an O(0.1) error.
  */
-export function mean4(x4: tf.Tensor4D): tf.Tensor4D {
-  return dispatch(MEAN_KERNEL, { x: x4 }, {}, () =>
-    tf.tidy(() => {
-      const rough = tf.mean(x4, REDUCED_AXES, true);
-      return tf.add(rough, tf.mean(tf.sub(x4, rough), REDUCED_AXES, true));
-    }),
-  );
+export function mean4Composite(x4: tf.Tensor4D): tf.Tensor4D {
+  return tf.tidy(() => {
+    const rough = tf.mean(x4, REDUCED_AXES, true);
+    return tf.add(rough, tf.mean(tf.sub(x4, rough), REDUCED_AXES, true));
+  });
 }
 
 /**
@@ -48,18 +43,20 @@ export function mean4(x4: tf.Tensor4D): tf.Tensor4D {
  * variance, which the one-pass E[x²] − E[x]² loses entirely. The result is clamped at 0
  * because rounding may leave the difference a hair below it for a constant channel.
  */
-export function centeredVariance4(x4: tf.Tensor4D, mean: tf.Tensor4D, ddof: number): tf.Tensor4D {
-  return dispatch(VARIANCE_KERNEL, { x: x4, mean }, { ddof }, () =>
-    tf.tidy(() => {
-      const size = reducedSize(x4.shape);
-      const centered = tf.sub(x4, mean);
-      const sumSquares = tf.sum(tf.square(centered), REDUCED_AXES, true);
-      const sumCentered = tf.sum(centered, REDUCED_AXES, true);
-      const correction = tf.div(tf.square(sumCentered), size);
-      return tf.div(tf.relu(tf.sub(sumSquares, correction)), size - ddof);
-    }),
-  );
+export function centeredVariance4Composite(x4: tf.Tensor4D, mean: tf.Tensor4D, ddof: number): tf.Tensor4D {
+  return tf.tidy(() => {
+    const size = reducedSize(x4.shape);
+    const centered = tf.sub(x4, mean);
+    const sumSquares = tf.sum(tf.square(centered), REDUCED_AXES, true);
+    const sumCentered = tf.sum(centered, REDUCED_AXES, true);
+    const correction = tf.div(tf.square(sumCentered), size);
+    return tf.div(tf.relu(tf.sub(sumSquares, correction)), size - ddof);
+  });
 }
+
+/** Until every caller moves to the fused `moments4` (kernels/stats4.ts): the composites. */
+export const mean4 = mean4Composite;
+export const centeredVariance4 = centeredVariance4Composite;
 
 /** Sum of a `[P, A, Q, B]` view over axes 1 and 3, keeping dims (for gradients). */
 export function sum4(x4: tf.Tensor): tf.Tensor4D {

@@ -1,0 +1,101 @@
+/**
+ * Adapters that turn one backend-agnostic host kernel (plain TypeScript over typed
+ * arrays) into a `tf.KernelFunc` for tfjs-backend-cpu and for tfjs-backend-wasm. Neither
+ * backend package is imported: the kernel receives the backend object from the engine
+ * and uses only the members named below (duck-typed), so featstats keeps tfjs-core as
+ * its only dependency.
+ *
+ * - cpu: input values are `backend.data.get(dataId).values`; outputs are fresh typed
+ *   arrays handed to `backend.makeTensorInfo` (no copy).
+ * - wasm: inputs and outputs are views of the wasm heap (`typedArrayFromHeap`), so the
+ *   kernel reads and writes the backend's memory directly. Every output is allocated
+ *   (`makeOutput`) before any view is taken, because an allocation may grow the heap
+ *   and detach earlier views.
+ */
+import type * as tf from '@tensorflow/tfjs-core';
+
+export type HostArray = Float32Array | Int32Array;
+
+/** One input as a host kernel sees it. */
+export interface HostInput {
+  readonly shape: readonly number[];
+  readonly dtype: tf.DataType;
+  readonly values: HostArray;
+}
+
+/** An output a host kernel declares before it runs. */
+export interface HostOutputSpec {
+  readonly shape: number[];
+  readonly dtype: 'float32' | 'int32';
+}
+
+/** A kernel over typed arrays, shared by the cpu and wasm backends. */
+export interface HostKernel {
+  /** Shapes and dtypes of the outputs, from the inputs' shapes and the attrs. */
+  outputs(inputs: Readonly<Record<string, tf.TensorInfo>>, attrs: tf.NamedAttrMap): HostOutputSpec[];
+  /** Fills `outputs` (zero-initialised, in the order `outputs()` declared them). */
+  run(inputs: Readonly<Record<string, HostInput>>, outputs: HostArray[], attrs: tf.NamedAttrMap): void;
+}
+
+interface CpuBackendLike {
+  data: { get(dataId: object): { values: HostArray } };
+  makeTensorInfo(shape: number[], dtype: tf.DataType, values: HostArray): tf.TensorInfo;
+}
+
+interface WasmBackendLike {
+  makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
+  typedArrayFromHeap(info: tf.TensorInfo): HostArray;
+}
+
+function present(inputs: tf.NamedTensorInfoMap): Record<string, tf.TensorInfo> {
+  const result: Record<string, tf.TensorInfo> = {};
+  for (const [name, info] of Object.entries(inputs)) if (info !== undefined) result[name] = info;
+  return result;
+}
+
+function allocate(spec: HostOutputSpec): HostArray {
+  const size = spec.shape.reduce((a, b) => a * b, 1);
+  return spec.dtype === 'int32' ? new Int32Array(size) : new Float32Array(size);
+}
+
+function single(outputs: tf.TensorInfo[]): tf.TensorInfo | tf.TensorInfo[] {
+  return outputs.length === 1 ? (outputs[0] as tf.TensorInfo) : outputs;
+}
+
+/** The tfjs-backend-cpu kernel function of `kernel`. */
+export function cpuKernel(kernel: HostKernel): tf.KernelFunc {
+  return ({ inputs, backend, attrs }) => {
+    const cpu = backend as unknown as CpuBackendLike;
+    const infos = present(inputs);
+    const specs = kernel.outputs(infos, attrs ?? {});
+    const outputs = specs.map(allocate);
+    const views: Record<string, HostInput> = {};
+    for (const [name, info] of Object.entries(infos)) {
+      views[name] = { shape: info.shape, dtype: info.dtype, values: cpu.data.get(info.dataId).values };
+    }
+    kernel.run(views, outputs, attrs ?? {});
+    return single(specs.map((spec, i) => cpu.makeTensorInfo(spec.shape, spec.dtype, outputs[i] as HostArray)));
+  };
+}
+
+/** The tfjs-backend-wasm kernel function of `kernel`. */
+export function wasmKernel(kernel: HostKernel): tf.KernelFunc {
+  return ({ inputs, backend, attrs }) => {
+    const wasm = backend as unknown as WasmBackendLike;
+    const infos = present(inputs);
+    const specs = kernel.outputs(infos, attrs ?? {});
+    // Allocate every output first: a later allocation could grow the heap and detach views.
+    const outputInfos = specs.map((spec) => wasm.makeOutput(spec.shape, spec.dtype));
+    const outputs = outputInfos.map((info) => {
+      const view = wasm.typedArrayFromHeap(info);
+      view.fill(0);
+      return view;
+    });
+    const views: Record<string, HostInput> = {};
+    for (const [name, info] of Object.entries(infos)) {
+      views[name] = { shape: info.shape, dtype: info.dtype, values: wasm.typedArrayFromHeap(info) };
+    }
+    kernel.run(views, outputs, attrs ?? {});
+    return single(outputInfos);
+  };
+}

@@ -1,0 +1,162 @@
+/**
+ * The fused-kernel contracts of the statistics core. Every op built on channel/group/
+ * batch/layer statistics (meanStd, adain, the norms, perturbMeanStd, channelVariance)
+ * reduces to these four kernels over a 4-D view `x4 = [P, A, Q, B]` (see `../layout.ts`),
+ * with statistics shaped `[P, 1, Q, 1]` (reductions over axes 1 and 3):
+ *
+ * | kernel | inputs → outputs |
+ * |---|---|
+ * | `FeatstatsMoments4`    | x → mean, variance (÷ (M − ddof)), M = A·B |
+ * | `FeatstatsScaleShift4` | x, mean, scale?, shift?, gamma?, beta? → y = (x − mean)·scale·γ + β + shift |
+ * | `FeatstatsGradSums4`   | x, dy, mean, scale?, gamma? → Σg, Σg·x̂ (per statistic) [, dγ = Σdy·x̂, dβ = Σdy] |
+ * | `FeatstatsGradApply4`  | x, dy, mean, scale?, gamma?, a, b, outScale → dx = (g − a − x̂·b)·outScale |
+ *
+ * with x̂ = (x − mean)·scale and g = dy·γ. `mean`, `scale`, `shift`, `a`, `b` and
+ * `outScale` are statistics `[P, 1, Q, 1]`; absent `scale`/`gamma` mean 1, absent
+ * `shift`/`beta` mean 0.
+ *
+ * **Affine parameters** γ and β are 1-D `[affineSize]`. Element i of x4 (flat, row-major)
+ * uses `γ[⌊i / affineStride⌋ mod affineSize]`. Callers guarantee that
+ * `affineStride·affineSize` divides Q·B, so the affine index depends only on the (q, b)
+ * position: per channel in NHWC `[N, L, C, 1]` is stride 1, size C; in NCHW `[N, 1, C, L]`
+ * stride L, size C; layer norm's element-wise γ over `[B, 1, 1, M]` is stride 1, size M.
+ * dγ and dβ are `[affineSize]`.
+ *
+ * The composites below define the semantics; fused implementations (`./host/stats4.ts`
+ * for cpu and wasm, `./webgl/stats4.ts`) must agree with them within the tolerance
+ * table. Fused kernels accumulate in float64 where they can; the composites use the
+ * float32 refinements documented in `../moments.ts`.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+
+import { dispatch, type FusedKernel } from '../dispatch';
+import { centeredVariance4Composite, mean4Composite } from '../moments';
+import * as host from './host/stats4';
+import * as webgl from './webgl/stats4';
+
+const REDUCED_AXES = [1, 3];
+
+export const MOMENTS4: FusedKernel = {
+  name: 'FeatstatsMoments4',
+  backends: { cpu: host.moments4Cpu, wasm: host.moments4Wasm, webgl: webgl.moments4Webgl },
+};
+export const SCALE_SHIFT4: FusedKernel = {
+  name: 'FeatstatsScaleShift4',
+  backends: { cpu: host.scaleShift4Cpu, wasm: host.scaleShift4Wasm, webgl: webgl.scaleShift4Webgl },
+};
+export const GRAD_SUMS4: FusedKernel = {
+  name: 'FeatstatsGradSums4',
+  backends: { cpu: host.gradSums4Cpu, wasm: host.gradSums4Wasm, webgl: webgl.gradSums4Webgl },
+};
+export const GRAD_APPLY4: FusedKernel = {
+  name: 'FeatstatsGradApply4',
+  backends: { cpu: host.gradApply4Cpu, wasm: host.gradApply4Wasm, webgl: webgl.gradApply4Webgl },
+};
+
+/** How γ/β map onto the flat elements of a view (see the module comment). */
+export interface AffineMap {
+  readonly affineStride: number;
+  readonly affineSize: number;
+}
+
+/** Optional per-element factors: γ and β `[affineSize]`, with their map. */
+export interface Affine extends Partial<AffineMap> {
+  readonly gamma?: tf.Tensor | undefined;
+  readonly beta?: tf.Tensor | undefined;
+}
+
+function affineAttrs(affine: Affine): AffineMap {
+  return { affineStride: affine.affineStride ?? 1, affineSize: affine.affineSize ?? 1 };
+}
+
+/** Adds the present optional tensors to a kernel input map. */
+function withOptional(inputs: tf.NamedTensorMap, optional: Record<string, tf.Tensor | undefined>): tf.NamedTensorMap {
+  for (const [name, t] of Object.entries(optional)) if (t !== undefined) inputs[name] = t;
+  return inputs;
+}
+
+/** `t` (shaped like a view) seen as `[rest, affineSize, affineStride]`, so γ `[1, size, 1]` broadcasts. */
+function affineView(t: tf.Tensor, map: AffineMap): tf.Tensor3D {
+  return tf.reshape(t, [-1, map.affineSize, map.affineStride]);
+}
+
+function applyAffine(t: tf.Tensor4D, gamma: tf.Tensor | undefined, beta: tf.Tensor | undefined, map: AffineMap): tf.Tensor4D {
+  if (gamma === undefined && beta === undefined) return t;
+  const shape = [1, map.affineSize, 1];
+  let y: tf.Tensor = affineView(t, map);
+  if (gamma !== undefined) y = tf.mul(y, tf.reshape(gamma, shape));
+  if (beta !== undefined) y = tf.add(y, tf.reshape(beta, shape));
+  return tf.reshape(y, t.shape);
+}
+
+/** Mean and variance (÷ (M − ddof)) of a view over axes 1 and 3: two `[P, 1, Q, 1]`. */
+export function moments4(x4: tf.Tensor4D, ddof: number): [tf.Tensor4D, tf.Tensor4D] {
+  return dispatch(MOMENTS4, { x: x4 }, { ddof }, () =>
+    tf.tidy(() => {
+      const mean = mean4Composite(x4);
+      return [mean, centeredVariance4Composite(x4, mean, ddof)];
+    }),
+  ) as [tf.Tensor4D, tf.Tensor4D];
+}
+
+/** `(x − mean)·scale·γ + β + shift` over a view (see the module comment). */
+export function scaleShift4(
+  x4: tf.Tensor4D,
+  mean: tf.Tensor,
+  factors: { readonly scale?: tf.Tensor | undefined; readonly shift?: tf.Tensor | undefined } & Affine,
+): tf.Tensor4D {
+  const { scale, shift, gamma, beta } = factors;
+  const map = affineAttrs(factors);
+  const inputs = withOptional({ x: x4, mean }, { scale, shift, gamma, beta });
+  return dispatch(SCALE_SHIFT4, inputs, { ...map }, () =>
+    tf.tidy(() => {
+      let y = tf.sub(x4, mean) as tf.Tensor4D;
+      if (scale !== undefined) y = tf.mul(y, scale);
+      y = applyAffine(y, gamma, beta, map);
+      return shift === undefined ? y : (tf.add(y, shift) as tf.Tensor4D);
+    }),
+  );
+}
+
+/** Σg and Σg·x̂ per statistic, and dγ, dβ `[affineSize]` when `affineGrads`. */
+export function gradSums4(
+  x4: tf.Tensor4D,
+  dy4: tf.Tensor4D,
+  mean: tf.Tensor,
+  factors: { readonly scale?: tf.Tensor | undefined; readonly affineGrads: boolean } & Affine,
+): tf.Tensor[] {
+  const { scale, gamma, affineGrads } = factors;
+  const map = affineAttrs(factors);
+  const inputs = withOptional({ x: x4, dy: dy4, mean }, { scale, gamma });
+  return dispatch(GRAD_SUMS4, inputs, { ...map, affineGrads }, () =>
+    tf.tidy(() => {
+      let normalized: tf.Tensor = tf.sub(x4, mean);
+      if (scale !== undefined) normalized = tf.mul(normalized, scale);
+      const g = gamma === undefined ? dy4 : applyAffine(dy4, gamma, undefined, map);
+      const sums = [tf.sum(g, REDUCED_AXES, true), tf.sum(tf.mul(g, normalized), REDUCED_AXES, true)];
+      if (!affineGrads) return sums;
+      const reduce = (t: tf.Tensor) => tf.sum(affineView(t, map), [0, 2]);
+      return [...sums, reduce(tf.mul(dy4, normalized)), reduce(dy4)];
+    }),
+  );
+}
+
+/** `dx = (g − a − x̂·b)·outScale` with g = dy·γ and x̂ = (x − mean)·scale. */
+export function gradApply4(
+  x4: tf.Tensor4D,
+  dy4: tf.Tensor4D,
+  mean: tf.Tensor,
+  terms: { readonly a: tf.Tensor; readonly b: tf.Tensor; readonly outScale: tf.Tensor; readonly scale?: tf.Tensor | undefined } & Affine,
+): tf.Tensor4D {
+  const { a, b, outScale, scale, gamma } = terms;
+  const map = affineAttrs(terms);
+  const inputs = withOptional({ x: x4, dy: dy4, mean, a, b, outScale }, { scale, gamma });
+  return dispatch(GRAD_APPLY4, inputs, { ...map }, () =>
+    tf.tidy(() => {
+      let normalized: tf.Tensor = tf.sub(x4, mean);
+      if (scale !== undefined) normalized = tf.mul(normalized, scale);
+      const g = gamma === undefined ? dy4 : applyAffine(dy4, gamma, undefined, map);
+      return tf.mul(tf.sub(tf.sub(g, a), tf.mul(normalized, b)), outScale) as tf.Tensor4D;
+    }),
+  );
+}
