@@ -5,7 +5,7 @@ import { expect, it } from 'vitest';
 import { channelVariance, type ChannelVarianceOptions } from '../../src';
 import { featureCase } from '../helpers/arbitraries';
 import { expectClose, expectNoLeak, expectThrowsWithoutLeak, maxAbs, readAndDispose } from '../helpers/assert';
-import { describeBackends } from '../helpers/backends';
+import { describeBackendsBothPaths } from '../helpers/backends';
 import { runs } from '../helpers/properties';
 import { TOLERANCE } from '../helpers/tolerance';
 import { channelVarianceReference } from '../reference/diagnostics';
@@ -17,7 +17,7 @@ const twoValuesPerChannel = (c: { shape: number[]; dataFormat: 'NHWC' | 'NCHW' }
   return batch * positions >= 2;
 };
 
-describeBackends('channelVariance', (backend) => {
+describeBackendsBothPaths('channelVariance', (backend) => {
   const tolerance = TOLERANCE[backend];
 
   it('matches the float64 reference in both layouts', async () => {

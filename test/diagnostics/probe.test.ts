@@ -3,10 +3,10 @@ import { expect, it } from 'vitest';
 
 import { activationSimilarity, channelVariance, groupNorm, instanceNorm, probe, stableRank, type ProbeLayer } from '../../src';
 import { expectClose, expectNoLeak, expectThrowsWithoutLeak } from '../helpers/assert';
-import { describeBackends } from '../helpers/backends';
+import { describeBackendsBothPaths } from '../helpers/backends';
 import { TOLERANCE } from '../helpers/tolerance';
 
-describeBackends('probe', (backend) => {
+describeBackendsBothPaths('probe', (backend) => {
   const tolerance = TOLERANCE[backend];
   // Layers and loss built from featstats ops only: differentiable with tfjs-core alone.
   const scale = (x: tf.Tensor) => instanceNorm(x, { gamma: tf.tensor1d([2, 0.5, 1]), beta: tf.tensor1d([0.1, 0, -0.2]) });

@@ -4,7 +4,9 @@
  * wasm are already covered in Node, and SwiftShader makes every webgl run slow).
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { beforeAll, describe } from 'vitest';
+import { afterAll, beforeAll, describe } from 'vitest';
+
+import { setFastPaths } from '../../src';
 
 export type BackendName = 'cpu' | 'wasm' | 'webgl';
 
@@ -34,14 +36,38 @@ export async function useBackend(name: BackendName): Promise<void> {
   await tf.ready();
 }
 
-/** Defines `suite` once per backend in {@link BACKENDS}, each in its own describe block. */
-export function describeBackends(title: string, suite: (backend: BackendName) => void): void {
+/** Options of {@link describeBackends}. */
+export interface SuiteOptions {
+  /**
+   * The op reaches fused kernels (`src/_internal/kernels`): run the suite a second time
+   * per backend with fast paths off, so the composites pass the same properties and the
+   * two paths are held to the same references and tolerances.
+   */
+  readonly bothPaths?: boolean;
+}
+
+/**
+ * Defines `suite` once per backend in {@link BACKENDS}, each in its own describe block
+ * (`[cpu]`, fast paths on), and with `bothPaths` once more per backend with fast paths
+ * off (`[cpu, composite]`).
+ */
+export function describeBackends(title: string, suite: (backend: BackendName) => void, options: SuiteOptions = {}): void {
+  const paths = options.bothPaths === true ? [true, false] : [true];
   for (const backend of BACKENDS) {
-    describe(`${title} [${backend}]`, () => {
-      beforeAll(async () => {
-        await useBackend(backend);
+    for (const fast of paths) {
+      describe(`${title} [${backend}${fast ? '' : ', composite'}]`, () => {
+        beforeAll(async () => {
+          await useBackend(backend);
+          setFastPaths(fast);
+        });
+        afterAll(() => setFastPaths(true));
+        suite(backend);
       });
-      suite(backend);
-    });
+    }
   }
+}
+
+/** {@link describeBackends} with `bothPaths`: for ops that reach fused kernels. */
+export function describeBackendsBothPaths(title: string, suite: (backend: BackendName) => void): void {
+  describeBackends(title, suite, { bothPaths: true });
 }

@@ -5,7 +5,7 @@ import { expect, it } from 'vitest';
 import { batchNorm, type BatchNormOptions } from '../../src';
 import { featureCase } from '../helpers/arbitraries';
 import { expectClose, expectNoLeak, expectThrowsWithoutLeak, maxAbs, readAndDispose } from '../helpers/assert';
-import { describeBackends } from '../helpers/backends';
+import { describeBackendsBothPaths } from '../helpers/backends';
 import { normProperties } from '../helpers/normProperties';
 import { runs } from '../helpers/properties';
 import { TOLERANCE } from '../helpers/tolerance';
@@ -21,7 +21,7 @@ const batchCases = (constraints: { maxSize?: number; scales?: number[]; kinds?: 
     return batch * positions >= 2;
   });
 
-describeBackends('batchNorm', (backend) => {
+describeBackendsBothPaths('batchNorm', (backend) => {
   const tolerance = TOLERANCE[backend];
 
   normProperties(backend, {

@@ -5,7 +5,7 @@ import { expect, it } from 'vitest';
 import { groupNorm, layerNorm, type GroupNormOptions } from '../../src';
 import { featureCase, type FeatureCase } from '../helpers/arbitraries';
 import { expectClose, expectThrowsWithoutLeak, readAndDispose } from '../helpers/assert';
-import { describeBackends } from '../helpers/backends';
+import { describeBackendsBothPaths } from '../helpers/backends';
 import { normProperties } from '../helpers/normProperties';
 import { runs } from '../helpers/properties';
 import { TOLERANCE } from '../helpers/tolerance';
@@ -28,7 +28,7 @@ function groupOptions(c: GroupCase): GroupNormOptions {
   return c.bySize ? { groupSize: channels / c.groups, dataFormat: c.dataFormat } : { groups: c.groups, dataFormat: c.dataFormat };
 }
 
-describeBackends('groupNorm', (backend) => {
+describeBackendsBothPaths('groupNorm', (backend) => {
   normProperties(backend, {
     cases: groupCases,
     run: (x, gamma, beta, c) => groupNorm(x, { ...groupOptions(c), ...(gamma ? { gamma } : {}), ...(beta ? { beta } : {}) }),

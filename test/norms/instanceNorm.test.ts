@@ -4,12 +4,12 @@ import { expect, it } from 'vitest';
 import { groupNorm, instanceNorm, type InstanceNormOptions } from '../../src';
 import { featureCase } from '../helpers/arbitraries';
 import { expectThrowsWithoutLeak, readAndDispose } from '../helpers/assert';
-import { describeBackends } from '../helpers/backends';
+import { describeBackendsBothPaths } from '../helpers/backends';
 import { normProperties } from '../helpers/normProperties';
 import { dims } from '../reference/layout';
 import { instancePlan } from '../reference/norms';
 
-describeBackends('instanceNorm', (backend) => {
+describeBackendsBothPaths('instanceNorm', (backend) => {
   normProperties(backend, {
     cases: ({ maxSize, scales, kinds }) => featureCase({ ...(maxSize === undefined ? {} : { maxSize }) }, kinds, scales),
     run: (x, gamma, beta, c) => instanceNorm(x, { dataFormat: c.dataFormat, ...(gamma ? { gamma } : {}), ...(beta ? { beta } : {}) }),

@@ -5,7 +5,7 @@ import { expect, it } from 'vitest';
 import { layerNorm, type LayerNormOptions } from '../../src';
 import { makeValues, type FeatureCase, type ValueKind } from '../helpers/arbitraries';
 import { expectThrowsWithoutLeak, readAndDispose } from '../helpers/assert';
-import { describeBackends } from '../helpers/backends';
+import { describeBackendsBothPaths } from '../helpers/backends';
 import { normProperties } from '../helpers/normProperties';
 import { layerPlan } from '../reference/norms';
 
@@ -38,7 +38,7 @@ function layerCases(constraints: { maxSize?: number; scales?: number[]; kinds?: 
     });
 }
 
-describeBackends('layerNorm', (backend) => {
+describeBackendsBothPaths('layerNorm', (backend) => {
   normProperties(backend, {
     cases: layerCases,
     run: (x, gamma, beta, c) =>

@@ -5,7 +5,7 @@ import { expect, it } from 'vitest';
 import { adain } from '../../src';
 import { contentStylePair, makeValues } from '../helpers/arbitraries';
 import { expectClose, expectNoLeak, expectThrowsWithoutLeak, maxAbs, readAndDispose } from '../helpers/assert';
-import { describeBackends } from '../helpers/backends';
+import { describeBackendsBothPaths } from '../helpers/backends';
 import { runs } from '../helpers/properties';
 import { TOLERANCE } from '../helpers/tolerance';
 import { adainReference } from '../reference/adain';
@@ -71,7 +71,7 @@ function adainGradientScales(
   return { content: contentScale, style: styleScale };
 }
 
-describeBackends('adain', (backend) => {
+describeBackendsBothPaths('adain', (backend) => {
   const tolerance = TOLERANCE[backend];
 
   it('returns the content shape for a broadcast style of another spatial size', async () => {

@@ -3,10 +3,10 @@ import { expect, it } from 'vitest';
 
 import { adversarialMeanStd, channelVariance, perturbMeanStd } from '../../src';
 import { expectClose, expectNoLeak, expectThrowsWithoutLeak, readAndDispose } from '../helpers/assert';
-import { describeBackends } from '../helpers/backends';
+import { describeBackendsBothPaths } from '../helpers/backends';
 import { TOLERANCE } from '../helpers/tolerance';
 
-describeBackends('adversarialMeanStd', (backend) => {
+describeBackendsBothPaths('adversarialMeanStd', (backend) => {
   const tolerance = TOLERANCE[backend];
   // Channel variance of the output is (stdScale·σ)² per channel: convex in the scales, and
   // increasing in |stdScale|, so ascent must raise it step after step up to the clamp.

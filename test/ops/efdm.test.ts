@@ -5,14 +5,14 @@ import { expect, it } from 'vitest';
 import { efdm, type EfdmOptions } from '../../src';
 import { contentStylePair, makeValues } from '../helpers/arbitraries';
 import { expectClose, expectNoLeak, expectThrowsWithoutLeak, maxAbs, readAndDispose } from '../helpers/assert';
-import { describeBackends } from '../helpers/backends';
+import { describeBackendsBothPaths } from '../helpers/backends';
 import { runs } from '../helpers/properties';
 import { TOLERANCE } from '../helpers/tolerance';
 import { efdmGradientReference, efdmReference } from '../reference/efdm';
 import { vjpByFiniteDifferences } from '../reference/finiteDifference';
 import { channelRows, dims } from '../reference/layout';
 
-describeBackends('efdm', (backend) => {
+describeBackendsBothPaths('efdm', (backend) => {
   const tolerance = TOLERANCE[backend];
 
   it('returns the content shape for broadcast and resized styles', async () => {

@@ -6,7 +6,7 @@ import { efdmix, type EfdmixOptions } from '../../src';
 import { drawEfdmixPlan } from '../../src/ops/efdmix';
 import { featureCase, makeValues } from '../helpers/arbitraries';
 import { expectClose, expectNoLeak, expectThrowsWithoutLeak, maxAbs, readAndDispose } from '../helpers/assert';
-import { describeBackends } from '../helpers/backends';
+import { describeBackendsBothPaths } from '../helpers/backends';
 import { runs } from '../helpers/properties';
 import { TOLERANCE } from '../helpers/tolerance';
 import { efdmixGradientReference, efdmixReference } from '../reference/efdm';
@@ -63,7 +63,7 @@ describe('efdmix mixing plan', () => {
   });
 });
 
-describeBackends('efdmix', (backend) => {
+describeBackendsBothPaths('efdmix', (backend) => {
   const tolerance = TOLERANCE[backend];
 
   it('rejects bad input with a featstats.efdmix message and leaks nothing', async () => {

@@ -5,14 +5,14 @@ import { expect, it } from 'vitest';
 import { meanStd, type MeanStdOptions } from '../../src';
 import { featureCase, makeValues } from '../helpers/arbitraries';
 import { expectClose, expectNoLeak, expectThrowsWithoutLeak, maxAbs, readAndDispose } from '../helpers/assert';
-import { describeBackends } from '../helpers/backends';
+import { describeBackendsBothPaths } from '../helpers/backends';
 import { runs } from '../helpers/properties';
 import { TOLERANCE } from '../helpers/tolerance';
 import { vjpByFiniteDifferences } from '../reference/finiteDifference';
 import { channelRows } from '../reference/layout';
 import { meanStdReference } from '../reference/meanStd';
 
-describeBackends('meanStd', (backend) => {
+describeBackendsBothPaths('meanStd', (backend) => {
   const tolerance = TOLERANCE[backend];
 
   it('returns statistics shaped to broadcast against x in both layouts', async () => {

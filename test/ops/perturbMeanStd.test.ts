@@ -5,7 +5,7 @@ import { expect, it } from 'vitest';
 import { perturbMeanStd, type PerturbMeanStdOptions } from '../../src';
 import { featureCase, makeValues } from '../helpers/arbitraries';
 import { expectClose, expectNoLeak, expectThrowsWithoutLeak, maxAbs, readAndDispose } from '../helpers/assert';
-import { describeBackends } from '../helpers/backends';
+import { describeBackendsBothPaths } from '../helpers/backends';
 import { runs } from '../helpers/properties';
 import { TOLERANCE } from '../helpers/tolerance';
 import { perturbMeanStdReference } from '../reference/advbn';
@@ -17,7 +17,7 @@ import { batchPlan } from '../reference/norms';
 /** Per-channel factors in [0.2, 2]. */
 const factors = (channels: number, seed: number) => Float32Array.from(makeValues([channels], 'NHWC', 'spread', 0.9, seed), (v) => 1.1 + v);
 
-describeBackends('perturbMeanStd', (backend) => {
+describeBackendsBothPaths('perturbMeanStd', (backend) => {
   const tolerance = TOLERANCE[backend];
 
   it('matches the float64 reference, with and without relu', async () => {

@@ -5,7 +5,7 @@ import { expect, it } from 'vitest';
 import { argsort, sort, type SortOptions } from '../../src';
 import { makeValues, uniformFrom } from '../helpers/arbitraries';
 import { expectClose, expectNoLeak, expectThrowsWithoutLeak, maxAbs, readAndDispose } from '../helpers/assert';
-import { describeBackends } from '../helpers/backends';
+import { describeBackendsBothPaths } from '../helpers/backends';
 import { runs } from '../helpers/properties';
 import { TOLERANCE } from '../helpers/tolerance';
 import { vjpByFiniteDifferences } from '../reference/finiteDifference';
@@ -38,7 +38,7 @@ const sortCases = (intRange: number) => fc
     return { shape: fullShape, values, dtype, descending };
   });
 
-describeBackends('sort and argsort', (backend) => {
+describeBackendsBothPaths('sort and argsort', (backend) => {
   const tolerance = TOLERANCE[backend];
   const sortCase = sortCases(exactInt32(backend));
 
