@@ -41,6 +41,8 @@ export default defineConfig({
         test: {
           name: 'node',
           include: ['test/**/*.test.ts'],
+          // *.browser.test.ts test what exists only in a browser (the webgl kernels' internals).
+          exclude: ['test/**/*.browser.test.ts'],
           environment: 'node',
           // Each file gets a fresh tfjs registry: coreOnly.test.ts must see no tfjs
           // gradients even though withTfjsGradients.test.ts registers them all.

@@ -2,15 +2,15 @@
  * The statistics core shared by every op that needs means and variances (meanStd, adain,
  * and the norms). It works on a 4-D view `[outer, reduceA, keep, reduceB]` (see
  * `layout.ts`) and reduces axes 1 and 3, keeping dims, so results broadcast against the
- * view. These are the composites (tfjs-core ops) behind the fused kernels of
- * `kernels/stats4.ts`; they compute values only: callers wrap them in `tf.customGrad`.
+ * view. These are the composites (tfjs-core ops) behind the fused `moments4` of
+ * `kernels/stats4.ts`, which every op calls; they compute values only: callers wrap them
+ * in `tf.customGrad`.
  */
 import * as tf from '@tensorflow/tfjs-core';
 
 import type { View4 } from './layout';
 
 const REDUCED_AXES = [1, 3];
-
 
 /** Number of elements each statistic of a view summarises. */
 export function reducedSize(view: View4): number {
@@ -54,11 +54,3 @@ export function centeredVariance4Composite(x4: tf.Tensor4D, mean: tf.Tensor4D, d
   });
 }
 
-/** Until every caller moves to the fused `moments4` (kernels/stats4.ts): the composites. */
-export const mean4 = mean4Composite;
-export const centeredVariance4 = centeredVariance4Composite;
-
-/** Sum of a `[P, A, Q, B]` view over axes 1 and 3, keeping dims (for gradients). */
-export function sum4(x4: tf.Tensor): tf.Tensor4D {
-  return tf.sum(x4, REDUCED_AXES, true) as tf.Tensor4D;
-}

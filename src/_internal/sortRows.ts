@@ -2,7 +2,10 @@
  * Row-wise stable sorting, the core under sort, argsort, efdm and efdmix. All functions
  * take 2-D tensors `[R, n]` and work along the last axis; they compute values only
  * (callers wrap them in `tf.customGrad`). The building blocks (argsort, row gather,
- * permutation inverse) are fused kernels with composites, in `kernels/rows.ts`.
+ * permutation inverse) are fused kernels with composites, in `kernels/rows.ts`; the ops
+ * also use `kernels/layoutRows.ts` (scatter by an order, i.e. gather by its inverse in
+ * one pass; the NHWC ↔ channel-rows transpose; per-row blends), which on the tfjs cpu
+ * backend cost as much as the sort when left to tfjs's transpose and broadcast ops.
  *
  * Stability is what makes ranks identical on every backend: ties keep the lower index
  * first in both directions.

@@ -3,7 +3,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { customGrad } from '../_internal/customGrad';
 import { formatShape, opError } from '../_internal/errors';
 import { batchChannelView, channelLayout } from '../_internal/layout';
-import { centeredVariance4, mean4 } from '../_internal/moments';
+import { moments4, scaleShift4 } from '../_internal/kernels/stats4';
 import { checkDataFormat, checkMinRank, checkNonEmpty, checkOptions, floatTensor, type DataFormat, type TensorInput } from '../_internal/validate';
 
 const OP = 'channelVariance';
@@ -40,15 +40,18 @@ export function channelVariance(x: TensorInput, options?: ChannelVarianceOptions
     const count = batch * positions;
     if (count < 2) throw opError(OP, `x must have at least 2 values per channel but got shape ${formatShape(input.shape)}`);
     const view = batchChannelView(input.shape, dataFormat);
+    // Forward: one moments4 pass. Backward: dx = (x − μ_c)·2·dy/((M − 1)·C), one
+    // scaleShift4 of x about μ_c.
     const variance = customGrad<[tf.Tensor]>(([value], save) => {
       const x4 = tf.reshape(value, view) as tf.Tensor4D;
-      const mean = mean4(x4);
+      const [mean, channelVariances] = moments4(x4, 1);
       save([value, mean]);
       return {
-        value: tf.mean(centeredVariance4(x4, mean, 1)),
+        value: tf.mean(channelVariances),
         gradFunc: (dy, [savedX, savedMean]) => {
-          const centered = tf.sub(tf.reshape(savedX as tf.Tensor, view), savedMean as tf.Tensor);
-          return [tf.reshape(tf.mul(centered, tf.div(tf.mul(dy, 2), (count - 1) * channels)), (savedX as tf.Tensor).shape)];
+          const scale = tf.broadcastTo(tf.div(tf.mul(dy, 2), (count - 1) * channels), (savedMean as tf.Tensor).shape);
+          const dx = scaleShift4(tf.reshape(savedX as tf.Tensor, view) as tf.Tensor4D, savedMean as tf.Tensor, { scale });
+          return [tf.reshape(dx, (savedX as tf.Tensor).shape)];
         },
       };
     });

@@ -2,7 +2,8 @@ import * as tf from '@tensorflow/tfjs-core';
 
 import { customGrad } from '../_internal/customGrad';
 import { channelLayout } from '../_internal/layout';
-import { centeredVariance4, mean4, reducedSize, sum4 } from '../_internal/moments';
+import { gradApply4, gradSums4, moments4, scaleShift4 } from '../_internal/kernels/stats4';
+import { reducedSize } from '../_internal/moments';
 import { checkNumber, checkOptions, checkStylePair, floatTensor, type DataFormat, type TensorInput } from '../_internal/validate';
 import { checkChannelInput, resolveMeanStdOptions, type MEAN_STD_EPSILON } from './meanStd';
 
@@ -30,10 +31,10 @@ export interface AdainOptions {
  * (σ = sqrt(var + ε), unbiased variance by default).
  *
  * The gradient is closed form and flows to both inputs. With x̂ = (c − μ_c)/σ_c,
- * g = α·dy and k = L − ddof, the derivative of x̂ through μ_c and σ_c gives
- * `dc = (1 − α)·dy + (σ_s/σ_c)·(g − mean(g) − x̂·Σ(g·x̂)/k)`;
- * the style sees `dμ_s = Σg` and `dσ_s = Σ(g·x̂)`, hence
- * `ds = dμ_s/L' + dσ_s·(s − μ_s)/(σ_s·k')` (summed over n when the style batch is 1).
+ * k = σ_s/σ_c, g = α·dy and k' = L − ddof, the derivative of x̂ through μ_c and σ_c
+ * gives `dc = (1 − α)·dy + k·(g − mean(g) − x̂·Σ(g·x̂)/k')`; the style sees
+ * `dμ_s = Σg` and `dσ_s = Σ(g·x̂)`, hence
+ * `ds = dμ_s/L' + dσ_s·(s − μ_s)/(σ_s·k'_s)` (summed over n when the style batch is 1).
  *
  * @param content Content features `[N, ...S, C]` (NHWC) or `[N, C, ...S]` (NCHW), float32.
  * @param style Style features of the same rank and C; batch N or 1 (broadcast); its
@@ -70,52 +71,59 @@ export function adain(content: TensorInput, style: TensorInput, options?: AdainO
     const styleLayout = channelLayout(s.shape, dataFormat);
     const contentSize = reducedSize(contentLayout.view);
     const styleSize = reducedSize(styleLayout.view);
+    const statsShape = [contentLayout.view[0], 1, contentLayout.view[2], 1];
+    // A broadcast style (batch 1) has statistics [1, 1, C, 1]; the kernels take [N, 1, C, 1].
+    const broadcast = (t: tf.Tensor) => tf.broadcastTo(t, statsShape);
 
-    /** x̂, σ_c, μ_s, σ_s of a content view and a style view. */
-    const statistics = (c4: tf.Tensor4D, s4: tf.Tensor4D) => {
-      const contentMean = mean4(c4);
-      const contentStd = tf.sqrt(tf.add(centeredVariance4(c4, contentMean, ddof), epsilon));
-      const styleMean = mean4(s4);
-      const styleStd = tf.sqrt(tf.add(centeredVariance4(s4, styleMean, ddof), epsilon));
-      // divNoNan: with ε = 0 a constant channel has σ = 0; x̂ = 0 there is the limit of x̂ as ε → 0.
-      const normalized = tf.divNoNan(tf.sub(c4, contentMean), contentStd);
-      return { normalized, contentStd, styleMean, styleStd };
-    };
-
+    // The forward is two moments4 and one scaleShift4, t = (c − μ_c)·k + μ_s with
+    // k = σ_s/σ_c (divNoNan: with ε = 0 a constant content channel has σ_c = 0 and
+    // c − μ_c = 0, and x̂ = 0 is the limit of x̂ as ε → 0). A partial blend α·t + (1 − α)·c
+    // stays two tfjs ops: folded into one scale-shift it would cancel (1 − α)·μ_c against
+    // (1 − α)·c and lose a small style next to a large content, and α = 0 would not
+    // return c exactly.
     const stylize = customGrad<[tf.Tensor, tf.Tensor]>(([contentInput, styleInput], save) => {
       const c4 = tf.reshape(contentInput, contentLayout.view) as tf.Tensor4D;
       const s4 = tf.reshape(styleInput, styleLayout.view) as tf.Tensor4D;
-      const { normalized, styleMean, styleStd } = statistics(c4, s4);
-      const target = tf.add(tf.mul(normalized, styleStd), styleMean);
+      const [contentMean, contentVariance] = moments4(c4, ddof);
+      const [styleMean, styleVariance] = moments4(s4, ddof);
+      const contentStd = tf.sqrt(tf.add(contentVariance, epsilon));
+      const styleStd = tf.sqrt(tf.add(styleVariance, epsilon));
+      const target = scaleShift4(c4, contentMean, { scale: tf.divNoNan(broadcast(styleStd), contentStd), shift: broadcast(styleMean) });
       const blended = alpha === 1 ? target : tf.add(tf.mul(target, alpha), tf.mul(c4, 1 - alpha));
-      // Save the inputs, not x̂ (as large as the content): the backward recomputes it.
-      save([contentInput, styleInput]);
+      // Save the inputs and the [N, 1, C, 1] statistics, not x̂ (as large as the content).
+      save([contentInput, styleInput, contentMean, contentStd, styleMean, styleStd]);
       return {
         value: tf.reshape(blended, c.shape),
         gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
-          const [savedContent, savedStyle] = saved as [tf.Tensor, tf.Tensor];
+          const [savedContent, savedStyle, savedContentMean, savedContentStd, savedStyleMean, savedStyleStd] = saved as [
+            tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor,
+          ];
           const cs = tf.reshape(savedContent, contentLayout.view) as tf.Tensor4D;
           const ss = tf.reshape(savedStyle, styleLayout.view) as tf.Tensor4D;
-          const stats = statistics(cs, ss);
-          const dy4 = tf.reshape(dy, contentLayout.view);
-          const g = alpha === 1 ? dy4 : tf.mul(dy4, alpha);
-          const sumG = sum4(g);
-          const sumGNormalized = sum4(tf.mul(g, stats.normalized));
-          const inner = tf.sub(
-            tf.sub(g, tf.div(sumG, contentSize)),
-            tf.mul(stats.normalized, tf.div(sumGNormalized, contentSize - ddof)),
-          );
-          let dContent = tf.mul(inner, tf.divNoNan(stats.styleStd, stats.contentStd));
-          if (alpha !== 1) dContent = tf.add(dContent, tf.mul(dy4, 1 - alpha));
+          const dy4 = tf.reshape(dy, contentLayout.view) as tf.Tensor4D;
+          const inverseContentStd = tf.divNoNan(1, savedContentStd);
+          // Σdy and Σdy·x̂; Σg = α·Σdy and Σg·x̂ = α·Σdy·x̂.
+          const [sumDy, sumDyNormalized] = gradSums4(cs, dy4, savedContentMean, { scale: inverseContentStd, affineGrads: false }) as [tf.Tensor, tf.Tensor];
+          const sumG = alpha === 1 ? sumDy : tf.mul(sumDy, alpha);
+          const sumGNormalized = alpha === 1 ? sumDyNormalized : tf.mul(sumDyNormalized, alpha);
+          // dc = o·(dy − a − x̂·b) with o = α·k + 1 − α, a = α·k·Σdy/(L·o), b = α·k·Σdy·x̂/(k'·o).
+          // divNoNan: o = 0 only when α·k = 0 too (α = 1, σ_s = 0), where dc = 0.
+          const ratio = tf.divNoNan(broadcast(savedStyleStd), savedContentStd);
+          const weighted = alpha === 1 ? ratio : tf.mul(ratio, alpha);
+          const outScale = alpha === 1 ? ratio : tf.add(weighted, 1 - alpha);
+          const dContent = gradApply4(cs, dy4, savedContentMean, {
+            scale: inverseContentStd,
+            a: tf.divNoNan(tf.mul(weighted, sumDy), tf.mul(outScale, contentSize)),
+            b: tf.divNoNan(tf.mul(weighted, sumDyNormalized), tf.mul(outScale, contentSize - ddof)),
+            outScale,
+          });
 
           // A broadcast style (batch 1) collects the statistics' gradients of every sample.
           const batchSum = (t: tf.Tensor) => (styleLayout.batch === contentLayout.batch ? t : tf.sum(t, 0, true));
-          const dStyleMean = batchSum(sumG);
-          const dStyleStd = batchSum(sumGNormalized);
-          const dStyle = tf.add(
-            tf.div(dStyleMean, styleSize),
-            tf.mul(tf.sub(ss, stats.styleMean), tf.divNoNan(dStyleStd, tf.mul(stats.styleStd, styleSize - ddof))),
-          );
+          const dStyle = scaleShift4(ss, savedStyleMean, {
+            scale: tf.divNoNan(batchSum(sumGNormalized), tf.mul(savedStyleStd, styleSize - ddof)),
+            shift: tf.div(batchSum(sumG), styleSize),
+          });
           return [tf.reshape(dContent, savedContent.shape), tf.reshape(dStyle, savedStyle.shape)];
         },
       };

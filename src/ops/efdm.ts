@@ -1,9 +1,10 @@
 import * as tf from '@tensorflow/tfjs-core';
 
 import { customGrad } from '../_internal/customGrad';
-import { channelLayout, fromChannelRows, toChannelRows } from '../_internal/layout';
+import { blendRows, channelFeatures, channelRows, scaleRows, scatterRows, takeRows } from '../_internal/kernels/layoutRows';
+import { channelLayout } from '../_internal/layout';
 import { resampleSorted, resampleSortedGrad } from '../_internal/quantiles';
-import { argsortRows, gatherRows, invertPermutationRows } from '../_internal/sortRows';
+import { argsortRows, gatherRows } from '../_internal/sortRows';
 import {
   checkDataFormat,
   checkFeatures,
@@ -70,40 +71,50 @@ export function efdm(content: TensorInput, style: TensorInput, options?: EfdmOpt
     checkStylePair(c, s, OP, dataFormat);
     const contentLayout = channelLayout(c.shape, dataFormat);
     const styleLayout = channelLayout(s.shape, dataFormat);
-    const { batch, positions } = contentLayout;
+    const { batch, channels, positions } = contentLayout;
     const stylePositions = styleLayout.positions;
     const broadcastStyle = styleLayout.batch !== batch;
 
     const match = customGrad<[tf.Tensor, tf.Tensor]>(([contentInput, styleInput], save) => {
-      const contentRows = toChannelRows(contentInput, contentLayout);
-      const styleRows = toChannelRows(styleInput, styleLayout);
+      const contentRows = channelRows(contentInput, contentLayout);
+      const styleRows = channelRows(styleInput, styleLayout);
       const contentOrder = argsortRows(contentRows, false);
       const styleOrder = argsortRows(styleRows, false);
       let sortedStyle = gatherRows(styleRows, styleOrder);
-      if (broadcastStyle) sortedStyle = tf.tile(sortedStyle, [batch, 1]);
+      // A style batch of 1: row n·C + c reads style row c (tf.tile, as whole-row copies).
+      if (broadcastStyle) sortedStyle = takeRows(sortedStyle, tf.tensor1d(Int32Array.from({ length: batch * channels }, (_, r) => r % channels), 'int32'));
       if (stylePositions !== positions) sortedStyle = resampleSorted(sortedStyle, positions);
-      const target = gatherRows(sortedStyle, invertPermutationRows(contentOrder));
+      // t[i] = sorted[rank(i)] is the sorted values put back at the content's order:
+      // t[order[k]] = sorted[k], one scatter instead of inverting the order and gathering.
+      const target = scatterRows(sortedStyle, contentOrder);
       // α·t + (1 − α)·x rather than x + α·(t − x): with α = 1 the output is then exactly
       // the style's values, not values rounded through x.
-      const blended = alpha === 1 ? target : tf.add(tf.mul(target, alpha), tf.mul(contentRows, 1 - alpha));
+      const blended = alpha === 1 ? target : blendRows(target, contentRows, rowConstant(target, alpha), rowConstant(target, 1 - alpha));
       save([contentOrder, styleOrder]);
       return {
-        value: fromChannelRows(blended, contentLayout, c.shape),
+        value: channelFeatures(blended, contentLayout, c.shape),
         gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
           const [contentOrderSaved, styleOrderSaved] = saved as [tf.Tensor2D, tf.Tensor2D];
           // Content: straight-through, dx = dy. Style: t = resample(sorted style)[rank],
           // so reverse each step: gather by the content order (inverse of the rank
           // gather), undo the resampling, sum the broadcast, and route through the
-          // style's own sort with its inverse permutation.
-          const dTarget = tf.mul(toChannelRows(dy, contentLayout), alpha);
+          // style's own sort, sorted[k] = style[order[k]] ⇒ dstyle[order[k]] = dsorted[k]
+          // (a scatter of a permutation: no sums). α = 1 skips the multiply (exact).
+          const dyRows = channelRows(dy, contentLayout);
+          const dTarget = alpha === 1 ? dyRows : scaleRows(dyRows, rowConstant(dyRows, alpha));
           let dSorted = gatherRows(dTarget, contentOrderSaved);
           if (stylePositions !== positions) dSorted = resampleSortedGrad(dSorted, stylePositions);
           if (broadcastStyle) dSorted = tf.sum(tf.reshape(dSorted, [batch, -1, stylePositions]), 0);
-          const dStyleRows = gatherRows(dSorted, invertPermutationRows(styleOrderSaved));
-          return [tf.clone(dy), fromChannelRows(dStyleRows, styleLayout, s.shape)];
+          const dStyleRows = scatterRows(dSorted, styleOrderSaved);
+          return [tf.clone(dy), channelFeatures(dStyleRows, styleLayout, s.shape)];
         },
       };
     });
     return match(c, s);
   });
+}
+
+/** `[R, 1]` float32 filled with `value`, one per row of `rows`. */
+function rowConstant(rows: tf.Tensor2D, value: number): tf.Tensor2D {
+  return tf.fill([rows.shape[0], 1], value, 'float32');
 }

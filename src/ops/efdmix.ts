@@ -2,9 +2,10 @@ import * as tf from '@tensorflow/tfjs-core';
 
 import { customGrad } from '../_internal/customGrad';
 import { formatShape, opError } from '../_internal/errors';
-import { channelLayout, fromChannelRows, toChannelRows } from '../_internal/layout';
+import { blendRows, channelFeatures, channelRows, scaleRows, scatterRows, takeRows } from '../_internal/kernels/layoutRows';
+import { channelLayout } from '../_internal/layout';
 import { beta, permutation, seededUniform, type Uniform } from '../_internal/random';
-import { gatherRows, sortRowsWithRank } from '../_internal/sortRows';
+import { argsortRows, gatherRows } from '../_internal/sortRows';
 import {
   checkBoolean,
   checkDataFormat,
@@ -94,28 +95,31 @@ export function efdmix(x: TensorInput, options?: EfdmixOptions): tf.Tensor {
 
     const mix = customGrad<[tf.Tensor]>(([value], save) => {
       if (plan === undefined) return { value: tf.clone(value), gradFunc: (dy: tf.Tensor) => [tf.clone(dy)] };
-      const rows = toChannelRows(value, layout);
-      const sorted = sortRowsWithRank(rows);
-      const perSample = (sample: tf.Tensor2D) => tf.reshape(sample, [batch, channels * positions]);
-      const partnerSorted = tf.reshape(tf.gather(perSample(sorted.values), tf.tensor1d(plan.partner, 'int32'), 0), [batch * channels, positions]);
-      const target = gatherRows(partnerSorted, sorted.rank);
+      const rows = channelRows(value, layout);
+      const order = argsortRows(rows, false);
+      const perSample = (sample: tf.Tensor2D): tf.Tensor2D => tf.reshape(sample, [batch, channels * positions]);
+      const sortedPartners = takeRows(perSample(gatherRows(rows, order)), tf.tensor1d(plan.partner, 'int32'));
+      // u[i] = partner's sorted[rank(i)], i.e. u[order[k]] = partner's sorted[k]: one
+      // scatter instead of inverting the order and gathering.
+      const target = scatterRows(tf.reshape(sortedPartners, [batch * channels, positions]) as tf.Tensor2D, order);
       // Both weights per row (each sample's repeated over its C channel rows), computed on
       // the host in float64: 1 − λ taken in float32 from a λ near 1 would lose most of
       // its digits.
       const partnerWeight = rowWeights(plan.lambda.map((lambda) => 1 - lambda), channels);
-      const mixed = tf.add(tf.mul(target, partnerWeight), tf.mul(rows, rowWeights(plan.lambda, channels)));
-      save([sorted.order, sorted.rank, partnerWeight]);
+      const mixed = blendRows(target, rows, partnerWeight, rowWeights(plan.lambda, channels));
+      save([order, partnerWeight]);
       return {
-        value: fromChannelRows(mixed, layout, value.shape),
+        value: channelFeatures(mixed, layout, value.shape),
         gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
-          const [order, rank, savedWeight] = saved as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D];
+          const [savedOrder, savedWeight] = saved as [tf.Tensor2D, tf.Tensor2D];
           // u[n] = sorted(x[perm(n)])[rank_n]: un-gather by x's order, send each
           // sample's gradient back to its partner (the inverse batch permutation), and
-          // route through x's sort with its rank. Plus the straight-through dy.
-          const dTarget = tf.mul(toChannelRows(dy, layout), savedWeight);
-          const dPartnerSorted = perSample(gatherRows(dTarget, order));
-          const dSorted = tf.reshape(tf.gather(dPartnerSorted, tf.tensor1d(plan.inverse, 'int32'), 0), [batch * channels, positions]);
-          const dPartner = fromChannelRows(gatherRows(dSorted, rank), layout, value.shape);
+          // route through x's sort, sorted[k] = x[order[k]] ⇒ dx[order[k]] = dsorted[k]
+          // (a scatter). Plus the straight-through dy.
+          const dTarget = scaleRows(channelRows(dy, layout), savedWeight);
+          const dPartnerSorted = perSample(gatherRows(dTarget, savedOrder));
+          const dSorted: tf.Tensor2D = tf.reshape(takeRows(dPartnerSorted, tf.tensor1d(plan.inverse, 'int32')), [batch * channels, positions]);
+          const dPartner = channelFeatures(scatterRows(dSorted, savedOrder), layout, value.shape);
           return [tf.add(dy, dPartner)];
         },
       };

@@ -3,7 +3,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import { customGrad } from '../_internal/customGrad';
 import { opError, formatShape } from '../_internal/errors';
 import { channelLayout } from '../_internal/layout';
-import { centeredVariance4, mean4, reducedSize } from '../_internal/moments';
+import { moments4, scaleShift4 } from '../_internal/kernels/stats4';
+import { reducedSize } from '../_internal/moments';
 import {
   checkBoolean,
   checkDataFormat,
@@ -79,7 +80,8 @@ export function checkChannelInput(x: tf.Tensor, arg: string, op: string, resolve
  *
  * (divide by L with `unbiased: false`). Epsilon sits inside the square root, so σ > 0
  * and the statistics stay differentiable for a constant channel. The variance is
- * two-pass with a correction term, exact for values far from zero.
+ * accurate for values far from zero (float64 shifted sums in the fused kernels, two-pass
+ * with a correction term in the composite).
  *
  * Both outputs carry closed-form gradients: ∂μ/∂xᵢ = 1/L and
  * ∂σ/∂xᵢ = (xᵢ − μ)/((L − ddof)·σ).
@@ -108,38 +110,52 @@ export function meanStd(x: TensorInput, options?: MeanStdOptions): MeanStd {
   });
 }
 
-/** meanStd on a validated input; each output is its own customGrad. */
+/**
+ * meanStd on a validated input. One customGrad computes both statistics, stacked as
+ * `[2·N, 1, C, 1]` (μ then σ), so the forward is one moments4 pass and the backward one
+ * scaleShift4 pass whatever outputs the loss uses; two small customGrads pick μ and σ out
+ * of the stack (their gradients place dμ, dσ back into it).
+ */
 export function channelMeanStd(x: tf.Tensor, { dataFormat, epsilon, ddof }: ResolvedMeanStdOptions): MeanStd {
   const layout = channelLayout(x.shape, dataFormat);
   const size = reducedSize(layout.view);
+  const [outer, , channels] = layout.view;
+  const statsView = [outer, 1, channels, 1];
 
-  // μ = Σx/L, so ∂μ/∂xᵢ = 1/L: dx = broadcast(dμ)/L.
-  const mean = customGrad<[tf.Tensor]>(([input], _save) => ({
-    value: tf.reshape(mean4(tf.reshape(input, layout.view) as tf.Tensor4D), layout.statsShape),
-    gradFunc: (dy: tf.Tensor) => [tf.broadcastTo(tf.div(dy, size), input.shape)],
-  }))(x);
-
-  // σ = sqrt(v + ε), v = Σ(x − μ)²/(L − ddof). ∂v/∂xᵢ = 2(xᵢ − μ)/(L − ddof) (the term
-  // through μ vanishes because Σ(x − μ) = 0), so dx = dσ·(x − μ)/((L − ddof)·σ).
-  // ∂σ/∂μ is 0 for the same reason, so the mean input gets a zero gradient.
-  // divNoNan keeps a zero σ (ε = 0, constant channel) from turning 0/0 into NaN.
-  const std = customGrad<[tf.Tensor, tf.Tensor]>(([input, mu], save) => {
+  // μ = Σx/L and σ = sqrt(v + ε), v = Σ(x − μ)²/(L − ddof). ∂μ/∂xᵢ = 1/L and
+  // ∂v/∂xᵢ = 2(xᵢ − μ)/(L − ddof) (the term through μ vanishes because Σ(x − μ) = 0), so
+  // dx = dσ·(x − μ)/((L − ddof)·σ) + dμ/L: one scaleShift4 of x about μ with scale
+  // dσ/((L − ddof)·σ) and shift dμ/L. divNoNan keeps a zero σ (ε = 0, constant channel)
+  // from turning 0/0 into NaN.
+  const stacked = customGrad<[tf.Tensor]>(([input], save) => {
     const x4 = tf.reshape(input, layout.view) as tf.Tensor4D;
-    const mu4 = tf.reshape(mu, [layout.view[0], 1, layout.view[2], 1]) as tf.Tensor4D;
-    const value = tf.reshape(tf.sqrt(tf.add(centeredVariance4(x4, mu4, ddof), epsilon)), layout.statsShape);
-    save([input, mu, value]);
+    const [mean4, variance4] = moments4(x4, ddof);
+    const std4 = tf.sqrt(tf.add(variance4, epsilon));
+    save([x4, mean4, std4]);
     return {
-      value,
+      value: tf.concat([mean4, std4], 0),
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
-        const [savedX, savedMean, savedStd] = saved as [tf.Tensor, tf.Tensor, tf.Tensor];
-        // In the 4-D view: divNoNan is a `where`, which webgl supports only up to rank 4.
-        const statsView = [layout.view[0], 1, layout.view[2], 1];
-        const scale = tf.divNoNan(tf.reshape(dy, statsView), tf.reshape(tf.mul(savedStd, size - ddof), statsView));
-        const centered = tf.sub(tf.reshape(savedX, layout.view), tf.reshape(savedMean, statsView));
-        return [tf.reshape(tf.mul(centered, scale), savedX.shape), tf.zerosLike(savedMean)];
+        const [savedX4, savedMean, savedStd] = saved as [tf.Tensor4D, tf.Tensor, tf.Tensor];
+        const [dMean, dStd] = tf.split(dy, 2, 0) as [tf.Tensor, tf.Tensor];
+        const scale = tf.divNoNan(dStd, tf.mul(savedStd, size - ddof));
+        const dx = scaleShift4(savedX4, savedMean, { scale, shift: tf.div(dMean, size) });
+        return [tf.reshape(dx, input.shape)];
       },
     };
-  })(x, mean);
+  })(x);
+
+  /** Statistic `index` (0: μ, 1: σ) of the stack, shaped to broadcast against x. */
+  const pick = (index: number) =>
+    customGrad<[tf.Tensor]>(([both]) => ({
+      value: tf.reshape(tf.slice(both, [index * outer, 0, 0, 0], statsView), layout.statsShape),
+      gradFunc: (dy: tf.Tensor) => {
+        const grad = tf.reshape(dy, statsView);
+        const zeros = tf.zerosLike(grad);
+        return [tf.concat(index === 0 ? [grad, zeros] : [zeros, grad], 0)];
+      },
+    }))(stacked);
+  const mean = pick(0);
+  const std = pick(1);
 
   return { mean, std };
 }

@@ -2,7 +2,8 @@ import * as tf from '@tensorflow/tfjs-core';
 
 import { customGrad } from '../_internal/customGrad';
 import { batchChannelView, channelLayout } from '../_internal/layout';
-import { mean4, reducedSize, sum4 } from '../_internal/moments';
+import { gradSums4, moments4, scaleShift4 } from '../_internal/kernels/stats4';
+import { reducedSize } from '../_internal/moments';
 import { affineTensor } from '../_internal/normOptions';
 import { checkBoolean, checkDataFormat, checkFeatures, checkOptions, floatTensor, type DataFormat, type TensorInput } from '../_internal/validate';
 
@@ -57,11 +58,14 @@ export function perturbMeanStd(x: TensorInput, meanScale: TensorInput, stdScale:
     const size = reducedSize(view);
     const scaleShape = [1, 1, channels, 1];
 
+    // Forward: y = scaleShift4 of x about μ with scale s and shift μ·m. Backward: Σg and
+    // Σg·(x − μ) from one gradSums4, then dx = s·g + (m − s)·Σg/M as a scaleShift4 of g
+    // about 0.
     const perturb = customGrad<[tf.Tensor, tf.Tensor, tf.Tensor]>(([value, meanFactor, stdFactor], save) => {
       const x4 = tf.reshape(value, view) as tf.Tensor4D;
-      const mean = mean4(x4);
+      const [mean] = moments4(x4, 0);
       const [m4, s4] = [tf.reshape(meanFactor, scaleShape), tf.reshape(stdFactor, scaleShape)];
-      let y = tf.add(tf.mul(tf.sub(x4, mean), s4), tf.mul(mean, m4));
+      let y: tf.Tensor = scaleShift4(x4, mean, { scale: s4, shift: tf.mul(mean, m4) });
       if (relu) y = tf.relu(y);
       save([value, mean, meanFactor, stdFactor, ...(relu ? [y] : [])]);
       return {
@@ -69,15 +73,14 @@ export function perturbMeanStd(x: TensorInput, meanScale: TensorInput, stdScale:
         gradFunc: (dy, saved) => {
           const [savedX, savedMean, savedM, savedS, savedY] = saved as [tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor | undefined];
           const [mFactor, sFactor] = [tf.reshape(savedM, scaleShape), tf.reshape(savedS, scaleShape)];
-          let g = tf.reshape(dy, view);
+          let g = tf.reshape(dy, view) as tf.Tensor4D;
           if (savedY !== undefined) g = tf.mul(g, tf.cast(tf.greater(savedY, 0), 'float32'));
-          const sumG = sum4(g);
-          const centered = tf.sub(tf.reshape(savedX, view), savedMean);
-          const dx = tf.add(tf.mul(g, sFactor), tf.mul(tf.sub(mFactor, sFactor), tf.div(sumG, size)));
+          const [sumG, sumGCentered] = gradSums4(tf.reshape(savedX, view) as tf.Tensor4D, g, savedMean, { affineGrads: false }) as [tf.Tensor, tf.Tensor];
+          const dx = scaleShift4(g, tf.zeros(scaleShape), { scale: sFactor, shift: tf.mul(tf.sub(mFactor, sFactor), tf.div(sumG, size)) });
           return [
             tf.reshape(dx, savedX.shape),
             tf.reshape(tf.mul(savedMean, sumG), [channels]),
-            tf.reshape(sum4(tf.mul(g, centered)), [channels]),
+            tf.reshape(sumGCentered, [channels]),
           ];
         },
       };

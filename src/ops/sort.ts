@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 
 import { customGrad } from '../_internal/customGrad';
-import { argsortRows, gatherRows, invertPermutationRows, lastAxisRows } from '../_internal/sortRows';
+import { scatterRows } from '../_internal/kernels/layoutRows';
+import { argsortRows, gatherRows, lastAxisRows } from '../_internal/sortRows';
 import { checkBoolean, checkOptions, sortableTensor, type TensorInput } from '../_internal/validate';
 
 const OP = 'sort';
@@ -45,11 +46,11 @@ export function sort(x: TensorInput, options?: SortOptions): tf.Tensor {
       save([order]);
       return {
         value: tf.reshape(gatherRows(lastAxisRows(value), order), value.shape),
-        // y[k] = x[order[k]] ⇒ dx[i] = dy[rank[i]], rank = order⁻¹ (a gather, not a scatter-add).
-        gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
-          const rank = invertPermutationRows(saved[0] as tf.Tensor2D);
-          return [tf.reshape(gatherRows(lastAxisRows(dy), rank), value.shape)];
-        },
+        // y[k] = x[order[k]] ⇒ dx[order[k]] = dy[k]: a scatter of a permutation, so
+        // every dx is one dy (no sums), equal to gathering dy at rank = order⁻¹.
+        gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => [
+          tf.reshape(scatterRows(lastAxisRows(dy), saved[0] as tf.Tensor2D), value.shape),
+        ],
       };
     });
     return sortValues(input);

@@ -1,14 +1,536 @@
 /**
- * host implementations of the kernels in `../stats4.ts` (contracts there).
- * Not implemented yet: `undefined` makes dispatch run the composite.
+ * cpu and wasm implementations of the statistics kernels of `../stats4.ts` (contracts
+ * there), each written once as a host kernel over typed arrays (`../host.ts`).
+ *
+ * **Precision.** Every sum is a float64 accumulator (JS numbers, `Float64Array` scratch);
+ * only the outputs are rounded to float32. The moments take one pass with a shifted
+ * algorithm: with k the first element of each statistic's group and d = x − k,
+ * `mean = k + Σd/M`, `var = (Σd² − (Σd)²/M)/(M − ddof)` (clamped at 0). In float64 the
+ * cancellation costs ~1e-16·((μ − k)/σ)² relative, far below float32; a constant group
+ * has d = 0 exactly, so its mean is exactly the constant and its variance exactly 0.
+ *
+ * **Loops.** The view `[P, A, Q, B]` is walked in memory order, never transposed. Short
+ * rows (B ≤ {@link PLANE_MAX_ROW}: NHWC `[N, L, C, 1]`, `[N, L, G, C/G]`, `[1, N·L, C, 1]`)
+ * are walked as planes: per p, the Q·B columns of one `a` form a flat inner loop over
+ * per-column float64 coefficients (Q·B ≤ 16·Q values, computed once per p). Long rows
+ * (NCHW `[N, 1, C, L]`, `[1, N, C, L]`, `[N, 1, G, (C/G)·L]`, layer norm `[B, 1, 1, M]`)
+ * get per-(p, q) scalars and a tight loop over the contiguous row, split into chunks
+ * where γ/β are constant (stride > 1) or slide along γ (stride 1). The affine index
+ * ⌊j / stride⌋ mod size of column j = q·B + b is computed per column or per chunk, never
+ * per element. Scratch is O(P·Q + Q·B + affineSize) (with Q·B ≤ 16·Q on the plane
+ * path), never proportional to x.
  */
 import type * as tf from '@tensorflow/tfjs-core';
 
-export const moments4Cpu: tf.KernelFunc | undefined = undefined;
-export const moments4Wasm: tf.KernelFunc | undefined = undefined;
-export const scaleShift4Cpu: tf.KernelFunc | undefined = undefined;
-export const scaleShift4Wasm: tf.KernelFunc | undefined = undefined;
-export const gradSums4Cpu: tf.KernelFunc | undefined = undefined;
-export const gradSums4Wasm: tf.KernelFunc | undefined = undefined;
-export const gradApply4Cpu: tf.KernelFunc | undefined = undefined;
-export const gradApply4Wasm: tf.KernelFunc | undefined = undefined;
+import { cpuKernel, wasmKernel, type HostInput, type HostKernel, type HostOutputSpec } from '../host';
+
+/** Rows up to this length are walked as planes of Q·B columns; longer rows one by one. */
+const PLANE_MAX_ROW = 16;
+
+interface View {
+  readonly P: number;
+  readonly A: number;
+  readonly Q: number;
+  readonly B: number;
+  /** Columns of one (p, a): Q·B. */
+  readonly QB: number;
+  /** Elements per statistic: A·B. */
+  readonly M: number;
+}
+
+function viewOf(shape: readonly number[]): View {
+  if (shape.length !== 4) throw new Error(`featstats: stats4 kernels need a 4-D view but got [${shape.join(',')}]`);
+  const [P = 1, A = 1, Q = 1, B = 1] = shape;
+  return { P, A, Q, B, QB: Q * B, M: A * B };
+}
+
+function statsShape(info: tf.TensorInfo): number[] {
+  const { P, Q } = viewOf(info.shape);
+  return [P, 1, Q, 1];
+}
+
+function input(inputs: Readonly<Record<string, HostInput>>, name: string): Float32Array {
+  const found = inputs[name];
+  if (found === undefined) throw new Error(`featstats: stats4 kernel input ${name} is missing`);
+  return found.values as Float32Array;
+}
+
+/**
+ * A statistic `[P, 1, Q, 1]` (or any shape broadcasting to it) as P·Q float64 values,
+ * `fill` everywhere when absent. Broadcasting here lets callers pass `[1, 1, Q, 1]`.
+ */
+function statistic(given: HostInput | undefined, view: View, fill: number): Float64Array {
+  const out = new Float64Array(view.P * view.Q);
+  if (given === undefined) return out.fill(fill);
+  const shape = [1, 1, 1, 1, ...given.shape].slice(-4);
+  const [p0 = 1, a0 = 1, q0 = 1, b0 = 1] = shape;
+  if (given.shape.length > 4 || a0 !== 1 || b0 !== 1 || (p0 !== 1 && p0 !== view.P) || (q0 !== 1 && q0 !== view.Q)) {
+    throw new Error(`featstats: a statistic must broadcast to [${view.P},1,${view.Q},1] but got [${given.shape.join(',')}]`);
+  }
+  const values = given.values;
+  const pStride = p0 === 1 ? 0 : q0;
+  const qStride = q0 === 1 ? 0 : 1;
+  for (let p = 0, g = 0; p < view.P; p++) {
+    for (let q = 0; q < view.Q; q++, g++) out[g] = values[p * pStride + q * qStride] as number;
+  }
+  return out;
+}
+
+/** The affine map of a call: stride, size and γ, β as float64 (1 and 0 when absent). */
+interface Affine {
+  readonly stride: number;
+  readonly size: number;
+  /** Whether the affine index matters (γ or β given, or dγ/dβ wanted). */
+  readonly present: boolean;
+  readonly gamma: Float64Array;
+  readonly beta: Float64Array;
+}
+
+function affineOf(inputs: Readonly<Record<string, HostInput>>, attrs: tf.NamedAttrMap, view: View): Affine {
+  const stride = (attrs.affineStride as number | undefined) ?? 1;
+  const size = (attrs.affineSize as number | undefined) ?? 1;
+  const gamma = new Float64Array(size).fill(1);
+  const beta = new Float64Array(size);
+  const present = inputs.gamma !== undefined || inputs.beta !== undefined || attrs.affineGrads === true;
+  if (present && view.QB % (stride * size) !== 0) {
+    throw new Error(`featstats: affineStride·affineSize (${stride}·${size}) must divide Q·B = ${view.QB}`);
+  }
+  if (inputs.gamma !== undefined) gamma.set(inputs.gamma.values);
+  if (inputs.beta !== undefined) beta.set(inputs.beta.values);
+  return { stride, size, present, gamma, beta };
+}
+
+/** Affine index of every column j = q·B + b of a plane. */
+function columnAffineIndex(view: View, affine: Affine): Int32Array {
+  const index = new Int32Array(view.QB);
+  for (let j = 0; j < view.QB; j++) index[j] = Math.floor(j / affine.stride) % affine.size;
+  return index;
+}
+
+/**
+ * Visits the chunks of the row starting at column `j0` (length B) over which the affine
+ * index is constant (`sliding` false) or advances by one per element (`sliding` true,
+ * stride 1): `visit(start, end, affineIndex, sliding)` with offsets within the row.
+ */
+function forEachChunk(
+  j0: number,
+  length: number,
+  affine: Affine,
+  visit: (start: number, end: number, index: number, sliding: boolean) => void,
+): void {
+  const { stride, size } = affine;
+  if (!affine.present) {
+    visit(0, length, 0, false);
+    return;
+  }
+  for (let t = 0; t < length; ) {
+    const j = j0 + t;
+    const index = Math.floor(j / stride) % size;
+    const run = stride === 1 ? size - index : stride - (j % stride);
+    const end = Math.min(length, t + run);
+    visit(t, end, index, stride === 1);
+    t = end;
+  }
+}
+
+// ── FeatstatsMoments4 ────────────────────────────────────────────────────────────────
+
+const MOMENTS4: HostKernel = {
+  outputs: (inputs): HostOutputSpec[] => {
+    const shape = statsShape(inputs.x as tf.TensorInfo);
+    return [
+      { shape, dtype: 'float32' },
+      { shape: [...shape], dtype: 'float32' },
+    ];
+  },
+  run(inputs, outputs, attrs) {
+    const x = input(inputs, 'x');
+    const view = viewOf((inputs.x as HostInput).shape);
+    const ddof = (attrs.ddof as number | undefined) ?? 0;
+    const groups = view.P * view.Q;
+    const shift = new Float64Array(groups);
+    const sum = new Float64Array(groups);
+    const sumSquares = new Float64Array(groups);
+    if (view.B <= PLANE_MAX_ROW) momentsPlanes(x, view, shift, sum, sumSquares);
+    else momentsRows(x, view, shift, sum, sumSquares);
+    const [mean, variance] = outputs as [Float32Array, Float32Array];
+    const { M } = view;
+    for (let g = 0; g < groups; g++) {
+      const s = sum[g] as number;
+      const centered = (sumSquares[g] as number) - (s * s) / M;
+      mean[g] = (shift[g] as number) + s / M;
+      // `< 0` rather than `> 0 ?` so that a NaN propagates as in the composite.
+      variance[g] = (centered < 0 ? 0 : centered) / (M - ddof);
+    }
+  },
+};
+
+function momentsPlanes(x: Float32Array, view: View, shift: Float64Array, sum: Float64Array, sumSquares: Float64Array): void {
+  const { P, A, Q, B, QB } = view;
+  const k = new Float64Array(QB);
+  const s1 = new Float64Array(QB);
+  const s2 = new Float64Array(QB);
+  for (let p = 0; p < P; p++) {
+    const base = p * A * QB;
+    for (let j = 0; j < QB; j++) k[j] = x[base + j - (j % B)] as number;
+    s1.fill(0);
+    s2.fill(0);
+    for (let a = 0, offset = base; a < A; a++, offset += QB) {
+      const end = offset + QB;
+      for (let i = offset, j = 0; i < end; i++, j++) {
+        const d = (x[i] as number) - (k[j] as number);
+        s1[j] = (s1[j] as number) + d;
+        s2[j] = (s2[j] as number) + d * d;
+      }
+    }
+    for (let q = 0, j = 0; q < Q; q++) {
+      const g = p * Q + q;
+      shift[g] = k[j] as number;
+      let t1 = 0;
+      let t2 = 0;
+      for (let b = 0; b < B; b++, j++) {
+        t1 += s1[j] as number;
+        t2 += s2[j] as number;
+      }
+      sum[g] = t1;
+      sumSquares[g] = t2;
+    }
+  }
+}
+
+function momentsRows(x: Float32Array, view: View, shift: Float64Array, sum: Float64Array, sumSquares: Float64Array): void {
+  const { P, A, Q, B, QB } = view;
+  for (let p = 0; p < P; p++) {
+    const base = p * A * QB;
+    for (let q = 0; q < Q; q++) shift[p * Q + q] = x[base + q * B] as number;
+    for (let a = 0; a < A; a++) {
+      for (let q = 0; q < Q; q++) {
+        const g = p * Q + q;
+        const k = shift[g] as number;
+        const start = base + a * QB + q * B;
+        const end = start + B;
+        // Two accumulator pairs halve the add latency chain.
+        let s1a = 0;
+        let s1b = 0;
+        let s2a = 0;
+        let s2b = 0;
+        let i = start;
+        for (; i + 1 < end; i += 2) {
+          const d0 = (x[i] as number) - k;
+          const d1 = (x[i + 1] as number) - k;
+          s1a += d0;
+          s2a += d0 * d0;
+          s1b += d1;
+          s2b += d1 * d1;
+        }
+        if (i < end) {
+          const d = (x[i] as number) - k;
+          s1a += d;
+          s2a += d * d;
+        }
+        sum[g] = (sum[g] as number) + s1a + s1b;
+        sumSquares[g] = (sumSquares[g] as number) + s2a + s2b;
+      }
+    }
+  }
+}
+
+// ── FeatstatsScaleShift4: y = (x − mean)·scale·γ + β + shift ───────────────────────
+
+const SCALE_SHIFT4: HostKernel = {
+  outputs: (inputs) => [{ shape: [...(inputs.x as tf.TensorInfo).shape], dtype: 'float32' }],
+  run(inputs, outputs, attrs) {
+    const x = input(inputs, 'x');
+    const y = outputs[0] as Float32Array;
+    const view = viewOf((inputs.x as HostInput).shape);
+    const mean = statistic(inputs.mean, view, 0);
+    const scale = statistic(inputs.scale, view, 1);
+    const shift = statistic(inputs.shift, view, 0);
+    const affine = affineOf(inputs, attrs, view);
+    if (view.B <= PLANE_MAX_ROW) scaleShiftPlanes(x, y, view, mean, scale, shift, affine);
+    else scaleShiftRows(x, y, view, mean, scale, shift, affine);
+  },
+};
+
+function scaleShiftPlanes(x: Float32Array, y: Float32Array, view: View, mean: Float64Array, scale: Float64Array, shift: Float64Array, affine: Affine): void {
+  const { P, A, Q, B, QB } = view;
+  const index = columnAffineIndex(view, affine);
+  const m = new Float64Array(QB);
+  const factor = new Float64Array(QB);
+  const offsetTerm = new Float64Array(QB);
+  for (let p = 0; p < P; p++) {
+    for (let q = 0, j = 0; q < Q; q++) {
+      const g = p * Q + q;
+      for (let b = 0; b < B; b++, j++) {
+        const k = index[j] as number;
+        m[j] = mean[g] as number;
+        factor[j] = (scale[g] as number) * (affine.gamma[k] as number);
+        offsetTerm[j] = (affine.beta[k] as number) + (shift[g] as number);
+      }
+    }
+    for (let a = 0, offset = p * A * QB; a < A; a++, offset += QB) {
+      const end = offset + QB;
+      for (let i = offset, j = 0; i < end; i++, j++) {
+        y[i] = ((x[i] as number) - (m[j] as number)) * (factor[j] as number) + (offsetTerm[j] as number);
+      }
+    }
+  }
+}
+
+function scaleShiftRows(x: Float32Array, y: Float32Array, view: View, mean: Float64Array, scale: Float64Array, shift: Float64Array, affine: Affine): void {
+  const { P, A, Q, B, QB } = view;
+  const { gamma, beta } = affine;
+  for (let p = 0; p < P; p++) {
+    for (let a = 0; a < A; a++) {
+      for (let q = 0; q < Q; q++) {
+        const g = p * Q + q;
+        const m = mean[g] as number;
+        const s = scale[g] as number;
+        const sh = shift[g] as number;
+        const row = (p * A + a) * QB + q * B;
+        forEachChunk(q * B, B, affine, (start, end, k, sliding) => {
+          if (sliding) {
+            for (let i = row + start, kk = k; i < row + end; i++, kk++) {
+              y[i] = ((x[i] as number) - m) * s * (gamma[kk] as number) + (beta[kk] as number) + sh;
+            }
+          } else {
+            const factor = s * (gamma[k] as number);
+            const offsetTerm = (beta[k] as number) + sh;
+            for (let i = row + start; i < row + end; i++) y[i] = ((x[i] as number) - m) * factor + offsetTerm;
+          }
+        });
+      }
+    }
+  }
+}
+
+// ── FeatstatsGradSums4: Σg, Σg·x̂ [, dγ = Σdy·x̂, dβ = Σdy] ──────────────────────────
+//
+// Per statistic, with d = x − mean: Σg = Σ γ·dy and Σg·x̂ = scale·Σ γ·dy·d; per affine
+// index, dβ = Σdy and dγ = Σ scale·dy·d. The plane path first sums dy and dy·d per column
+// over a (float64), then folds the columns into statistics and affine slots.
+
+const GRAD_SUMS4: HostKernel = {
+  outputs: (inputs, attrs) => {
+    const shape = statsShape(inputs.x as tf.TensorInfo);
+    const specs: HostOutputSpec[] = [
+      { shape, dtype: 'float32' },
+      { shape: [...shape], dtype: 'float32' },
+    ];
+    if (attrs.affineGrads === true) {
+      const size = (attrs.affineSize as number | undefined) ?? 1;
+      specs.push({ shape: [size], dtype: 'float32' }, { shape: [size], dtype: 'float32' });
+    }
+    return specs;
+  },
+  run(inputs, outputs, attrs) {
+    const x = input(inputs, 'x');
+    const dy = input(inputs, 'dy');
+    const view = viewOf((inputs.x as HostInput).shape);
+    const mean = statistic(inputs.mean, view, 0);
+    const scale = statistic(inputs.scale, view, 1);
+    const affine = affineOf(inputs, attrs, view);
+    const groups = view.P * view.Q;
+    const sumG = new Float64Array(groups);
+    const sumGNormalized = new Float64Array(groups);
+    const dGamma = new Float64Array(affine.size);
+    const dBeta = new Float64Array(affine.size);
+    const sums = { sumG, sumGNormalized, dGamma, dBeta };
+    if (view.B <= PLANE_MAX_ROW) gradSumsPlanes(x, dy, view, mean, scale, affine, sums);
+    else gradSumsRows(x, dy, view, mean, scale, affine, sums);
+    (outputs[0] as Float32Array).set(sumG);
+    (outputs[1] as Float32Array).set(sumGNormalized);
+    if (attrs.affineGrads === true) {
+      (outputs[2] as Float32Array).set(dGamma);
+      (outputs[3] as Float32Array).set(dBeta);
+    }
+  },
+};
+
+interface GradSums {
+  readonly sumG: Float64Array;
+  readonly sumGNormalized: Float64Array;
+  readonly dGamma: Float64Array;
+  readonly dBeta: Float64Array;
+}
+
+function gradSumsPlanes(x: Float32Array, dy: Float32Array, view: View, mean: Float64Array, scale: Float64Array, affine: Affine, sums: GradSums): void {
+  const { P, A, Q, B, QB } = view;
+  const index = columnAffineIndex(view, affine);
+  const m = new Float64Array(QB);
+  const sumDy = new Float64Array(QB);
+  const sumDyCentered = new Float64Array(QB);
+  for (let p = 0; p < P; p++) {
+    for (let q = 0, j = 0; q < Q; q++) for (let b = 0; b < B; b++, j++) m[j] = mean[p * Q + q] as number;
+    sumDy.fill(0);
+    sumDyCentered.fill(0);
+    for (let a = 0, offset = p * A * QB; a < A; a++, offset += QB) {
+      const end = offset + QB;
+      for (let i = offset, j = 0; i < end; i++, j++) {
+        const g = dy[i] as number;
+        sumDy[j] = (sumDy[j] as number) + g;
+        sumDyCentered[j] = (sumDyCentered[j] as number) + g * ((x[i] as number) - (m[j] as number));
+      }
+    }
+    for (let q = 0, j = 0; q < Q; q++) {
+      const g = p * Q + q;
+      const s = scale[g] as number;
+      let t1 = 0;
+      let t2 = 0;
+      for (let b = 0; b < B; b++, j++) {
+        const k = index[j] as number;
+        const gamma = affine.gamma[k] as number;
+        const c1 = sumDy[j] as number;
+        const c2 = sumDyCentered[j] as number;
+        t1 += gamma * c1;
+        t2 += gamma * c2;
+        sums.dBeta[k] = (sums.dBeta[k] as number) + c1;
+        sums.dGamma[k] = (sums.dGamma[k] as number) + s * c2;
+      }
+      sums.sumG[g] = t1;
+      sums.sumGNormalized[g] = s * t2;
+    }
+  }
+}
+
+function gradSumsRows(x: Float32Array, dy: Float32Array, view: View, mean: Float64Array, scale: Float64Array, affine: Affine, sums: GradSums): void {
+  const { P, A, Q, B, QB } = view;
+  const { gamma, dGamma, dBeta } = { gamma: affine.gamma, dGamma: sums.dGamma, dBeta: sums.dBeta };
+  for (let p = 0; p < P; p++) {
+    for (let a = 0; a < A; a++) {
+      for (let q = 0; q < Q; q++) {
+        const g = p * Q + q;
+        const m = mean[g] as number;
+        const s = scale[g] as number;
+        const row = (p * A + a) * QB + q * B;
+        let t1 = 0;
+        let t2 = 0;
+        forEachChunk(q * B, B, affine, (start, end, k, sliding) => {
+          if (sliding) {
+            for (let i = row + start, kk = k; i < row + end; i++, kk++) {
+              const d = dy[i] as number;
+              const dc = d * ((x[i] as number) - m);
+              const gv = gamma[kk] as number;
+              t1 += gv * d;
+              t2 += gv * dc;
+              dBeta[kk] = (dBeta[kk] as number) + d;
+              dGamma[kk] = (dGamma[kk] as number) + s * dc;
+            }
+          } else {
+            let c1 = 0;
+            let c2 = 0;
+            for (let i = row + start; i < row + end; i++) {
+              const d = dy[i] as number;
+              c1 += d;
+              c2 += d * ((x[i] as number) - m);
+            }
+            const gv = gamma[k] as number;
+            t1 += gv * c1;
+            t2 += gv * c2;
+            dBeta[k] = (dBeta[k] as number) + c1;
+            dGamma[k] = (dGamma[k] as number) + s * c2;
+          }
+        });
+        sums.sumG[g] = (sums.sumG[g] as number) + t1;
+        sums.sumGNormalized[g] = (sums.sumGNormalized[g] as number) + s * t2;
+      }
+    }
+  }
+}
+
+// ── FeatstatsGradApply4: dx = (g − a − x̂·b)·outScale ───────────────────────────────
+//
+// Expanded per statistic as dx = dy·(γ·o) − (x − mean)·(scale·b·o) − a·o, o = outScale,
+// so the inner loop is two multiply-adds over float64 coefficients.
+
+const GRAD_APPLY4: HostKernel = {
+  outputs: (inputs) => [{ shape: [...(inputs.x as tf.TensorInfo).shape], dtype: 'float32' }],
+  run(inputs, outputs, attrs) {
+    const x = input(inputs, 'x');
+    const dy = input(inputs, 'dy');
+    const dx = outputs[0] as Float32Array;
+    const view = viewOf((inputs.x as HostInput).shape);
+    const mean = statistic(inputs.mean, view, 0);
+    const scale = statistic(inputs.scale, view, 1);
+    const outScale = statistic(inputs.outScale, view, 1);
+    const a = statistic(inputs.a, view, 0);
+    const b = statistic(inputs.b, view, 0);
+    // Per statistic: the factor of x − mean and the constant term.
+    for (let g = 0; g < a.length; g++) {
+      const o = outScale[g] as number;
+      b[g] = (scale[g] as number) * (b[g] as number) * o;
+      a[g] = (a[g] as number) * o;
+    }
+    const affine = affineOf(inputs, attrs, view);
+    if (view.B <= PLANE_MAX_ROW) gradApplyPlanes(x, dy, dx, view, mean, outScale, a, b, affine);
+    else gradApplyRows(x, dy, dx, view, mean, outScale, a, b, affine);
+  },
+};
+
+function gradApplyPlanes(
+  x: Float32Array, dy: Float32Array, dx: Float32Array, view: View,
+  mean: Float64Array, outScale: Float64Array, constant: Float64Array, centeredFactor: Float64Array, affine: Affine,
+): void {
+  const { P, A, Q, B, QB } = view;
+  const index = columnAffineIndex(view, affine);
+  const m = new Float64Array(QB);
+  const dyFactor = new Float64Array(QB);
+  const xFactor = new Float64Array(QB);
+  const c = new Float64Array(QB);
+  for (let p = 0; p < P; p++) {
+    for (let q = 0, j = 0; q < Q; q++) {
+      const g = p * Q + q;
+      for (let b = 0; b < B; b++, j++) {
+        m[j] = mean[g] as number;
+        dyFactor[j] = (affine.gamma[index[j] as number] as number) * (outScale[g] as number);
+        xFactor[j] = centeredFactor[g] as number;
+        c[j] = constant[g] as number;
+      }
+    }
+    for (let a = 0, offset = p * A * QB; a < A; a++, offset += QB) {
+      const end = offset + QB;
+      for (let i = offset, j = 0; i < end; i++, j++) {
+        dx[i] = (dy[i] as number) * (dyFactor[j] as number) - ((x[i] as number) - (m[j] as number)) * (xFactor[j] as number) - (c[j] as number);
+      }
+    }
+  }
+}
+
+function gradApplyRows(
+  x: Float32Array, dy: Float32Array, dx: Float32Array, view: View,
+  mean: Float64Array, outScale: Float64Array, constant: Float64Array, centeredFactor: Float64Array, affine: Affine,
+): void {
+  const { P, A, Q, B, QB } = view;
+  const { gamma } = affine;
+  for (let p = 0; p < P; p++) {
+    for (let a = 0; a < A; a++) {
+      for (let q = 0; q < Q; q++) {
+        const g = p * Q + q;
+        const m = mean[g] as number;
+        const o = outScale[g] as number;
+        const xFactor = centeredFactor[g] as number;
+        const c = constant[g] as number;
+        const row = (p * A + a) * QB + q * B;
+        forEachChunk(q * B, B, affine, (start, end, k, sliding) => {
+          if (sliding) {
+            for (let i = row + start, kk = k; i < row + end; i++, kk++) {
+              dx[i] = (dy[i] as number) * (gamma[kk] as number) * o - ((x[i] as number) - m) * xFactor - c;
+            }
+          } else {
+            const dyFactor = (gamma[k] as number) * o;
+            for (let i = row + start; i < row + end; i++) dx[i] = (dy[i] as number) * dyFactor - ((x[i] as number) - m) * xFactor - c;
+          }
+        });
+      }
+    }
+  }
+}
+
+export const moments4Cpu: tf.KernelFunc = cpuKernel(MOMENTS4);
+export const moments4Wasm: tf.KernelFunc = wasmKernel(MOMENTS4);
+export const scaleShift4Cpu: tf.KernelFunc = cpuKernel(SCALE_SHIFT4);
+export const scaleShift4Wasm: tf.KernelFunc = wasmKernel(SCALE_SHIFT4);
+export const gradSums4Cpu: tf.KernelFunc = cpuKernel(GRAD_SUMS4);
+export const gradSums4Wasm: tf.KernelFunc = wasmKernel(GRAD_SUMS4);
+export const gradApply4Cpu: tf.KernelFunc = cpuKernel(GRAD_APPLY4);
+export const gradApply4Wasm: tf.KernelFunc = wasmKernel(GRAD_APPLY4);

@@ -1,10 +1,224 @@
 /**
- * webgl implementations of the kernels in `../stats4.ts` (contracts there).
- * Not implemented yet: `undefined` makes dispatch run the composite.
+ * webgl implementations of the kernels in `../stats4.ts` (contracts there), as shaders
+ * over the view `[P, A, Q, B]` (`./view4.ts`): element-wise programs for the scale-shift
+ * and the gradient's apply step, two-level chunked reductions for the sums.
+ *
+ * Moments use a shifted two-moment accumulation: with the shift s = the group's first
+ * element, S₁ = Σ(x − s) and S₂ = Σ(x − s)² give mean = s + S₁/M and
+ * variance = (S₂ − S₁²/M) / (M − ddof). One read of the data gives both; a constant group
+ * gives d = 0 throughout, so its mean is exact and its variance exactly 0; and since s
+ * lies inside the data, S₂ − S₁²/M cancels only as much as the two-pass formula's
+ * correction term does when the group's spread is small next to its distance from s.
  */
 import type * as tf from '@tensorflow/tfjs-core';
 
-export const moments4Webgl: tf.KernelFunc | undefined = undefined;
-export const scaleShift4Webgl: tf.KernelFunc | undefined = undefined;
-export const gradSums4Webgl: tf.KernelFunc | undefined = undefined;
-export const gradApply4Webgl: tf.KernelFunc | undefined = undefined;
+import { requiredInput, shaderProgram, webglBackend, type WebglBackend } from './program';
+import { affineIndex, chunkLoop, chunkSize, statAt, view4, type View4 } from './view4';
+
+interface AffineAttrs {
+  readonly stride: number;
+  readonly size: number;
+}
+
+function affineAttrs(attrs: tf.NamedAttrMap | undefined): AffineAttrs {
+  return { stride: Number(attrs?.['affineStride'] ?? 1), size: Number(attrs?.['affineSize'] ?? 1) };
+}
+
+/** The present optional inputs, in order, with their names. */
+function present(inputs: tf.NamedTensorInfoMap, names: string[]): Array<[string, tf.TensorInfo]> {
+  const found: Array<[string, tf.TensorInfo]> = [];
+  for (const name of names) {
+    const info = inputs[name];
+    if (info !== undefined) found.push([name, info]);
+  }
+  return found;
+}
+
+/**
+ * Adds chunk partials into one output per statistic: `[P, Q, C, 2]` → `[P, 1, Q, 1]`, or
+ * `[size, C, 2]` → `[size]`; `which` (a uniform) picks the component.
+ */
+function sumChunks(backend: WebglBackend, partials: tf.TensorInfo, outShape: number[], which: number): tf.TensorInfo {
+  const perIndex = outShape.length === 1;
+  const chunks = partials.shape[partials.shape.length - 2] ?? 1;
+  const program = shaderProgram(['part'], outShape, `
+    void main() {
+      ${perIndex ? 'int j = getOutputCoords();' : 'ivec4 coords = getOutputCoords();'}
+      float sum = 0.0;
+      for (int c = 0; c < ${chunks}; c++) sum += ${perIndex ? 'getPart(j, c, which)' : 'getPart(coords.x, coords.z, c, which)'};
+      setOutput(sum);
+    }
+  `, [{ name: 'which', type: 'int' }]);
+  return backend.runWebGLProgram(program, [partials], 'float32', [[which]]);
+}
+
+export const moments4Webgl: tf.KernelFunc = ({ inputs, backend: rawBackend, attrs }) => {
+  const backend = webglBackend(rawBackend);
+  const x = requiredInput(inputs, 'x');
+  const view = view4(x);
+  const total = view.a * view.b;
+  const chunk = chunkSize(total);
+  const chunks = Math.ceil(total / chunk);
+  const partialProgram = shaderProgram(['x'], [view.p, view.q, chunks, 2], `
+    void main() {
+      ivec4 coords = getOutputCoords();
+      int p = coords.x;
+      int q = coords.y;
+      float shift = getX(p, 0, q, 0);
+      float s1 = 0.0;
+      float s2 = 0.0;
+      ${chunkLoop(view, chunk, 'coords.z', 'float d = getX(p, a, q, b) - shift; s1 += d; s2 += d * d;')}
+      setOutput(coords.w == 0 ? s1 : s2);
+    }
+  `);
+  const partials = backend.runWebGLProgram(partialProgram, [x], 'float32');
+  // M − ddof ≤ 0 gives x·(1/0): Infinity or NaN, as the composite's division does.
+  const combine = shaderProgram(['x', 'part'], [view.p, 1, view.q, 1], `
+    void main() {
+      ivec4 coords = getOutputCoords();
+      float s1 = 0.0;
+      float s2 = 0.0;
+      for (int c = 0; c < ${chunks}; c++) {
+        s1 += getPart(coords.x, coords.z, c, 0);
+        s2 += getPart(coords.x, coords.z, c, 1);
+      }
+      float mean = getX(coords.x, 0, coords.z, 0) + s1 / ${total}.0;
+      float variance = max(s2 - s1 * s1 / ${total}.0, 0.0) * inverseDenominator;
+      setOutput(which == 0 ? mean : variance);
+    }
+  `, [{ name: 'which', type: 'int' }, { name: 'inverseDenominator', type: 'float' }]);
+  const inverse = 1 / (total - Number(attrs?.['ddof'] ?? 0));
+  const mean = backend.runWebGLProgram(combine, [x, partials], 'float32', [[0], [inverse]]);
+  const variance = backend.runWebGLProgram(combine, [x, partials], 'float32', [[1], [inverse]]);
+  backend.disposeIntermediateTensorInfo(partials);
+  return [mean, variance];
+};
+
+/**
+ * GLSL declarations of x̂ = (x − mean)·scale (`normalized`), dy (`upstream`) and g = dy·γ
+ * for element (p, a, q, b) of the view, with ints `p`, `q` in scope and `a`, `b` GLSL
+ * int expressions.
+ */
+function normalizedTerms(view: View4, inputs: tf.NamedTensorInfoMap, affine: AffineAttrs, a = 'a', b = 'b'): string {
+  const scale = inputs['scale'];
+  const gamma = inputs['gamma'];
+  const mean = statAt('mean', requiredInput(inputs, 'mean'), view, 'p', 'q');
+  return `
+    float normalized = (getX(p, ${a}, q, ${b}) - ${mean})${scale === undefined ? '' : ` * ${statAt('scale', scale, view, 'p', 'q')}`};
+    float upstream = getDy(p, ${a}, q, ${b});
+    float g = upstream${gamma === undefined ? '' : ` * getGamma(${affineIndex(view, affine.stride, affine.size, 'q', b)})`};
+  `;
+}
+
+export const scaleShift4Webgl: tf.KernelFunc = ({ inputs, backend, attrs }) => {
+  const x = requiredInput(inputs, 'x');
+  const view = view4(x);
+  const affine = affineAttrs(attrs);
+  const used = [['x', x] as [string, tf.TensorInfo], ['mean', requiredInput(inputs, 'mean')] as [string, tf.TensorInfo], ...present(inputs, ['scale', 'shift', 'gamma', 'beta'])];
+  const has = (name: string) => inputs[name] !== undefined;
+  const index = affineIndex(view, affine.stride, affine.size, 'q', 'b');
+  const program = shaderProgram(used.map(([name]) => name), [view.p, view.a, view.q, view.b], `
+    void main() {
+      ivec4 coords = getOutputCoords();
+      int p = coords.x;
+      int q = coords.z;
+      int b = coords.w;
+      float y = getX(p, coords.y, q, b) - ${statAt('mean', requiredInput(inputs, 'mean'), view, 'p', 'q')};
+      ${has('scale') ? `y *= ${statAt('scale', requiredInput(inputs, 'scale'), view, 'p', 'q')};` : ''}
+      ${has('gamma') || has('beta') ? `int j = ${index};` : ''}
+      ${has('gamma') ? 'y *= getGamma(j);' : ''}
+      ${has('beta') ? 'y += getBeta(j);' : ''}
+      ${has('shift') ? `y += ${statAt('shift', requiredInput(inputs, 'shift'), view, 'p', 'q')};` : ''}
+      setOutput(y);
+    }
+  `);
+  return webglBackend(backend).runWebGLProgram(program, used.map(([, info]) => info), 'float32');
+};
+
+export const gradApply4Webgl: tf.KernelFunc = ({ inputs, backend, attrs }) => {
+  const x = requiredInput(inputs, 'x');
+  const view = view4(x);
+  const used = present(inputs, ['x', 'dy', 'mean', 'a', 'b', 'outScale', 'scale', 'gamma']);
+  const stat = (name: string) => statAt(name, requiredInput(inputs, name), view, 'p', 'q');
+  const program = shaderProgram(used.map(([name]) => name), [view.p, view.a, view.q, view.b], `
+    void main() {
+      ivec4 coords = getOutputCoords();
+      int p = coords.x;
+      int q = coords.z;
+      ${normalizedTerms(view, inputs, affineAttrs(attrs), 'coords.y', 'coords.w')}
+      setOutput((g - ${stat('a')} - normalized * ${stat('b')}) * ${stat('outScale')});
+    }
+  `);
+  return webglBackend(backend).runWebGLProgram(program, used.map(([, info]) => info), 'float32');
+};
+
+export const gradSums4Webgl: tf.KernelFunc = ({ inputs, backend: rawBackend, attrs }) => {
+  const backend = webglBackend(rawBackend);
+  const x = requiredInput(inputs, 'x');
+  const view = view4(x);
+  const affine = affineAttrs(attrs);
+  const used = present(inputs, ['x', 'dy', 'mean', 'scale', 'gamma']);
+  const names = used.map(([name]) => name);
+  const tensors = used.map(([, info]) => info);
+  const total = view.a * view.b;
+  const chunk = chunkSize(total);
+  const chunks = Math.ceil(total / chunk);
+  const partialProgram = shaderProgram(names, [view.p, view.q, chunks, 2], `
+    void main() {
+      ivec4 coords = getOutputCoords();
+      int p = coords.x;
+      int q = coords.y;
+      float sumG = 0.0;
+      float sumGNormalized = 0.0;
+      ${chunkLoop(view, chunk, 'coords.z', `${normalizedTerms(view, inputs, affine)} sumG += g; sumGNormalized += g * normalized;`)}
+      setOutput(coords.w == 0 ? sumG : sumGNormalized);
+    }
+  `);
+  const partials = backend.runWebGLProgram(partialProgram, tensors, 'float32');
+  const statShape = [view.p, 1, view.q, 1];
+  const outputs = [sumChunks(backend, partials, statShape, 0), sumChunks(backend, partials, statShape, 1)];
+  backend.disposeIntermediateTensorInfo(partials);
+  if (attrs?.['affineGrads'] !== true) return outputs;
+  const affinePartials = backend.runWebGLProgram(affinePartialProgram(view, inputs, affine, names), tensors, 'float32');
+  outputs.push(sumChunks(backend, affinePartials, [affine.size], 0), sumChunks(backend, affinePartials, [affine.size], 1));
+  backend.disposeIntermediateTensorInfo(affinePartials);
+  return outputs;
+};
+
+/**
+ * Partial dγ = Σdy·x̂ and dβ = Σdy per γ index j, `[size, C, 2]`. The elements of index j
+ * are (p, a, u = (t·size + j)·stride + s) for t < Q·B/(stride·size), s < stride, with
+ * u = q·B + b; chunk c enumerates them flat in the order (p, a, t, s).
+ */
+function affinePartialProgram(view: View4, inputs: tf.NamedTensorInfoMap, affine: AffineAttrs, names: string[]) {
+  const blocks = (view.q * view.b) / (affine.stride * affine.size);
+  const total = view.p * view.a * blocks * affine.stride;
+  const chunk = chunkSize(total);
+  const chunks = Math.ceil(total / chunk);
+  return shaderProgram(names, [affine.size, chunks, 2], `
+    void main() {
+      ivec3 coords = getOutputCoords();
+      int j = coords.x;
+      float sumUpstreamNormalized = 0.0;
+      float sumUpstream = 0.0;
+      int start = coords.y * ${chunk};
+      for (int k = 0; k < ${chunk}; k++) {
+        int m = start + k;
+        if (m >= ${total}) break;
+        int s = imod(m, ${affine.stride});
+        int rest = m / ${affine.stride};
+        int t = imod(rest, ${blocks});
+        rest = rest / ${blocks};
+        int a = imod(rest, ${view.a});
+        int p = rest / ${view.a};
+        int u = (t * ${affine.size} + j) * ${affine.stride} + s;
+        int q = u / ${view.b};
+        int b = u - q * ${view.b};
+        ${normalizedTerms(view, inputs, affine)}
+        sumUpstreamNormalized += upstream * normalized;
+        sumUpstream += upstream;
+      }
+      setOutput(coords.z == 0 ? sumUpstreamNormalized : sumUpstream);
+    }
+  `);
+}

@@ -1,0 +1,209 @@
+/**
+ * Stable argsort of rows on the host: an LSD radix sort of order-preserving 32-bit keys
+ * with the element index as payload. Shared by the cpu and wasm kernels of
+ * `FeatstatsArgsortRows` (contract in `../rows.ts`).
+ *
+ * Keys: a float32's bits, flipped so that unsigned order is numeric order (negative:
+ * all bits inverted; positive: sign bit set), with −0 mapped to +0 first so the two
+ * compare equal as in `tf.topk`; an int32's bits with the sign bit flipped. Descending
+ * order complements the key. Every LSD pass is a stable counting sort, so equal keys
+ * keep their index order, which is exactly "ties keep the lower index first" in both
+ * directions, with no special case for descending.
+ *
+ * Digits are 8 bits (four passes). Measured on 4096 rows of 1024 normal values in Node
+ * 20, 8-bit and 11-bit digits cost the same (the 2048-bucket prefix sums eat the saved
+ * pass), and 16-bit digits were 6× slower; 8 bits keeps the histograms in L1 for any n.
+ * All four histograms come from one read of the row, and a pass whose digit is shared
+ * by every key (e.g. the high byte of small integers) is skipped. Rows of at most
+ * {@link INSERTION_MAX} elements use a stable insertion sort on the same keys instead.
+ */
+
+/** Longest row sorted by insertion; below this the histogram set-up dominates. */
+const INSERTION_MAX = 32;
+
+const RADIX = 256;
+const PASSES = 4;
+
+/** Scratch buffers for rows of one length, reused across rows and calls. */
+interface Scratch {
+  readonly n: number;
+  readonly keysA: Uint32Array;
+  readonly keysB: Uint32Array;
+  readonly indicesA: Int32Array;
+  readonly indicesB: Int32Array;
+  readonly histogram: Int32Array;
+  /** The row's input bits and output order, copied in and out in one block each. */
+  readonly rowBits: Uint32Array;
+  readonly rowOrder: Int32Array;
+}
+
+let scratch: Scratch | undefined;
+
+function scratchFor(n: number): Scratch {
+  if (scratch === undefined || scratch.n !== n) {
+    scratch = {
+      n,
+      keysA: new Uint32Array(n),
+      keysB: new Uint32Array(n),
+      indicesA: new Int32Array(n),
+      indicesB: new Int32Array(n),
+      histogram: new Int32Array(RADIX * PASSES),
+      rowBits: new Uint32Array(n),
+      rowOrder: new Int32Array(n),
+    };
+  }
+  return scratch;
+}
+
+/**
+ * The order-preserving key of `b`, the bits of a float32 (`isFloat`) or an int32;
+ * `flip` is 0 for ascending and all ones for descending (complementing the key reverses
+ * the unsigned order).
+ */
+function keyOf(b: number, isFloat: boolean, flip: number): number {
+  if (!isFloat) return (b ^ 0x80000000 ^ flip) >>> 0;
+  if (b === 0x80000000) return (0x80000000 ^ flip) >>> 0; // −0 equals +0
+  return (((b & 0x80000000) !== 0 ? ~b : b | 0x80000000) ^ flip) >>> 0;
+}
+
+/** Writes the keys of `bits` into `keys`. */
+function fillKeys(bits: Uint32Array, keys: Uint32Array, isFloat: boolean, flip: number): void {
+  for (let i = 0; i < keys.length; i++) keys[i] = keyOf(bits[i] as number, isFloat, flip);
+}
+
+/** Stable insertion sort of one short row by key; leaves the order in `indices`. */
+function insertionArgsort(keys: Uint32Array, indices: Int32Array): void {
+  const n = keys.length;
+  for (let i = 0; i < n; i++) indices[i] = i;
+  for (let i = 1; i < n; i++) {
+    const key = keys[i] as number;
+    const index = indices[i] as number;
+    let j = i - 1;
+    // Strictly greater: an equal key stops the shift, so ties keep their order.
+    while (j >= 0 && (keys[j] as number) > key) {
+      keys[j + 1] = keys[j] as number;
+      indices[j + 1] = indices[j] as number;
+      j--;
+    }
+    keys[j + 1] = key;
+    indices[j + 1] = index;
+  }
+}
+
+/**
+ * LSD radix argsort of the row in `s.rowBits`; leaves the order in `s.rowOrder`. The keys
+ * are made in the same read as the four histograms.
+ */
+function radixArgsort(s: Scratch, isFloat: boolean, flip: number): void {
+  const { n, histogram, rowBits: bits, rowOrder: out } = s;
+  histogram.fill(0);
+  const keys = s.keysA;
+  for (let i = 0; i < n; i++) {
+    const key = keyOf(bits[i] as number, isFloat, flip);
+    keys[i] = key;
+    const d0 = key & 0xff;
+    const d1 = RADIX + ((key >>> 8) & 0xff);
+    const d2 = 2 * RADIX + ((key >>> 16) & 0xff);
+    const d3 = 3 * RADIX + (key >>> 24);
+    histogram[d0] = (histogram[d0] as number) + 1;
+    histogram[d1] = (histogram[d1] as number) + 1;
+    histogram[d2] = (histogram[d2] as number) + 1;
+    histogram[d3] = (histogram[d3] as number) + 1;
+  }
+  // Passes whose digit differs between keys; the others would not move anything.
+  const passes: number[] = [];
+  const first = keys[0] as number;
+  for (let pass = 0; pass < PASSES; pass++) {
+    const offset = pass * RADIX;
+    if (histogram[offset + ((first >>> (8 * pass)) & 0xff)] === n) continue;
+    passes.push(pass);
+    // Counts → exclusive prefix sums: the first output slot of each digit.
+    let sum = 0;
+    for (let d = offset; d < offset + RADIX; d++) {
+      const count = histogram[d] as number;
+      histogram[d] = sum;
+      sum += count;
+    }
+  }
+  if (passes.length === 0) {
+    for (let i = 0; i < n; i++) out[i] = i;
+    return;
+  }
+  let keysIn = s.keysA;
+  let keysOut = s.keysB;
+  let indicesIn = s.indicesA;
+  let indicesOut = s.indicesB;
+  for (let p = 0; p < passes.length; p++) {
+    const pass = passes[p] as number;
+    const offset = pass * RADIX;
+    const shift = 8 * pass;
+    const last = p === passes.length - 1;
+    // The first pass reads indices implicitly (i); the last writes only the order.
+    if (p === 0 && last) {
+      for (let i = 0; i < n; i++) {
+        const digit = offset + (((keysIn[i] as number) >>> shift) & 0xff);
+        const slot = histogram[digit] as number;
+        histogram[digit] = slot + 1;
+        out[slot] = i;
+      }
+    } else if (p === 0) {
+      for (let i = 0; i < n; i++) {
+        const key = keysIn[i] as number;
+        const digit = offset + ((key >>> shift) & 0xff);
+        const slot = histogram[digit] as number;
+        histogram[digit] = slot + 1;
+        keysOut[slot] = key;
+        indicesOut[slot] = i;
+      }
+    } else if (last) {
+      for (let i = 0; i < n; i++) {
+        const digit = offset + (((keysIn[i] as number) >>> shift) & 0xff);
+        const slot = histogram[digit] as number;
+        histogram[digit] = slot + 1;
+        out[slot] = indicesIn[i] as number;
+      }
+    } else {
+      for (let i = 0; i < n; i++) {
+        const key = keysIn[i] as number;
+        const digit = offset + ((key >>> shift) & 0xff);
+        const slot = histogram[digit] as number;
+        histogram[digit] = slot + 1;
+        keysOut[slot] = key;
+        indicesOut[slot] = indicesIn[i] as number;
+      }
+    }
+    [keysIn, keysOut] = [keysOut, keysIn];
+    [indicesIn, indicesOut] = [indicesOut, indicesIn];
+  }
+}
+
+/**
+ * Stable argsort of every row of `values` (`rows × n`, float32 data if `isFloat`, else
+ * int32): writes each row's order (indices into the row) into `out`, row by row.
+ */
+export function argsortRowsHost(
+  values: Float32Array | Int32Array,
+  isFloat: boolean,
+  rows: number,
+  n: number,
+  descending: boolean,
+  out: Int32Array,
+): void {
+  const bits = new Uint32Array(values.buffer, values.byteOffset, values.length);
+  const flip = descending ? 0xffffffff : 0;
+  const s = scratchFor(n);
+  // Each row is copied into JS-heap scratch and its order copied back in one block: on
+  // tfjs-backend-wasm the tensors are views of the wasm heap, whose element-wise reads
+  // and scattered writes were ~35 % slower in V8 than a plain typed array's.
+  for (let r = 0; r < rows; r++) {
+    const start = r * n;
+    s.rowBits.set(bits.subarray(start, start + n));
+    if (n <= INSERTION_MAX) {
+      fillKeys(s.rowBits, s.keysA, isFloat, flip);
+      insertionArgsort(s.keysA, s.rowOrder);
+    } else {
+      radixArgsort(s, isFloat, flip);
+    }
+    out.set(s.rowOrder, start);
+  }
+}

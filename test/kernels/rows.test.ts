@@ -1,0 +1,175 @@
+/**
+ * The host row kernels (`src/_internal/kernels/rows.ts` and `layoutRows.ts`) against their
+ * own composites, bit for bit, on random rows full of ties (small integer-valued floats,
+ * with −0 and +0), int32 rows with both extremes, both directions, n = 1, odd n, short
+ * rows (insertion sort) and long rows (radix sort), and no leaks. On a backend without a
+ * fused kernel both sides run the composite and the properties hold trivially.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import fc from 'fast-check';
+import { expect, it } from 'vitest';
+
+import { setFastPaths } from '../../src';
+import { blendRows, scaleRows, scatterRows, swapInnerAxes, takeRows } from '../../src/_internal/kernels/layoutRows';
+import { argsortRows, gatherRows, invertPermutationRows } from '../../src/_internal/kernels/rows';
+import { uniformFrom } from '../helpers/arbitraries';
+import { expectNoLeak } from '../helpers/assert';
+import { describeBackends } from '../helpers/backends';
+import { runs } from '../helpers/properties';
+
+type Kind = 'ties' | 'spread' | 'int32';
+
+interface RowsCase {
+  readonly rows: number;
+  readonly n: number;
+  readonly kind: Kind;
+  readonly descending: boolean;
+  readonly seed: number;
+}
+
+/** Row lengths: 1, short odd (insertion sort), and long odd/even (radix sort). */
+const rowsCase: fc.Arbitrary<RowsCase> = fc.record({
+  rows: fc.integer({ min: 1, max: 5 }),
+  n: fc.oneof(fc.constant(1), fc.integer({ min: 2, max: 33 }), fc.integer({ min: 34, max: 300 })),
+  kind: fc.constantFrom<Kind>('ties', 'spread', 'int32'),
+  descending: fc.boolean(),
+  seed: fc.integer({ min: 0, max: 2 ** 31 - 1 }),
+});
+
+const INT32_EXTREMES = [-(2 ** 31), 2 ** 31 - 1, -1, 0, 1];
+
+/** `rows × n` values: many ties and signed zeros, a wide float spread, or int32 extremes. */
+function makeRows({ rows, n, kind, seed }: RowsCase): tf.Tensor2D {
+  const uniform = uniformFrom(seed);
+  const count = rows * n;
+  if (kind === 'int32') {
+    const values = Int32Array.from({ length: count }, () =>
+      uniform() < 0.3 ? (INT32_EXTREMES[Math.floor(uniform() * INT32_EXTREMES.length)] as number) : Math.floor((uniform() - 0.5) * 2 ** 32),
+    );
+    return tf.tensor2d(values, [rows, n], 'int32');
+  }
+  const values = Float32Array.from({ length: count }, () => {
+    if (kind === 'spread') return (uniform() - 0.5) * 10 ** Math.floor(uniform() * 12 - 6);
+    const tie = Math.floor(uniform() * 7) - 3; // −3 … 3, so most values repeat
+    return tie === 0 && uniform() < 0.5 ? -0 : tie;
+  });
+  return tf.tensor2d(values, [rows, n]);
+}
+
+/** Exact bit patterns, so −0 and +0 (and every float) must agree bit for bit. */
+function bits(values: Float32Array | Int32Array): number[] {
+  return Array.from(new Uint32Array(values.buffer, values.byteOffset, values.length));
+}
+
+/** Values of `f()` with fast paths on and with the composite. */
+async function fusedAndComposite(f: () => tf.Tensor): Promise<[number[], number[]]> {
+  const run = async (fast: boolean) => {
+    setFastPaths(fast);
+    try {
+      const out = f();
+      const values = (await out.data()) as Float32Array | Int32Array;
+      out.dispose();
+      return bits(values);
+    } finally {
+      setFastPaths(true);
+    }
+  };
+  return [await run(true), await run(false)];
+}
+
+async function expectSameAsComposite(f: () => tf.Tensor): Promise<void> {
+  const [fused, composite] = await fusedAndComposite(f);
+  expect(fused).toEqual(composite);
+}
+
+describeBackends('row kernels', () => {
+  it('argsort matches the composite bit for bit, stable in both directions', async () => {
+    await fc.assert(
+      fc.asyncProperty(rowsCase, async (c) => {
+        const x = makeRows(c);
+        await expectSameAsComposite(() => argsortRows(x, c.descending));
+        x.dispose();
+      }),
+      runs(60),
+    );
+  });
+
+  it('gather, inverse and scatter of an order match the composite bit for bit', async () => {
+    await fc.assert(
+      fc.asyncProperty(rowsCase, async (c) => {
+        const x = makeRows(c);
+        const order = tf.tidy(() => {
+          setFastPaths(false);
+          try {
+            return argsortRows(x, c.descending);
+          } finally {
+            setFastPaths(true);
+          }
+        });
+        await expectSameAsComposite(() => gatherRows(x, order));
+        await expectSameAsComposite(() => invertPermutationRows(order));
+        await expectSameAsComposite(() => scatterRows(x, order));
+        tf.dispose([x, order]);
+      }),
+      runs(30),
+    );
+  });
+
+  it('gather reads indices of another length, with repeats', async () => {
+    const x = tf.tensor2d([1, -0, 3, 0, 5, 6], [2, 3]);
+    const indices = tf.tensor2d([2, 2, 0, 1, 1, 0, 0, 2], [2, 4], 'int32');
+    await expectSameAsComposite(() => gatherRows(x, indices));
+    tf.dispose([x, indices]);
+  });
+
+  it('swapping inner axes, taking rows, scaling and blending rows match the composite', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.record({ batch: fc.integer({ min: 1, max: 3 }), p: fc.integer({ min: 1, max: 40 }), q: fc.integer({ min: 1, max: 40 }), seed: fc.nat() }),
+        async ({ batch, p, q, seed }) => {
+          const uniform = uniformFrom(seed);
+          const spread = () => (uniform() - 0.5) * 10 ** Math.floor(uniform() * 8 - 4);
+          const x = tf.tensor3d(Float32Array.from({ length: batch * p * q }, spread), [batch, p, q]);
+          const ints = tf.tensor3d(Int32Array.from({ length: batch * p * q }, () => Math.floor((uniform() - 0.5) * 2 ** 32)), [batch, p, q], 'int32');
+          const rows = tf.reshape(x, [batch * p, q]) as tf.Tensor2D;
+          const other = tf.tensor2d(Float32Array.from({ length: batch * p * q }, spread), [batch * p, q]);
+          const wa = tf.tensor2d(Float32Array.from({ length: batch * p }, uniform), [batch * p, 1]);
+          const wb = tf.tensor2d(Float32Array.from({ length: batch * p }, spread), [batch * p, 1]);
+          const picks = tf.tensor1d(Int32Array.from({ length: batch + 2 }, () => Math.floor(uniform() * batch)), 'int32');
+          await expectSameAsComposite(() => swapInnerAxes(x));
+          await expectSameAsComposite(() => swapInnerAxes(ints));
+          await expectSameAsComposite(() => takeRows(tf.reshape(x, [batch, p * q]), picks));
+          await expectSameAsComposite(() => scaleRows(rows, wb));
+          await expectSameAsComposite(() => blendRows(rows, other, wa, wb));
+          tf.dispose([x, ints, rows, other, wa, wb, picks]);
+        },
+      ),
+      runs(30),
+    );
+  });
+
+  it('leaks no tensors', async () => {
+    const x = makeRows({ rows: 3, n: 70, kind: 'ties', descending: false, seed: 3 });
+    const w = tf.ones([3, 1]) as tf.Tensor2D;
+    // Each kernel's output is disposed by the tidy; anything a kernel left behind would not be.
+    await expectNoLeak(() =>
+      tf.tidy(() => {
+        const order = argsortRows(x, true);
+        gatherRows(x, order);
+        invertPermutationRows(order);
+        scatterRows(x, order);
+        swapInnerAxes(tf.reshape(x, [1, 3, 70]));
+        blendRows(x, x, w, w);
+        scaleRows(x, w);
+        takeRows(x, tf.tensor1d([2, 0], 'int32'));
+      }),
+    );
+    tf.dispose([x, w]);
+  });
+
+  it('runs the fused kernels on cpu and wasm (the comparisons above are not composite against itself)', () => {
+    for (const name of ['FeatstatsArgsortRows', 'FeatstatsGatherRows', 'FeatstatsInvertPermutationRows', 'FeatstatsScatterRows']) {
+      expect(tf.getKernel(name, tf.getBackend()), name).toBeDefined();
+    }
+  });
+});

@@ -1,0 +1,166 @@
+/**
+ * The fused statistics kernels (`src/_internal/kernels/stats4.ts`) against their own
+ * composites, called directly on random views `[P, A, Q, B]` (short rows and long rows,
+ * so both loop shapes of the host kernels run), random ddof, random affine maps with
+ * stride·size dividing Q·B, and constant groups. On a backend without a fused kernel
+ * both sides run the composite and the properties hold trivially.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import fc from 'fast-check';
+import { expect, it } from 'vitest';
+
+import { setFastPaths } from '../../src';
+import { gradApply4, gradSums4, moments4, scaleShift4 } from '../../src/_internal/kernels/stats4';
+import { uniformFrom } from '../helpers/arbitraries';
+import { expectClose, expectNoLeak, maxAbs } from '../helpers/assert';
+import { describeBackends } from '../helpers/backends';
+import { runs } from '../helpers/properties';
+import { TOLERANCE } from '../helpers/tolerance';
+
+interface KernelCase {
+  readonly view: [number, number, number, number];
+  readonly stride: number;
+  readonly size: number;
+  readonly ddof: number;
+  readonly seed: number;
+  /** Constant groups (p, q) get one repeated value; flags chosen from the seed. */
+  readonly constantGroups: boolean;
+}
+
+function divisors(n: number): number[] {
+  return Array.from({ length: n }, (_, i) => i + 1).filter((d) => n % d === 0);
+}
+
+/** Views with short (≤ 16) and long rows, and an affine map with stride·size | Q·B. */
+const kernelCase: fc.Arbitrary<KernelCase> = fc
+  .record({
+    P: fc.integer({ min: 1, max: 3 }),
+    A: fc.integer({ min: 1, max: 6 }),
+    Q: fc.integer({ min: 1, max: 5 }),
+    B: fc.oneof(fc.integer({ min: 1, max: 4 }), fc.integer({ min: 15, max: 40 })),
+    ddof: fc.constantFrom(0, 1),
+    seed: fc.integer({ min: 0, max: 2 ** 31 - 1 }),
+    constantGroups: fc.boolean(),
+    pick: fc.tuple(fc.nat(), fc.nat()),
+  })
+  .filter(({ A, B, ddof }) => A * B > ddof)
+  .map(({ P, A, Q, B, ddof, seed, constantGroups, pick }) => {
+    const strides = divisors(Q * B);
+    const stride = strides[pick[0] % strides.length] as number;
+    const sizes = divisors((Q * B) / stride);
+    const size = sizes[pick[1] % sizes.length] as number;
+    return { view: [P, A, Q, B], stride, size, ddof, seed, constantGroups };
+  });
+
+/** Values around an offset per group; with `constantGroups`, about a third of the groups constant. */
+function makeView({ view, seed, constantGroups }: KernelCase): { values: Float32Array; constant: boolean[] } {
+  const [P, A, Q, B] = view;
+  const uniform = uniformFrom(seed);
+  const constant = Array.from({ length: P * Q }, () => constantGroups && uniform() < 0.35);
+  const offsets = Array.from({ length: P * Q }, () => (uniform() - 0.5) * 20);
+  const values = new Float32Array(P * A * Q * B);
+  for (let i = 0; i < values.length; i++) {
+    const q = Math.floor(i / B) % Q;
+    const p = Math.floor(i / (A * Q * B));
+    const g = p * Q + q;
+    values[i] = (offsets[g] as number) + (constant[g] === true ? 0.5 : (uniform() - 0.5) * 6);
+  }
+  return { values, constant };
+}
+
+function randomTensor(shape: number[], seed: number, low: number, high: number): tf.Tensor {
+  const uniform = uniformFrom(seed);
+  return tf.tensor(Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => low + uniform() * (high - low)), shape);
+}
+
+/** Runs `body` with fast paths on and off, returning both results read back. */
+async function bothPaths(body: () => tf.Tensor[]): Promise<{ fused: Float32Array[]; composite: Float32Array[] }> {
+  const read = async (fast: boolean) => {
+    setFastPaths(fast);
+    try {
+      const outputs = body();
+      const values = await Promise.all(outputs.map(async (t) => (await t.data()) as Float32Array));
+      tf.dispose(outputs);
+      return values;
+    } finally {
+      setFastPaths(true);
+    }
+  };
+  return { fused: await read(true), composite: await read(false) };
+}
+
+describeBackends('stats4 kernels', (backend) => {
+  const tolerance = TOLERANCE[backend].value;
+
+  it('moments4 matches its composite; a constant group has its exact value and variance 0', async () => {
+    await fc.assert(
+      fc.asyncProperty(kernelCase, async (c) => {
+        const { values, constant } = makeView(c);
+        const x = tf.tensor4d(values, c.view);
+        const { fused, composite } = await bothPaths(() => moments4(x, c.ddof));
+        const magnitude = maxAbs(values);
+        expectClose(fused[0] as Float32Array, composite[0] as Float32Array, tolerance, magnitude);
+        expectClose(fused[1] as Float32Array, composite[1] as Float32Array, tolerance, magnitude * magnitude);
+        // A constant group: exactly its value and variance 0, on both paths.
+        const [, A, Q, B] = c.view;
+        constant.forEach((isConstant, g) => {
+          if (!isConstant) return;
+          const value = values[Math.floor(g / Q) * A * Q * B + (g % Q) * B] as number;
+          for (const [mean, variance] of [fused, composite]) {
+            expect((mean as Float32Array)[g]).toBe(value);
+            expect((variance as Float32Array)[g]).toBe(0);
+          }
+        });
+        x.dispose();
+      }),
+      runs(40),
+    );
+  });
+
+  it('scaleShift4, gradSums4 and gradApply4 match their composites for any affine map', async () => {
+    await fc.assert(
+      fc.asyncProperty(kernelCase, fc.boolean(), fc.boolean(), async (c, withGamma, withBeta) => {
+        const [P, , Q] = c.view;
+        const stats = [P, 1, Q, 1];
+        const x = tf.tensor4d(makeView(c).values, c.view);
+        const dy = randomTensor(c.view, c.seed + 1, -1, 1) as tf.Tensor4D;
+        const mean = randomTensor(stats, c.seed + 2, -10, 10);
+        const scale = randomTensor(stats, c.seed + 3, 0.2, 2);
+        const shift = randomTensor(stats, c.seed + 4, -1, 1);
+        const [a, b, outScale] = [5, 6, 7].map((k) => randomTensor(stats, c.seed + k, -1, 1)) as [tf.Tensor, tf.Tensor, tf.Tensor];
+        const gamma = withGamma ? randomTensor([c.size], c.seed + 8, -2, 2) : undefined;
+        const beta = withBeta ? randomTensor([c.size], c.seed + 9, -2, 2) : undefined;
+        const affine = { gamma, beta, affineStride: c.stride, affineSize: c.size };
+        const affineGrads = withGamma || withBeta;
+        const { fused, composite } = await bothPaths(() => [
+          scaleShift4(x, mean, { scale, shift, ...affine }),
+          ...gradSums4(x, dy, mean, { scale, gamma, affineGrads, affineStride: c.stride, affineSize: c.size }),
+          gradApply4(x, dy, mean, { a, b, outScale, scale, gamma, affineStride: c.stride, affineSize: c.size }),
+        ]);
+        // First-order float32 error of each output: |x − mean|·scale·|γ| + |β| (times M for sums).
+        const rows = c.view[1] * c.view[3];
+        const magnitude = 20 * 2 * 2 + 2;
+        const scales = [magnitude, 2 * rows, magnitude * rows, ...(affineGrads ? [magnitude * rows * P, rows * P] : []), magnitude];
+        fused.forEach((values, k) => {
+          expectClose(values, composite[k] as Float32Array, tolerance, scales[k] as number);
+        });
+        tf.dispose([x, dy, mean, scale, shift, a, b, outScale, ...(gamma === undefined ? [] : [gamma]), ...(beta === undefined ? [] : [beta])]);
+      }),
+      runs(40),
+    );
+  });
+
+  it('leaks no tensor', async () => {
+    const { values } = makeView({ view: [2, 3, 4, 20], stride: 20, size: 4, ddof: 0, seed: 1, constantGroups: true });
+    const x = tf.tensor4d(values, [2, 3, 4, 20]);
+    const gamma = tf.ones([4]);
+    await expectNoLeak(() => {
+      const [mean, variance] = moments4(x, 0);
+      const y = scaleShift4(x, mean, { scale: variance, gamma, affineStride: 20, affineSize: 4 });
+      const sums = gradSums4(x, y, mean, { gamma, affineGrads: true, affineStride: 20, affineSize: 4 });
+      const dx = gradApply4(x, y, mean, { a: sums[0] as tf.Tensor, b: sums[1] as tf.Tensor, outScale: mean, gamma, affineStride: 20, affineSize: 4 });
+      tf.dispose([mean, variance, y, ...sums, dx]);
+    });
+    tf.dispose([x, gamma]);
+  });
+});
