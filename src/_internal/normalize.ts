@@ -13,8 +13,9 @@
  * `kernels/stats4.ts`: the forward is `moments4` + `scaleShift4`; the backward is
  * `gradSums4` (Σg, Σg·x̂, dγ, dβ) + `gradApply4` with a = Σg/M, b = Σg·x̂/M, outScale = r,
  * or, for fixed statistics, `scaleShift4` of dy about 0 with scale r. The backward saves
- * x (as its view) and the [P, 1, Q, 1] statistics and recomputes x̂, so no x-sized
- * intermediate is kept.
+ * x and the [P, 1, Q, 1] statistics and recomputes x̂, so no x-sized intermediate is kept;
+ * the kernels take x, dy in their own shape with the view as an attr, so no view of them
+ * is made either.
  */
 import * as tf from '@tensorflow/tfjs-core';
 
@@ -54,11 +55,14 @@ export function normalize(x: tf.Tensor, gamma: tf.Tensor | undefined, beta: tf.T
 
   const inputs = [x, ...(gamma === undefined ? [] : [gamma]), ...(beta === undefined ? [] : [beta])];
   const run = customGrad<tf.Tensor[]>(([input, ...affine], save) => {
-    const x4 = tf.reshape(arrange(input as tf.Tensor), view) as tf.Tensor4D;
+    // The kernels take x in its own shape with the view as an attr: no reshape view of x,
+    // y, dy or dx is ever made. Every live tensor object counts toward tfjs's memory
+    // (views included), so the forward+backward peak is y, the saved x and dx.
+    const arranged = arrange(input as tf.Tensor);
     let mean: tf.Tensor;
     let variance: tf.Tensor;
     if (fixedStatistics === undefined) {
-      [mean, variance] = moments4(x4, 0);
+      [mean, variance] = moments4(arranged, 0, view);
       spec.onStatistics?.(mean, variance);
     } else {
       mean = tf.reshape(fixedStatistics.mean, statsShape);
@@ -67,34 +71,31 @@ export function normalize(x: tf.Tensor, gamma: tf.Tensor | undefined, beta: tf.T
     const inverseStd = tf.rsqrt(tf.add(variance, epsilon));
     const gammaValue = flat(gamma === undefined ? undefined : affine[0]);
     const betaValue = flat(beta === undefined ? undefined : affine[gamma === undefined ? 0 : 1]);
-    const y4 = scaleShift4(x4, mean, { scale: inverseStd, gamma: gammaValue, beta: betaValue, ...map });
-    const value = restore(tf.reshape(y4, arrangedShape));
-    // Freed early, and x saved as its view x4 (the backward needs no reshape of it): every
-    // live tensor object counts toward tfjs's memory, views included, so this keeps the
-    // peak at y, x4 and the saved copy.
-    y4.dispose();
-    save([x4, mean, inverseStd, ...(gammaValue === undefined ? [] : [gammaValue])]);
+    const y = scaleShift4(arranged, mean, { scale: inverseStd, gamma: gammaValue, beta: betaValue, ...map, view });
+    const value = restore(y);
+    if (value !== y) y.dispose();
+    save([arranged, mean, inverseStd, ...(gammaValue === undefined ? [] : [gammaValue])]);
     return {
       value,
       gradFunc: (dy, saved) => {
-        const [x4Saved, savedMean, savedInverseStd, savedGamma] = saved as [tf.Tensor4D, tf.Tensor, tf.Tensor, tf.Tensor | undefined];
-        const dy4 = tf.reshape(arrange(dy), view) as tf.Tensor4D;
+        const [xSaved, savedMean, savedInverseStd, savedGamma] = saved as [tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor | undefined];
+        const dyArranged = arrange(dy);
         const affineGrads = gamma !== undefined || beta !== undefined;
-        const factors = { scale: savedInverseStd, gamma: savedGamma, ...map };
-        let dx4: tf.Tensor4D;
+        const factors = { scale: savedInverseStd, gamma: savedGamma, ...map, view };
+        let dx: tf.Tensor;
         let affineSums: tf.Tensor[] = [];
         if (fixedStatistics === undefined) {
-          const [sumG, sumGNormalized, ...rest] = gradSums4(x4Saved, dy4, savedMean, { ...factors, affineGrads }) as [tf.Tensor, tf.Tensor, ...tf.Tensor[]];
+          const [sumG, sumGNormalized, ...rest] = gradSums4(xSaved, dyArranged, savedMean, { ...factors, affineGrads }) as [tf.Tensor, tf.Tensor, ...tf.Tensor[]];
           affineSums = rest;
-          dx4 = gradApply4(x4Saved, dy4, savedMean, { ...factors, a: tf.div(sumG, size), b: tf.div(sumGNormalized, size), outScale: savedInverseStd });
+          dx = gradApply4(xSaved, dyArranged, savedMean, { ...factors, a: tf.div(sumG, size), b: tf.div(sumGNormalized, size), outScale: savedInverseStd });
         } else {
-          if (affineGrads) affineSums = gradSums4(x4Saved, dy4, savedMean, { ...factors, affineGrads }).slice(2);
+          if (affineGrads) affineSums = gradSums4(xSaved, dyArranged, savedMean, { ...factors, affineGrads }).slice(2);
           // dx = r·γ·dy: dy scaled about a zero mean.
-          dx4 = scaleShift4(dy4, tf.zeros(statsShape), factors);
+          dx = scaleShift4(dyArranged, tf.zeros(statsShape), factors);
         }
-        dy4.dispose();
-        const grads = [restore(tf.reshape(dx4, arrangedShape))];
-        dx4.dispose();
+        if (dyArranged !== dy) dyArranged.dispose();
+        const grads = [restore(dx)];
+        if (grads[0] !== dx) dx.dispose();
         const [dGamma, dBeta] = affineSums as [tf.Tensor, tf.Tensor];
         if (gamma !== undefined) grads.push(tf.reshape(dGamma, gamma.shape));
         if (beta !== undefined) grads.push(tf.reshape(dBeta, beta.shape));

@@ -43,15 +43,13 @@ export function channelVariance(x: TensorInput, options?: ChannelVarianceOptions
     // Forward: one moments4 pass. Backward: dx = (x − μ_c)·2·dy/((M − 1)·C), one
     // scaleShift4 of x about μ_c.
     const variance = customGrad<[tf.Tensor]>(([value], save) => {
-      const x4 = tf.reshape(value, view) as tf.Tensor4D;
-      const [mean, channelVariances] = moments4(x4, 1);
+      const [mean, channelVariances] = moments4(value, 1, view);
       save([value, mean]);
       return {
         value: tf.mean(channelVariances),
         gradFunc: (dy, [savedX, savedMean]) => {
           const scale = tf.broadcastTo(tf.div(tf.mul(dy, 2), (count - 1) * channels), (savedMean as tf.Tensor).shape);
-          const dx = scaleShift4(tf.reshape(savedX as tf.Tensor, view) as tf.Tensor4D, savedMean as tf.Tensor, { scale });
-          return [tf.reshape(dx, (savedX as tf.Tensor).shape)];
+          return [scaleShift4(savedX as tf.Tensor, savedMean as tf.Tensor, { scale, view })];
         },
       };
     });

@@ -82,28 +82,32 @@ export function adain(content: TensorInput, style: TensorInput, options?: AdainO
     // (1 − α)·c and lose a small style next to a large content, and α = 0 would not
     // return c exactly.
     const stylize = customGrad<[tf.Tensor, tf.Tensor]>(([contentInput, styleInput], save) => {
-      const c4 = tf.reshape(contentInput, contentLayout.view) as tf.Tensor4D;
-      const s4 = tf.reshape(styleInput, styleLayout.view) as tf.Tensor4D;
-      const [contentMean, contentVariance] = moments4(c4, ddof);
-      const [styleMean, styleVariance] = moments4(s4, ddof);
+      // The kernels read content and style as their views (attr), so no view tensor is made.
+      const [contentMean, contentVariance] = moments4(contentInput, ddof, contentLayout.view);
+      const [styleMean, styleVariance] = moments4(styleInput, ddof, styleLayout.view);
       const contentStd = tf.sqrt(tf.add(contentVariance, epsilon));
       const styleStd = tf.sqrt(tf.add(styleVariance, epsilon));
-      const target = scaleShift4(c4, contentMean, { scale: tf.divNoNan(broadcast(styleStd), contentStd), shift: broadcast(styleMean) });
-      const blended = alpha === 1 ? target : tf.add(tf.mul(target, alpha), tf.mul(c4, 1 - alpha));
+      const target = scaleShift4(contentInput, contentMean, {
+        scale: tf.divNoNan(broadcast(styleStd), contentStd),
+        shift: broadcast(styleMean),
+        view: contentLayout.view,
+      });
+      const blended = alpha === 1 ? target : tf.add(tf.mul(target, alpha), tf.mul(contentInput, 1 - alpha));
       // Save the inputs and the [N, 1, C, 1] statistics, not x̂ (as large as the content).
       save([contentInput, styleInput, contentMean, contentStd, styleMean, styleStd]);
       return {
-        value: tf.reshape(blended, c.shape),
+        value: blended,
         gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
           const [savedContent, savedStyle, savedContentMean, savedContentStd, savedStyleMean, savedStyleStd] = saved as [
             tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor,
           ];
-          const cs = tf.reshape(savedContent, contentLayout.view) as tf.Tensor4D;
-          const ss = tf.reshape(savedStyle, styleLayout.view) as tf.Tensor4D;
-          const dy4 = tf.reshape(dy, contentLayout.view) as tf.Tensor4D;
           const inverseContentStd = tf.divNoNan(1, savedContentStd);
           // Σdy and Σdy·x̂; Σg = α·Σdy and Σg·x̂ = α·Σdy·x̂.
-          const [sumDy, sumDyNormalized] = gradSums4(cs, dy4, savedContentMean, { scale: inverseContentStd, affineGrads: false }) as [tf.Tensor, tf.Tensor];
+          const [sumDy, sumDyNormalized] = gradSums4(savedContent, dy, savedContentMean, {
+            scale: inverseContentStd,
+            affineGrads: false,
+            view: contentLayout.view,
+          }) as [tf.Tensor, tf.Tensor];
           const sumG = alpha === 1 ? sumDy : tf.mul(sumDy, alpha);
           const sumGNormalized = alpha === 1 ? sumDyNormalized : tf.mul(sumDyNormalized, alpha);
           // dc = o·(dy − a − x̂·b) with o = α·k + 1 − α, a = α·k·Σdy/(L·o), b = α·k·Σdy·x̂/(k'·o).
@@ -111,8 +115,9 @@ export function adain(content: TensorInput, style: TensorInput, options?: AdainO
           const ratio = tf.divNoNan(broadcast(savedStyleStd), savedContentStd);
           const weighted = alpha === 1 ? ratio : tf.mul(ratio, alpha);
           const outScale = alpha === 1 ? ratio : tf.add(weighted, 1 - alpha);
-          const dContent = gradApply4(cs, dy4, savedContentMean, {
+          const dContent = gradApply4(savedContent, dy, savedContentMean, {
             scale: inverseContentStd,
+            view: contentLayout.view,
             a: tf.divNoNan(tf.mul(weighted, sumDy), tf.mul(outScale, contentSize)),
             b: tf.divNoNan(tf.mul(weighted, sumDyNormalized), tf.mul(outScale, contentSize - ddof)),
             outScale,
@@ -120,11 +125,12 @@ export function adain(content: TensorInput, style: TensorInput, options?: AdainO
 
           // A broadcast style (batch 1) collects the statistics' gradients of every sample.
           const batchSum = (t: tf.Tensor) => (styleLayout.batch === contentLayout.batch ? t : tf.sum(t, 0, true));
-          const dStyle = scaleShift4(ss, savedStyleMean, {
+          const dStyle = scaleShift4(savedStyle, savedStyleMean, {
+            view: styleLayout.view,
             scale: tf.divNoNan(batchSum(sumGNormalized), tf.mul(savedStyleStd, styleSize - ddof)),
             shift: tf.div(batchSum(sumG), styleSize),
           });
-          return [tf.reshape(dContent, savedContent.shape), tf.reshape(dStyle, savedStyle.shape)];
+          return [dContent, dStyle];
         },
       };
     });

@@ -128,18 +128,16 @@ export function channelMeanStd(x: tf.Tensor, { dataFormat, epsilon, ddof }: Reso
   // dσ/((L − ddof)·σ) and shift dμ/L. divNoNan keeps a zero σ (ε = 0, constant channel)
   // from turning 0/0 into NaN.
   const stacked = customGrad<[tf.Tensor]>(([input], save) => {
-    const x4 = tf.reshape(input, layout.view) as tf.Tensor4D;
-    const [mean4, variance4] = moments4(x4, ddof);
+    const [mean4, variance4] = moments4(input, ddof, layout.view);
     const std4 = tf.sqrt(tf.add(variance4, epsilon));
-    save([x4, mean4, std4]);
+    save([input, mean4, std4]);
     return {
       value: tf.concat([mean4, std4], 0),
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
-        const [savedX4, savedMean, savedStd] = saved as [tf.Tensor4D, tf.Tensor, tf.Tensor];
+        const [savedX, savedMean, savedStd] = saved as [tf.Tensor, tf.Tensor, tf.Tensor];
         const [dMean, dStd] = tf.split(dy, 2, 0) as [tf.Tensor, tf.Tensor];
         const scale = tf.divNoNan(dStd, tf.mul(savedStd, size - ddof));
-        const dx = scaleShift4(savedX4, savedMean, { scale, shift: tf.div(dMean, size) });
-        return [tf.reshape(dx, input.shape)];
+        return [scaleShift4(savedX, savedMean, { scale, shift: tf.div(dMean, size), view: layout.view })];
       },
     };
   })(x);

@@ -62,23 +62,21 @@ export function perturbMeanStd(x: TensorInput, meanScale: TensorInput, stdScale:
     // Σg·(x − μ) from one gradSums4, then dx = s·g + (m − s)·Σg/M as a scaleShift4 of g
     // about 0.
     const perturb = customGrad<[tf.Tensor, tf.Tensor, tf.Tensor]>(([value, meanFactor, stdFactor], save) => {
-      const x4 = tf.reshape(value, view) as tf.Tensor4D;
-      const [mean] = moments4(x4, 0);
+      const [mean] = moments4(value, 0, view);
       const [m4, s4] = [tf.reshape(meanFactor, scaleShape), tf.reshape(stdFactor, scaleShape)];
-      let y: tf.Tensor = scaleShift4(x4, mean, { scale: s4, shift: tf.mul(mean, m4) });
+      let y: tf.Tensor = scaleShift4(value, mean, { scale: s4, shift: tf.mul(mean, m4), view });
       if (relu) y = tf.relu(y);
       save([value, mean, meanFactor, stdFactor, ...(relu ? [y] : [])]);
       return {
-        value: tf.reshape(y, value.shape),
+        value: y,
         gradFunc: (dy, saved) => {
           const [savedX, savedMean, savedM, savedS, savedY] = saved as [tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor | undefined];
           const [mFactor, sFactor] = [tf.reshape(savedM, scaleShape), tf.reshape(savedS, scaleShape)];
-          let g = tf.reshape(dy, view) as tf.Tensor4D;
-          if (savedY !== undefined) g = tf.mul(g, tf.cast(tf.greater(savedY, 0), 'float32'));
-          const [sumG, sumGCentered] = gradSums4(tf.reshape(savedX, view) as tf.Tensor4D, g, savedMean, { affineGrads: false }) as [tf.Tensor, tf.Tensor];
-          const dx = scaleShift4(g, tf.zeros(scaleShape), { scale: sFactor, shift: tf.mul(tf.sub(mFactor, sFactor), tf.div(sumG, size)) });
+          const g = savedY === undefined ? dy : tf.mul(dy, tf.cast(tf.greater(savedY, 0), 'float32'));
+          const [sumG, sumGCentered] = gradSums4(savedX, g, savedMean, { affineGrads: false, view }) as [tf.Tensor, tf.Tensor];
+          const dx = scaleShift4(g, tf.zeros(scaleShape), { scale: sFactor, shift: tf.mul(tf.sub(mFactor, sFactor), tf.div(sumG, size)), view });
           return [
-            tf.reshape(dx, savedX.shape),
+            dx,
             tf.reshape(tf.mul(savedMean, sumG), [channels]),
             tf.reshape(sumGCentered, [channels]),
           ];

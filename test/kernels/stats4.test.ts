@@ -150,6 +150,37 @@ describeBackends('stats4 kernels', (backend) => {
     );
   });
 
+  it('reads x and dy in their own shape through the view attr and returns y and dx in that shape', async () => {
+    const view: [number, number, number, number] = [3, 10, 4, 3];
+    const shape = [6, 5, 12];
+    const { values } = makeView({ view, stride: 1, size: 12, ddof: 1, seed: 7, constantGroups: true });
+    const x4 = tf.tensor4d(values, view);
+    const dy4 = randomTensor(view, 8, -1, 1) as tf.Tensor4D;
+    // Made by an op, so that on webgl the inputs may be packed textures in their own shape.
+    const x = tf.mul(tf.reshape(x4, shape), 1);
+    const dy = tf.mul(tf.reshape(dy4, shape), 1);
+    const gamma = randomTensor([12], 9, -2, 2);
+    const affine = { gamma, affineStride: 1, affineSize: 12 };
+    const run = (xs: tf.Tensor, dys: tf.Tensor, given?: number[]) => {
+      const [mean, variance] = moments4(xs, 1, given);
+      const factors = { scale: variance, ...affine, view: given };
+      const y = scaleShift4(xs, mean, factors);
+      const sums = gradSums4(xs, dys, mean, { ...factors, affineGrads: true });
+      const dx = gradApply4(xs, dys, mean, { ...factors, a: sums[0] as tf.Tensor, b: sums[1] as tf.Tensor, outScale: mean });
+      return [mean, variance, y, ...sums, dx];
+    };
+    const fromView = run(x4, dy4);
+    const fromShape = run(x, dy, view);
+    expect(fromShape[2]?.shape).toEqual(shape);
+    expect(fromShape[7]?.shape).toEqual(shape);
+    for (const [k, t] of fromShape.entries()) {
+      expect(Array.from(await t.data())).toEqual(Array.from(await (fromView[k] as tf.Tensor).data()));
+    }
+    tf.dispose([...fromView, ...fromShape]);
+    await expectNoLeak(() => tf.dispose(run(x, dy, view)));
+    tf.dispose([x4, dy4, x, dy, gamma]);
+  });
+
   it('leaks no tensor', async () => {
     const { values } = makeView({ view: [2, 3, 4, 20], stride: 20, size: 4, ddof: 0, seed: 1, constantGroups: true });
     const x = tf.tensor4d(values, [2, 3, 4, 20]);

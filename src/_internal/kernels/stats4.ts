@@ -1,7 +1,7 @@
 /**
  * The fused-kernel contracts of the statistics core. Every op built on channel/group/
  * batch/layer statistics (meanStd, adain, the norms, perturbMeanStd, channelVariance)
- * reduces to these four kernels over a 4-D view `x4 = [P, A, Q, B]` (see `../layout.ts`),
+ * reduces to these four kernels over a 4-D view `[P, A, Q, B]` (see `../layout.ts`),
  * with statistics shaped `[P, 1, Q, 1]` (reductions over axes 1 and 3):
  *
  * | kernel | inputs → outputs |
@@ -15,8 +15,15 @@
  * `outScale` are statistics `[P, 1, Q, 1]`; absent `scale`/`gamma` mean 1, absent
  * `shift`/`beta` mean 0.
  *
- * **Affine parameters** γ and β are 1-D `[affineSize]`. Element i of x4 (flat, row-major)
- * uses `γ[⌊i / affineStride⌋ mod affineSize]`. Callers guarantee that
+ * **Shapes.** x and dy come in their own shape (dy has x's size), with the view given by
+ * the attr `view` (`[P, A, Q, B]`, product x.size), and y and dx come back in x's shape.
+ * The kernels read x's flat row-major elements as the view, so no caller ever makes a
+ * reshape of an x-sized tensor: tfjs counts every tensor object's bytes (`tf.memory()`,
+ * `tf.profile`), a view sharing its data included, so each view would cost one x of
+ * reported memory.
+ *
+ * **Affine parameters** γ and β are 1-D `[affineSize]`. Element i of the view (flat,
+ * row-major) uses `γ[⌊i / affineStride⌋ mod affineSize]`. Callers guarantee that
  * `affineStride·affineSize` divides Q·B, so the affine index depends only on the (q, b)
  * position: per channel in NHWC `[N, L, C, 1]` is stride 1, size C; in NCHW `[N, 1, C, L]`
  * stride L, size C; layer norm's element-wise γ over `[B, 1, 1, M]` is stride 1, size M.
@@ -89,48 +96,72 @@ function applyAffine(t: tf.Tensor4D, gamma: tf.Tensor | undefined, beta: tf.Tens
   return tf.reshape(y, t.shape);
 }
 
-/** Mean and variance (÷ (M − ddof)) of a view over axes 1 and 3: two `[P, 1, Q, 1]`. */
-export function moments4(x4: tf.Tensor4D, ddof: number): [tf.Tensor4D, tf.Tensor4D] {
-  return dispatch(MOMENTS4, { x: x4 }, { ddof }, () =>
+/** The view of a call: `view` when given (its product must be x.size), else x's own 4-D shape. */
+function viewOf(x: tf.Tensor, view: readonly number[] | undefined): [number, number, number, number] {
+  const shape = [...(view ?? x.shape)];
+  if (shape.length !== 4 || shape.reduce((a, b) => a * b, 1) !== x.size) {
+    throw new Error(`featstats: a stats4 view must be 4-D with ${x.size} elements but got [${shape.join(',')}]`);
+  }
+  return shape as [number, number, number, number];
+}
+
+/** The view of a call, as an optional factor. */
+export interface ViewOption {
+  /** `[P, A, Q, B]` over x's flat elements; default x's own (4-D) shape. */
+  readonly view?: readonly number[] | undefined;
+}
+
+/**
+ * Mean and variance (÷ (M − ddof)) over axes 1 and 3 of x seen as `view` (default x's
+ * own 4-D shape): two `[P, 1, Q, 1]`.
+ */
+export function moments4(x: tf.Tensor, ddof: number, view?: readonly number[]): [tf.Tensor4D, tf.Tensor4D] {
+  const shape = viewOf(x, view);
+  return dispatch(MOMENTS4, { x }, { ddof, view: shape }, () =>
     tf.tidy(() => {
+      const x4 = tf.reshape(x, shape) as tf.Tensor4D;
       const mean = mean4Composite(x4);
       return [mean, centeredVariance4Composite(x4, mean, ddof)];
     }),
   ) as [tf.Tensor4D, tf.Tensor4D];
 }
 
-/** `(x − mean)·scale·γ + β + shift` over a view (see the module comment). */
+/** `(x − mean)·scale·γ + β + shift` over x seen as a view (see the module comment), shaped like x. */
 export function scaleShift4(
-  x4: tf.Tensor4D,
+  x: tf.Tensor,
   mean: tf.Tensor,
-  factors: { readonly scale?: tf.Tensor | undefined; readonly shift?: tf.Tensor | undefined } & Affine,
-): tf.Tensor4D {
+  factors: { readonly scale?: tf.Tensor | undefined; readonly shift?: tf.Tensor | undefined } & Affine & ViewOption,
+): tf.Tensor {
   const { scale, shift, gamma, beta } = factors;
   const map = affineAttrs(factors);
-  const inputs = withOptional({ x: x4, mean }, { scale, shift, gamma, beta });
-  return dispatch(SCALE_SHIFT4, inputs, { ...map }, () =>
+  const view = viewOf(x, factors.view);
+  const inputs = withOptional({ x, mean }, { scale, shift, gamma, beta });
+  return dispatch(SCALE_SHIFT4, inputs, { ...map, view }, () =>
     tf.tidy(() => {
-      let y = tf.sub(x4, mean) as tf.Tensor4D;
+      let y = tf.sub(tf.reshape(x, view), mean) as tf.Tensor4D;
       if (scale !== undefined) y = tf.mul(y, scale);
       y = applyAffine(y, gamma, beta, map);
-      return shift === undefined ? y : (tf.add(y, shift) as tf.Tensor4D);
+      return tf.reshape(shift === undefined ? y : tf.add(y, shift), x.shape);
     }),
-  );
+  ) as tf.Tensor;
 }
 
-/** Σg and Σg·x̂ per statistic, and dγ, dβ `[affineSize]` when `affineGrads`. */
+/** Σg and Σg·x̂ per statistic, and dγ, dβ `[affineSize]` when `affineGrads`; dy shaped like x. */
 export function gradSums4(
-  x4: tf.Tensor4D,
-  dy4: tf.Tensor4D,
+  x: tf.Tensor,
+  dy: tf.Tensor,
   mean: tf.Tensor,
-  factors: { readonly scale?: tf.Tensor | undefined; readonly affineGrads: boolean } & Affine,
+  factors: { readonly scale?: tf.Tensor | undefined; readonly affineGrads: boolean } & Affine & ViewOption,
 ): tf.Tensor[] {
   const { scale, gamma, affineGrads } = factors;
   const map = affineAttrs(factors);
-  const inputs = withOptional({ x: x4, dy: dy4, mean }, { scale, gamma });
-  return dispatch(GRAD_SUMS4, inputs, { ...map, affineGrads }, () =>
+  const view = viewOf(x, factors.view);
+  viewOf(dy, view);
+  const inputs = withOptional({ x, dy, mean }, { scale, gamma });
+  return dispatch(GRAD_SUMS4, inputs, { ...map, affineGrads, view }, () =>
     tf.tidy(() => {
-      let normalized: tf.Tensor = tf.sub(x4, mean);
+      const dy4 = tf.reshape(dy, view) as tf.Tensor4D;
+      let normalized: tf.Tensor = tf.sub(tf.reshape(x, view), mean);
       if (scale !== undefined) normalized = tf.mul(normalized, scale);
       const g = gamma === undefined ? dy4 : applyAffine(dy4, gamma, undefined, map);
       const sums = [tf.sum(g, REDUCED_AXES, true), tf.sum(tf.mul(g, normalized), REDUCED_AXES, true)];
@@ -141,22 +172,25 @@ export function gradSums4(
   );
 }
 
-/** `dx = (g − a − x̂·b)·outScale` with g = dy·γ and x̂ = (x − mean)·scale. */
+/** `dx = (g − a − x̂·b)·outScale` with g = dy·γ and x̂ = (x − mean)·scale; dy and dx shaped like x. */
 export function gradApply4(
-  x4: tf.Tensor4D,
-  dy4: tf.Tensor4D,
+  x: tf.Tensor,
+  dy: tf.Tensor,
   mean: tf.Tensor,
-  terms: { readonly a: tf.Tensor; readonly b: tf.Tensor; readonly outScale: tf.Tensor; readonly scale?: tf.Tensor | undefined } & Affine,
-): tf.Tensor4D {
+  terms: { readonly a: tf.Tensor; readonly b: tf.Tensor; readonly outScale: tf.Tensor; readonly scale?: tf.Tensor | undefined } & Affine & ViewOption,
+): tf.Tensor {
   const { a, b, outScale, scale, gamma } = terms;
   const map = affineAttrs(terms);
-  const inputs = withOptional({ x: x4, dy: dy4, mean, a, b, outScale }, { scale, gamma });
-  return dispatch(GRAD_APPLY4, inputs, { ...map }, () =>
+  const view = viewOf(x, terms.view);
+  viewOf(dy, view);
+  const inputs = withOptional({ x, dy, mean, a, b, outScale }, { scale, gamma });
+  return dispatch(GRAD_APPLY4, inputs, { ...map, view }, () =>
     tf.tidy(() => {
-      let normalized: tf.Tensor = tf.sub(x4, mean);
+      const dy4 = tf.reshape(dy, view) as tf.Tensor4D;
+      let normalized: tf.Tensor = tf.sub(tf.reshape(x, view), mean);
       if (scale !== undefined) normalized = tf.mul(normalized, scale);
       const g = gamma === undefined ? dy4 : applyAffine(dy4, gamma, undefined, map);
-      return tf.mul(tf.sub(tf.sub(g, a), tf.mul(normalized, b)), outScale) as tf.Tensor4D;
+      return tf.reshape(tf.mul(tf.sub(tf.sub(g, a), tf.mul(normalized, b)), outScale), x.shape);
     }),
-  );
+  ) as tf.Tensor;
 }

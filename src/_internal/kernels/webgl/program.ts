@@ -25,6 +25,10 @@ export interface ShaderProgram {
 export interface WebglBackend {
   runWebGLProgram(program: ShaderProgram, inputs: tf.TensorInfo[], outputDtype: tf.DataType, customUniformValues?: number[][]): tf.TensorInfo;
   disposeIntermediateTensorInfo(info: tf.TensorInfo): void;
+  /** Texture bookkeeping; featstats reads only whether a tensor's texture is packed. */
+  readonly texData?: { get(dataId: tf.DataId): { isPacked?: boolean } | undefined };
+  /** Copies a packed tensor into an unpacked texture of the same shape. */
+  unpackTensor?(info: tf.TensorInfo): tf.TensorInfo;
 }
 
 /** The kernel's backend as a {@link WebglBackend}, or a clear error when it is not one. */

@@ -9,11 +9,15 @@
  * gives d = 0 throughout, so its mean is exact and its variance exactly 0; and since s
  * lies inside the data, S₂ − S₁²/M cancels only as much as the two-pass formula's
  * correction term does when the group's spread is small next to its distance from s.
+ *
+ * x and dy arrive in their own shape with the view as an attr (`../stats4.ts`); the
+ * kernels read them as the view (`asViews`) and return y and dx re-labelled with x's
+ * shape, as tfjs's unpacked `Reshape` would, so no view tensor exists outside a kernel.
  */
 import type * as tf from '@tensorflow/tfjs-core';
 
 import { requiredInput, shaderProgram, webglBackend, type WebglBackend } from './program';
-import { affineIndex, chunkLoop, chunkSize, statAt, view4, type View4 } from './view4';
+import { affineIndex, asViews, chunkLoop, chunkSize, statAt, view4, type View4 } from './view4';
 
 interface AffineAttrs {
   readonly stride: number;
@@ -32,6 +36,15 @@ function present(inputs: tf.NamedTensorInfoMap, names: string[]): Array<[string,
     if (info !== undefined) found.push([name, info]);
   }
   return found;
+}
+
+/** A program output (shaped like the view) re-labelled with `x`'s shape; it keeps its single reference. */
+function shapedLike(output: tf.TensorInfo, x: tf.TensorInfo): tf.TensorInfo {
+  return { dataId: output.dataId, shape: [...x.shape], dtype: output.dtype };
+}
+
+function disposeAll(backend: WebglBackend, infos: readonly tf.TensorInfo[]): void {
+  for (const info of infos) backend.disposeIntermediateTensorInfo(info);
 }
 
 /**
@@ -54,8 +67,8 @@ function sumChunks(backend: WebglBackend, partials: tf.TensorInfo, outShape: num
 
 export const moments4Webgl: tf.KernelFunc = ({ inputs, backend: rawBackend, attrs }) => {
   const backend = webglBackend(rawBackend);
-  const x = requiredInput(inputs, 'x');
-  const view = view4(x);
+  const view = view4(requiredInput(inputs, 'x'), attrs);
+  const { views: [x], temporaries } = asViews(backend, [requiredInput(inputs, 'x')], view) as { views: [tf.TensorInfo]; temporaries: tf.TensorInfo[] };
   const total = view.a * view.b;
   const chunk = chunkSize(total);
   const chunks = Math.ceil(total / chunk);
@@ -90,7 +103,7 @@ export const moments4Webgl: tf.KernelFunc = ({ inputs, backend: rawBackend, attr
   const inverse = 1 / (total - Number(attrs?.['ddof'] ?? 0));
   const mean = backend.runWebGLProgram(combine, [x, partials], 'float32', [[0], [inverse]]);
   const variance = backend.runWebGLProgram(combine, [x, partials], 'float32', [[1], [inverse]]);
-  backend.disposeIntermediateTensorInfo(partials);
+  disposeAll(backend, [partials, ...temporaries]);
   return [mean, variance];
 };
 
@@ -110,11 +123,13 @@ function normalizedTerms(view: View4, inputs: tf.NamedTensorInfoMap, affine: Aff
   `;
 }
 
-export const scaleShift4Webgl: tf.KernelFunc = ({ inputs, backend, attrs }) => {
+export const scaleShift4Webgl: tf.KernelFunc = ({ inputs, backend: rawBackend, attrs }) => {
+  const backend = webglBackend(rawBackend);
   const x = requiredInput(inputs, 'x');
-  const view = view4(x);
+  const view = view4(x, attrs);
+  const { views: [xView], temporaries } = asViews(backend, [x], view) as { views: [tf.TensorInfo]; temporaries: tf.TensorInfo[] };
   const affine = affineAttrs(attrs);
-  const used = [['x', x] as [string, tf.TensorInfo], ['mean', requiredInput(inputs, 'mean')] as [string, tf.TensorInfo], ...present(inputs, ['scale', 'shift', 'gamma', 'beta'])];
+  const used = [['x', xView] as [string, tf.TensorInfo], ['mean', requiredInput(inputs, 'mean')] as [string, tf.TensorInfo], ...present(inputs, ['scale', 'shift', 'gamma', 'beta'])];
   const has = (name: string) => inputs[name] !== undefined;
   const index = affineIndex(view, affine.stride, affine.size, 'q', 'b');
   const program = shaderProgram(used.map(([name]) => name), [view.p, view.a, view.q, view.b], `
@@ -132,13 +147,17 @@ export const scaleShift4Webgl: tf.KernelFunc = ({ inputs, backend, attrs }) => {
       setOutput(y);
     }
   `);
-  return webglBackend(backend).runWebGLProgram(program, used.map(([, info]) => info), 'float32');
+  const y = backend.runWebGLProgram(program, used.map(([, info]) => info), 'float32');
+  disposeAll(backend, temporaries);
+  return shapedLike(y, x);
 };
 
-export const gradApply4Webgl: tf.KernelFunc = ({ inputs, backend, attrs }) => {
+export const gradApply4Webgl: tf.KernelFunc = ({ inputs, backend: rawBackend, attrs }) => {
+  const backend = webglBackend(rawBackend);
   const x = requiredInput(inputs, 'x');
-  const view = view4(x);
-  const used = present(inputs, ['x', 'dy', 'mean', 'a', 'b', 'outScale', 'scale', 'gamma']);
+  const view = view4(x, attrs);
+  const { views, temporaries } = asViews(backend, [x, requiredInput(inputs, 'dy')], view);
+  const used = present({ ...inputs, x: views[0], dy: views[1] }, ['x', 'dy', 'mean', 'a', 'b', 'outScale', 'scale', 'gamma']);
   const stat = (name: string) => statAt(name, requiredInput(inputs, name), view, 'p', 'q');
   const program = shaderProgram(used.map(([name]) => name), [view.p, view.a, view.q, view.b], `
     void main() {
@@ -149,15 +168,18 @@ export const gradApply4Webgl: tf.KernelFunc = ({ inputs, backend, attrs }) => {
       setOutput((g - ${stat('a')} - normalized * ${stat('b')}) * ${stat('outScale')});
     }
   `);
-  return webglBackend(backend).runWebGLProgram(program, used.map(([, info]) => info), 'float32');
+  const dx = backend.runWebGLProgram(program, used.map(([, info]) => info), 'float32');
+  disposeAll(backend, temporaries);
+  return shapedLike(dx, x);
 };
 
 export const gradSums4Webgl: tf.KernelFunc = ({ inputs, backend: rawBackend, attrs }) => {
   const backend = webglBackend(rawBackend);
   const x = requiredInput(inputs, 'x');
-  const view = view4(x);
+  const view = view4(x, attrs);
+  const { views, temporaries } = asViews(backend, [x, requiredInput(inputs, 'dy')], view);
   const affine = affineAttrs(attrs);
-  const used = present(inputs, ['x', 'dy', 'mean', 'scale', 'gamma']);
+  const used = present({ ...inputs, x: views[0], dy: views[1] }, ['x', 'dy', 'mean', 'scale', 'gamma']);
   const names = used.map(([name]) => name);
   const tensors = used.map(([, info]) => info);
   const total = view.a * view.b;
@@ -178,10 +200,12 @@ export const gradSums4Webgl: tf.KernelFunc = ({ inputs, backend: rawBackend, att
   const statShape = [view.p, 1, view.q, 1];
   const outputs = [sumChunks(backend, partials, statShape, 0), sumChunks(backend, partials, statShape, 1)];
   backend.disposeIntermediateTensorInfo(partials);
-  if (attrs?.['affineGrads'] !== true) return outputs;
-  const affinePartials = backend.runWebGLProgram(affinePartialProgram(view, inputs, affine, names), tensors, 'float32');
-  outputs.push(sumChunks(backend, affinePartials, [affine.size], 0), sumChunks(backend, affinePartials, [affine.size], 1));
-  backend.disposeIntermediateTensorInfo(affinePartials);
+  if (attrs?.['affineGrads'] === true) {
+    const affinePartials = backend.runWebGLProgram(affinePartialProgram(view, inputs, affine, names), tensors, 'float32');
+    outputs.push(sumChunks(backend, affinePartials, [affine.size], 0), sumChunks(backend, affinePartials, [affine.size], 1));
+    backend.disposeIntermediateTensorInfo(affinePartials);
+  }
+  disposeAll(backend, temporaries);
   return outputs;
 };
 

@@ -11,6 +11,8 @@
  */
 import type * as tf from '@tensorflow/tfjs-core';
 
+import type { WebglBackend } from './program';
+
 /** The view's dimensions. */
 export interface View4 {
   readonly p: number;
@@ -19,10 +21,35 @@ export interface View4 {
   readonly b: number;
 }
 
-export function view4(x: tf.TensorInfo): View4 {
-  const [p = 1, a = 1, q = 1, b = 1] = x.shape;
-  if (x.shape.length !== 4) throw new Error(`featstats: webgl statistics kernels take a 4-D view but got [${x.shape.join(',')}]`);
+/** The view of a call: the `view` attr (see `../stats4.ts`), else x's own 4-D shape. */
+export function view4(x: tf.TensorInfo, attrs: tf.NamedAttrMap | undefined): View4 {
+  const shape = (attrs?.['view'] as number[] | undefined) ?? x.shape;
+  const [p = 1, a = 1, q = 1, b = 1] = shape;
+  if (shape.length !== 4) throw new Error(`featstats: webgl statistics kernels take a 4-D view but got [${shape.join(',')}]`);
   return { p, a, q, b };
+}
+
+/**
+ * Big inputs reinterpreted as the view, the way tfjs-backend-webgl's own `Reshape` treats
+ * an unpacked texture: the same dataId under another shape, since an unpacked texture holds
+ * the flat row-major elements whatever the logical shape. A packed texture's layout depends
+ * on its last two dimensions, so a packed input is first unpacked in its own shape (the
+ * copy is returned in `temporaries`, to dispose after the programs ran). The infos made
+ * here are never registered with the engine, so they need no reference count.
+ */
+export function asViews(backend: WebglBackend, infos: readonly tf.TensorInfo[], view: View4): { views: tf.TensorInfo[]; temporaries: tf.TensorInfo[] } {
+  const shape = [view.p, view.a, view.q, view.b];
+  const temporaries: tf.TensorInfo[] = [];
+  const views = infos.map((info) => {
+    if (info.shape.length === 4 && info.shape.every((d, i) => d === shape[i])) return info;
+    let source = info;
+    if (backend.texData?.get(info.dataId)?.isPacked === true && backend.unpackTensor !== undefined) {
+      source = backend.unpackTensor(info);
+      temporaries.push(source);
+    }
+    return { dataId: source.dataId, shape, dtype: source.dtype };
+  });
+  return { views, temporaries };
 }
 
 /** Consecutive elements per chunk of a reduction over `m` elements (all of them when few). */
