@@ -260,7 +260,8 @@ const SCALE_SHIFT4: HostKernel = {
 function scaleShiftPlanes(x: Float32Array, y: Float32Array, view: View, mean: Float64Array, scale: Float64Array, shift: Float64Array, affine: Affine): void {
   const { P, A, Q, B, QB } = view;
   const index = columnAffineIndex(view, affine);
-  const m = new Float64Array(QB);
+  // y = (x − m)·f + o folded to x·f + (o − m·f): two coefficient reads per element, not
+  // three. In float64 the fold costs nothing a float32 output can see.
   const factor = new Float64Array(QB);
   const offsetTerm = new Float64Array(QB);
   for (let p = 0; p < P; p++) {
@@ -268,15 +269,15 @@ function scaleShiftPlanes(x: Float32Array, y: Float32Array, view: View, mean: Fl
       const g = p * Q + q;
       for (let b = 0; b < B; b++, j++) {
         const k = index[j] as number;
-        m[j] = mean[g] as number;
-        factor[j] = (scale[g] as number) * (affine.gamma[k] as number);
-        offsetTerm[j] = (affine.beta[k] as number) + (shift[g] as number);
+        const f = (scale[g] as number) * (affine.gamma[k] as number);
+        factor[j] = f;
+        offsetTerm[j] = (affine.beta[k] as number) + (shift[g] as number) - (mean[g] as number) * f;
       }
     }
     for (let a = 0, offset = p * A * QB; a < A; a++, offset += QB) {
       const end = offset + QB;
       for (let i = offset, j = 0; i < end; i++, j++) {
-        y[i] = ((x[i] as number) - (m[j] as number)) * (factor[j] as number) + (offsetTerm[j] as number);
+        y[i] = (x[i] as number) * (factor[j] as number) + (offsetTerm[j] as number);
       }
     }
   }
@@ -520,7 +521,7 @@ function gradApplyPlanes(
 ): void {
   const { P, A, Q, B, QB } = view;
   const index = columnAffineIndex(view, affine);
-  const m = new Float64Array(QB);
+  // dx = dy·d − (x − m)·f − c folded to dy·d − x·f + (m·f − c), as in scaleShiftPlanes.
   const dyFactor = new Float64Array(QB);
   const xFactor = new Float64Array(QB);
   const c = new Float64Array(QB);
@@ -528,16 +529,16 @@ function gradApplyPlanes(
     for (let q = 0, j = 0; q < Q; q++) {
       const g = p * Q + q;
       for (let b = 0; b < B; b++, j++) {
-        m[j] = mean[g] as number;
+        const f = centeredFactor[g] as number;
         dyFactor[j] = (affine.gamma[index[j] as number] as number) * (outScale[g] as number);
-        xFactor[j] = centeredFactor[g] as number;
-        c[j] = constant[g] as number;
+        xFactor[j] = f;
+        c[j] = (mean[g] as number) * f - (constant[g] as number);
       }
     }
     for (let a = 0, offset = p * A * QB; a < A; a++, offset += QB) {
       const end = offset + QB;
       for (let i = offset, j = 0; i < end; i++, j++) {
-        dx[i] = (dy[i] as number) * (dyFactor[j] as number) - ((x[i] as number) - (m[j] as number)) * (xFactor[j] as number) - (c[j] as number);
+        dx[i] = (dy[i] as number) * (dyFactor[j] as number) - (x[i] as number) * (xFactor[j] as number) + (c[j] as number);
       }
     }
   }
