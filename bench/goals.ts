@@ -24,6 +24,8 @@ export interface Goal {
   /** `'max'`: measured ≤ limit; `'below'`: measured < limit. */
   readonly kind: 'max' | 'below';
   readonly unit: string;
+  /** Why the target can be missed on this machine, printed under the table when it is (measured reasons only). */
+  readonly whenMissed?: string;
 }
 
 const forward = (pick: (r: CaseResult['ratios'] & object) => Ratio) => (c: CaseResult) => (c.ratios ? pick(c.ratios).forward : null);

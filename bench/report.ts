@@ -140,6 +140,10 @@ function goalsSection(all: BackendResults[]): string[] {
     '|---|---|---|',
     ...lines,
     '',
+    ...GOALS.filter((goal) => goal.whenMissed !== undefined && rows.some((row) => row.goal === goal && row.met === false)).flatMap((goal) => [
+      `- **${goal.text}**: ${goal.whenMissed ?? ''}`,
+    ]),
+    '',
   ];
 }
 

@@ -7,6 +7,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe } from 'vitest';
 
 import { setFastPaths } from '../../src';
+import { setSuiteRunFactor } from './properties';
 
 export type BackendName = 'cpu' | 'wasm' | 'webgl';
 
@@ -49,7 +50,8 @@ export interface SuiteOptions {
 /**
  * Defines `suite` once per backend in {@link BACKENDS}, each in its own describe block
  * (`[cpu]`, fast paths on), and with `bothPaths` once more per backend with fast paths
- * off (`[cpu, composite]`).
+ * off (`[cpu, composite]`; on webgl with a quarter of the property runs, see
+ * `setSuiteRunFactor`).
  */
 export function describeBackends(title: string, suite: (backend: BackendName) => void, options: SuiteOptions = {}): void {
   const paths = options.bothPaths === true ? [true, false] : [true];
@@ -59,8 +61,12 @@ export function describeBackends(title: string, suite: (backend: BackendName) =>
         beforeAll(async () => {
           await useBackend(backend);
           setFastPaths(fast);
+          setSuiteRunFactor(!fast && backend === 'webgl' ? 0.25 : 1);
         });
-        afterAll(() => setFastPaths(true));
+        afterAll(() => {
+          setFastPaths(true);
+          setSuiteRunFactor(1);
+        });
         suite(backend);
       });
     }

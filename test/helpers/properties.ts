@@ -10,7 +10,19 @@ const factor = Number(environment['FEATSTATS_PROPERTY_RUNS'] ?? 1);
 const seed = environment['FEATSTATS_PROPERTY_SEED'];
 if (seed !== undefined) fc.configureGlobal({ seed: Number(seed) });
 
+let suiteFactor = 1;
+
+/**
+ * Scales the runs of the suite that is starting (set by `describeBackends`): the
+ * composite pass of a both-paths suite on webgl runs a quarter of the budget, because
+ * SwiftShader makes every webgl run slow and the composites' every property already
+ * runs in full on cpu and wasm; the fused webgl path keeps the whole budget.
+ */
+export function setSuiteRunFactor(value: number): void {
+  suiteFactor = value;
+}
+
 /** `numRuns` option for a property whose everyday budget is `n` runs. */
 export function runs(n: number): { numRuns: number } {
-  return { numRuns: Math.max(1, Math.round(n * factor)) };
+  return { numRuns: Math.max(1, Math.round(n * factor * suiteFactor)) };
 }
