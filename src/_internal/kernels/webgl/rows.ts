@@ -1,16 +1,16 @@
 /**
  * webgl implementations of the kernels in `../rows.ts` (contracts there). Every kernel
- * stays on the GPU: the argsort is a bitonic network (`./bitonic.ts`), the row gather a
- * one-texel shader and the permutation inverse the ascending argsort of the permutation
- * (O(n log² n) per row, where tfjs-backend-webgl's scatterND is O(n²)).
+ * stays on the GPU: the argsort is a block sort then merge passes (`./bitonic.ts`), the
+ * row gather a one-texel shader and the permutation inverse the ascending argsort of the
+ * permutation (O(n log² n) per row, where tfjs-backend-webgl's scatterND is O(n²)).
  */
 import type * as tf from '@tensorflow/tfjs-core';
 
-import { bitonicArgsort } from './bitonic';
+import { mergeArgsort } from './bitonic';
 import { requiredInput, shaderProgram, webglBackend } from './program';
 
 export const argsortRowsWebgl: tf.KernelFunc = ({ inputs, backend, attrs }) =>
-  bitonicArgsort(webglBackend(backend), requiredInput(inputs, 'x'), attrs?.['descending'] === true);
+  mergeArgsort(webglBackend(backend), requiredInput(inputs, 'x'), attrs?.['descending'] === true);
 
 export const gatherRowsWebgl: tf.KernelFunc = ({ inputs, backend }) => {
   const x = requiredInput(inputs, 'x');
@@ -28,4 +28,4 @@ export const gatherRowsWebgl: tf.KernelFunc = ({ inputs, backend }) => {
 // The inverse q of a permutation p satisfies q[p[j]] = j, so q lists the positions j in
 // the order of their values p[j]: q is the ascending argsort of p (which has no ties).
 export const invertPermutationRowsWebgl: tf.KernelFunc = ({ inputs, backend }) =>
-  bitonicArgsort(webglBackend(backend), requiredInput(inputs, 'perm'), false);
+  mergeArgsort(webglBackend(backend), requiredInput(inputs, 'perm'), false);
