@@ -84,10 +84,6 @@ const halfBatch = (shape: readonly number[]) => (shape[0] as number) / 2;
 /** Two views per class, as a SupCon batch: labels 0…N/2−1 twice. */
 const twoViews = (n: number) => Array.from({ length: n }, (_, i) => i % (n / 2));
 const TOPK_NO_GRADIENT = 'tf.topk has no gradient in tfjs';
-const SCATTER_ON_WEBGL =
-  "featstats' inverse permutation is one tf.scatterND, whose webgl shader loops over every update for each output element " +
-  '(O(n²)): ≈2 s for 16 384 elements, hours for 4 M';
-const scatterSkip = (pass: Skip['pass']): Skip => ({ backend: 'webgl', sizes: ['medium', 'large'], pass, reason: SCATTER_ON_WEBGL });
 const GATHER_GRADIENT = "gather's tfjs gradient is UnsortedSegmentSum: O(n·segments) on cpu/webgl, missing on wasm";
 
 /** A case whose only input is x, compared with `reference(x)`. */
@@ -135,7 +131,7 @@ export const CASES: readonly BenchCase[] = [
   // ops
   unary('meanStd', 'features', (x) => Object.values(featstats.meanStd(x)), composite.meanStd),
   pair('adain', (c, s) => featstats.adain(c, s), composite.adain),
-  pair('efdm', (c, s) => featstats.efdm(c, s), composite.efdm, { compositeNoGradient: GATHER_GRADIENT, skip: scatterSkip('all') }),
+  pair('efdm', (c, s) => featstats.efdm(c, s), composite.efdm, { compositeNoGradient: GATHER_GRADIENT }),
   {
     op: 'efdmix',
     family: 'features',
@@ -143,7 +139,6 @@ export const CASES: readonly BenchCase[] = [
     stochastic: true,
     torch: true,
     compositeNoGradient: GATHER_GRADIENT,
-    skip: scatterSkip('all'),
     setup: (shape) => {
       const n = shape[0] as number;
       const uniform = uniformGenerator(SEED);
@@ -152,7 +147,7 @@ export const CASES: readonly BenchCase[] = [
       return { inputs: [normal(shape, SEED)], featstats: (x) => featstats.efdmix(x, { p: 1, seed: SEED }), composite: (x) => composite.efdmix(x, partners, weights) };
     },
   },
-  unary('sort', 'rows', (x) => featstats.sort(x), composite.sort, { compositeNoGradient: TOPK_NO_GRADIENT, skip: scatterSkip('backward') }),
+  unary('sort', 'rows', (x) => featstats.sort(x), composite.sort, { compositeNoGradient: TOPK_NO_GRADIENT }),
   unary('argsort', 'rows', (x) => featstats.argsort(x), composite.argsort, { noGradient: 'integer output' }),
   {
     op: 'perturbMeanStd',
