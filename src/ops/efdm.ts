@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 
 import { customGrad } from '../_internal/customGrad';
+import { efdmBackward, efdmForward } from '../_internal/kernels/efdmRows';
 import { blendRows, channelFeatures, channelRows, scaleRows, scatterRows, takeRows } from '../_internal/kernels/layoutRows';
 import { channelLayout } from '../_internal/layout';
 import { resampleSorted, resampleSortedGrad } from '../_internal/quantiles';
@@ -75,6 +76,28 @@ export function efdm(content: TensorInput, style: TensorInput, options?: EfdmOpt
     const stylePositions = styleLayout.positions;
     const broadcastStyle = styleLayout.batch !== batch;
 
+    // The common case (style with the content's batch and positions) runs as one fused
+    // kernel each way, in the user's layout: the same sorts, gather and scatter as below.
+    const matchSameSize = customGrad<[tf.Tensor, tf.Tensor]>(([contentInput, styleInput], save) => {
+      const [target, contentOrder, styleOrder] = efdmForward(contentInput, styleInput, contentLayout);
+      // The blend is element-wise with one weight for all, so any [rows, L] view of the
+      // user's layout gives the values of the blend of channel rows below.
+      const rows: [number, number] = [batch * channels, positions];
+      const blended =
+        alpha === 1
+          ? target
+          : tf.reshape(blendRows(tf.reshape(target, rows), tf.reshape(contentInput, rows), tf.fill([rows[0], 1], alpha), tf.fill([rows[0], 1], 1 - alpha)), c.shape);
+      save([contentOrder, styleOrder]);
+      return {
+        value: blended,
+        gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+          const [contentOrderSaved, styleOrderSaved] = saved as [tf.Tensor2D, tf.Tensor2D];
+          // As below without resampling or broadcast: dstyle[styleOrder[k]] = α·dy[contentOrder[k]].
+          return [tf.clone(dy), tf.reshape(efdmBackward(dy, contentOrderSaved, styleOrderSaved, contentLayout, alpha), s.shape)];
+        },
+      };
+    });
+
     const match = customGrad<[tf.Tensor, tf.Tensor]>(([contentInput, styleInput], save) => {
       const contentRows = channelRows(contentInput, contentLayout);
       const styleRows = channelRows(styleInput, styleLayout);
@@ -110,7 +133,7 @@ export function efdm(content: TensorInput, style: TensorInput, options?: EfdmOpt
         },
       };
     });
-    return match(c, s);
+    return broadcastStyle || stylePositions !== positions ? match(c, s) : matchSameSize(c, s);
   });
 }
 

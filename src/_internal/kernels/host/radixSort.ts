@@ -14,7 +14,10 @@
  * 20, 8-bit and 11-bit digits cost the same (the 2048-bucket prefix sums eat the saved
  * pass), and 16-bit digits were 6× slower; 8 bits keeps the histograms in L1 for any n.
  * All four histograms come from one read of the row, and a pass whose digit is shared
- * by every key (e.g. the high byte of small integers) is skipped. Rows of at most
+ * by every key (e.g. the high byte of small integers) is skipped. Once only passes on
+ * the high 16 bits remain (rows of at most 2¹⁶), each key's spent low 16 bits carry its
+ * index, so those passes move one array instead of two (about 12 % faster on 1024-long
+ * rows of normal values, with the branch-free float key). Rows of at most
  * {@link INSERTION_MAX} elements use a stable insertion sort on the same keys instead.
  */
 
@@ -25,7 +28,7 @@ const RADIX = 256;
 const PASSES = 4;
 
 /** Scratch buffers for rows of one length, reused across rows and calls. */
-interface Scratch {
+export interface Scratch {
   readonly n: number;
   readonly keysA: Uint32Array;
   readonly keysB: Uint32Array;
@@ -39,7 +42,8 @@ interface Scratch {
 
 let scratch: Scratch | undefined;
 
-function scratchFor(n: number): Scratch {
+/** The shared scratch for rows of length `n` (reallocated when `n` changes). */
+export function scratchFor(n: number): Scratch {
   if (scratch === undefined || scratch.n !== n) {
     scratch = {
       n,
@@ -62,8 +66,10 @@ function scratchFor(n: number): Scratch {
  */
 function keyOf(b: number, isFloat: boolean, flip: number): number {
   if (!isFloat) return (b ^ 0x80000000 ^ flip) >>> 0;
-  if (b === 0x80000000) return (0x80000000 ^ flip) >>> 0; // −0 equals +0
-  return (((b & 0x80000000) !== 0 ? ~b : b | 0x80000000) ^ flip) >>> 0;
+  const v = b === 0x80000000 ? 0 : b | 0; // −0 equals +0
+  // Branch-free (the sign of data is unpredictable): v >> 31 is −1 for a negative v,
+  // which inverts every bit, and 0 for a positive one, which sets only the sign bit.
+  return (v ^ ((v >> 31) | 0x80000000) ^ flip) >>> 0;
 }
 
 /** Writes the keys of `bits` into `keys`. */
@@ -133,18 +139,50 @@ function radixArgsort(s: Scratch, isFloat: boolean, flip: number): void {
   let keysOut = s.keysB;
   let indicesIn = s.indicesA;
   let indicesOut = s.indicesB;
+  // Once only passes on the high 16 bits remain, each key's low 16 bits are spent and
+  // its index (n ≤ 2¹⁶) takes their place: one array moves instead of two.
+  const canPack = n <= 0x10000;
+  let packed = false;
   for (let p = 0; p < passes.length; p++) {
     const pass = passes[p] as number;
     const offset = pass * RADIX;
     const shift = 8 * pass;
     const last = p === passes.length - 1;
-    // The first pass reads indices implicitly (i); the last writes only the order.
-    if (p === 0 && last) {
+    const packNext = !last && canPack && (passes[p + 1] as number) >= 2;
+    if (packed) {
+      // keysIn holds (key & 0xffff0000) | index.
+      if (last) {
+        for (let i = 0; i < n; i++) {
+          const v = keysIn[i] as number;
+          const digit = offset + ((v >>> shift) & 0xff);
+          const slot = histogram[digit] as number;
+          histogram[digit] = slot + 1;
+          out[slot] = v & 0xffff;
+        }
+      } else {
+        for (let i = 0; i < n; i++) {
+          const v = keysIn[i] as number;
+          const digit = offset + ((v >>> shift) & 0xff);
+          const slot = histogram[digit] as number;
+          histogram[digit] = slot + 1;
+          keysOut[slot] = v;
+        }
+      }
+    } else if (p === 0 && last) {
+      // The first pass reads indices implicitly (i); the last writes only the order.
       for (let i = 0; i < n; i++) {
         const digit = offset + (((keysIn[i] as number) >>> shift) & 0xff);
         const slot = histogram[digit] as number;
         histogram[digit] = slot + 1;
         out[slot] = i;
+      }
+    } else if (p === 0 && packNext) {
+      for (let i = 0; i < n; i++) {
+        const key = keysIn[i] as number;
+        const digit = offset + ((key >>> shift) & 0xff);
+        const slot = histogram[digit] as number;
+        histogram[digit] = slot + 1;
+        keysOut[slot] = (key & 0xffff0000) | i;
       }
     } else if (p === 0) {
       for (let i = 0; i < n; i++) {
@@ -162,6 +200,14 @@ function radixArgsort(s: Scratch, isFloat: boolean, flip: number): void {
         histogram[digit] = slot + 1;
         out[slot] = indicesIn[i] as number;
       }
+    } else if (packNext) {
+      for (let i = 0; i < n; i++) {
+        const key = keysIn[i] as number;
+        const digit = offset + ((key >>> shift) & 0xff);
+        const slot = histogram[digit] as number;
+        histogram[digit] = slot + 1;
+        keysOut[slot] = (key & 0xffff0000) | (indicesIn[i] as number);
+      }
     } else {
       for (let i = 0; i < n; i++) {
         const key = keysIn[i] as number;
@@ -172,8 +218,22 @@ function radixArgsort(s: Scratch, isFloat: boolean, flip: number): void {
         indicesOut[slot] = indicesIn[i] as number;
       }
     }
+    if (packNext) packed = true;
     [keysIn, keysOut] = [keysOut, keysIn];
     [indicesIn, indicesOut] = [indicesOut, indicesIn];
+  }
+}
+
+/**
+ * Stable argsort of the row in `s.rowBits` (float32 bits if `isFloat`, else int32; `flip`
+ * 0 ascending, 0xffffffff descending): leaves the order in `s.rowOrder`.
+ */
+export function argsortScratchRow(s: Scratch, isFloat: boolean, flip: number): void {
+  if (s.n <= INSERTION_MAX) {
+    fillKeys(s.rowBits, s.keysA, isFloat, flip);
+    insertionArgsort(s.keysA, s.rowOrder);
+  } else {
+    radixArgsort(s, isFloat, flip);
   }
 }
 
@@ -198,12 +258,7 @@ export function argsortRowsHost(
   for (let r = 0; r < rows; r++) {
     const start = r * n;
     s.rowBits.set(bits.subarray(start, start + n));
-    if (n <= INSERTION_MAX) {
-      fillKeys(s.rowBits, s.keysA, isFloat, flip);
-      insertionArgsort(s.keysA, s.rowOrder);
-    } else {
-      radixArgsort(s, isFloat, flip);
-    }
+    argsortScratchRow(s, isFloat, flip);
     out.set(s.rowOrder, start);
   }
 }
