@@ -81,20 +81,47 @@ export async function settle(outputs: readonly tf.Tensor[]): Promise<void> {
   tf.dispose([...outputs]);
 }
 
+/** The engine's record of each live data buffer (one entry per buffer, however many tensors share it). */
+interface EngineState {
+  readonly tensorInfo: Map<unknown, { readonly bytes: number }>;
+  readonly activeProfile: { readonly kernels: tf.ProfileInfo['kernels'] };
+}
+
+/** Bytes of the distinct data buffers alive now. */
+function bufferBytes(state: EngineState): number {
+  let total = 0;
+  for (const info of state.tensorInfo.values()) total += info.bytes;
+  return total;
+}
+
 /**
  * Peak bytes and kernel count of `run` (forward+backward) from `tf.profile`. The outputs
  * stay alive until the profile ends, so `newTensors` counts them (and any leak).
+ *
+ * The peak counts distinct data buffers, read after every kernel. tfjs's own
+ * `numBytes` (the profile's `totalBytesSnapshot`) counts a buffer once per tensor that
+ * shares it, so the clone the engine keeps of every saved tensor looks like a copy on cpu
+ * and webgl, where it is a reference count; on wasm the clone is a real copy and is
+ * counted as one.
  */
 export async function profileMemory(run: () => tf.Tensor[], inputBytes: number): Promise<Memory> {
-  const before = tf.memory().numBytes;
+  const state = (tf.engine() as unknown as { state: EngineState }).state;
+  const before = bufferBytes(state);
+  let peak = before;
   let outputs: tf.Tensor[] = [];
   const info = await tf.profile(() => {
+    // The profile pushes one record per kernel, just after the kernel ran.
+    const kernels = state.activeProfile.kernels;
+    const push = kernels.push.bind(kernels);
+    kernels.push = (...records) => {
+      peak = Math.max(peak, bufferBytes(state));
+      return push(...records);
+    };
     outputs = run();
     return [];
   });
   await settle(outputs);
-  const peak = info.kernels.length === 0 ? before : Math.max(...info.kernels.map((k) => k.totalBytesSnapshot));
-  const peakBytes = Math.max(0, peak - before);
+  const peakBytes = peak - before;
   return { peakBytes, newTensors: info.newTensors, kernels: info.kernels.length, inputBytes, peakMultiple: peakBytes / inputBytes };
 }
 

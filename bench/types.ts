@@ -16,7 +16,7 @@ export interface Timing {
 
 /** Forward+backward memory from `tf.profile`, relative to the bytes of the inputs. */
 export interface Memory {
-  /** Highest number of bytes held above what was allocated before the call. */
+  /** Highest bytes of distinct data buffers held above what was allocated before the call. */
   readonly peakBytes: number;
   /** Tensors still alive after the call: the outputs and gradients (more means a leak). */
   readonly newTensors: number;
