@@ -165,23 +165,28 @@ function momentsPlanes(x: Float32Array, view: View, shift: Float64Array, sum: Fl
   const k = new Float64Array(QB);
   const s1 = new Float64Array(QB);
   const s2 = new Float64Array(QB);
+  const Q2 = 2 * QB;
+  const Q3 = 3 * QB;
   for (let p = 0; p < P; p++) {
     const base = p * A * QB;
     for (let j = 0; j < QB; j++) k[j] = x[base + j - (j % B)] as number;
     s1.fill(0);
     s2.fill(0);
-    // Two rows a, a + 1 per sweep: half the float64 read-modify-writes per element.
+    // Four rows a … a + 3 per sweep: a quarter of the float64 read-modify-writes per
+    // element, and the loop's overhead paid once for four.
     let a = 0;
-    for (let offset = base; a + 1 < A; a += 2, offset += 2 * QB) {
+    for (let offset = base; a + 3 < A; a += 4, offset += 4 * QB) {
       for (let j = 0, i = offset; j < QB; j++, i++) {
         const kj = k[j] as number;
         const d0 = (x[i] as number) - kj;
         const d1 = (x[i + QB] as number) - kj;
-        s1[j] = (s1[j] as number) + (d0 + d1);
-        s2[j] = (s2[j] as number) + (d0 * d0 + d1 * d1);
+        const d2 = (x[i + Q2] as number) - kj;
+        const d3 = (x[i + Q3] as number) - kj;
+        s1[j] = (s1[j] as number) + (d0 + d1 + (d2 + d3));
+        s2[j] = (s2[j] as number) + (d0 * d0 + d1 * d1 + (d2 * d2 + d3 * d3));
       }
     }
-    if (a < A) {
+    for (; a < A; a++) {
       for (let j = 0, i = base + a * QB; j < QB; j++, i++) {
         const d = (x[i] as number) - (k[j] as number);
         s1[j] = (s1[j] as number) + d;
@@ -214,21 +219,24 @@ function momentsRows(x: Float32Array, view: View, shift: Float64Array, sum: Floa
         const k = shift[g] as number;
         const start = base + a * QB + q * B;
         const end = start + B;
-        // Two accumulator pairs halve the add latency chain.
+        // Four elements per iteration into two accumulator pairs: half the add latency
+        // chain, and the loop's overhead paid once for four.
         let s1a = 0;
         let s1b = 0;
         let s2a = 0;
         let s2b = 0;
         let i = start;
-        for (; i + 1 < end; i += 2) {
+        for (; i + 3 < end; i += 4) {
           const d0 = (x[i] as number) - k;
           const d1 = (x[i + 1] as number) - k;
-          s1a += d0;
-          s2a += d0 * d0;
-          s1b += d1;
-          s2b += d1 * d1;
+          const d2 = (x[i + 2] as number) - k;
+          const d3 = (x[i + 3] as number) - k;
+          s1a += d0 + d2;
+          s2a += d0 * d0 + d2 * d2;
+          s1b += d1 + d3;
+          s2b += d1 * d1 + d3 * d3;
         }
-        if (i < end) {
+        for (; i < end; i++) {
           const d = (x[i] as number) - k;
           s1a += d;
           s2a += d * d;
@@ -264,6 +272,8 @@ function scaleShiftPlanes(x: Float32Array, y: Float32Array, view: View, mean: Fl
   // three. In float64 the fold costs nothing a float32 output can see.
   const factor = new Float64Array(QB);
   const offsetTerm = new Float64Array(QB);
+  const Q2 = 2 * QB;
+  const Q3 = 3 * QB;
   for (let p = 0; p < P; p++) {
     for (let q = 0, j = 0; q < Q; q++) {
       const g = p * Q + q;
@@ -274,11 +284,22 @@ function scaleShiftPlanes(x: Float32Array, y: Float32Array, view: View, mean: Fl
         offsetTerm[j] = (affine.beta[k] as number) + (shift[g] as number) - (mean[g] as number) * f;
       }
     }
-    for (let a = 0, offset = p * A * QB; a < A; a++, offset += QB) {
-      const end = offset + QB;
-      for (let i = offset, j = 0; i < end; i++, j++) {
-        y[i] = (x[i] as number) * (factor[j] as number) + (offsetTerm[j] as number);
+    // Four rows a … a + 3 per sweep: each coefficient pair is read once for four
+    // elements, and the loop's own overhead is paid once for four (V8 does not unroll).
+    let a = 0;
+    let offset = p * A * QB;
+    for (; a + 3 < A; a += 4, offset += 4 * QB) {
+      for (let j = 0, i = offset; j < QB; j++, i++) {
+        const f = factor[j] as number;
+        const o = offsetTerm[j] as number;
+        y[i] = (x[i] as number) * f + o;
+        y[i + QB] = (x[i + QB] as number) * f + o;
+        y[i + Q2] = (x[i + Q2] as number) * f + o;
+        y[i + Q3] = (x[i + Q3] as number) * f + o;
       }
+    }
+    for (; a < A; a++, offset += QB) {
+      for (let j = 0, i = offset; j < QB; j++, i++) y[i] = (x[i] as number) * (factor[j] as number) + (offsetTerm[j] as number);
     }
   }
 }
@@ -299,14 +320,29 @@ function scaleShiftRows(x: Float32Array, y: Float32Array, view: View, mean: Floa
           const end = chunkEnd(q * B, t, B, affine);
           const k = affineIndexAt(q * B + t, affine);
           const stop = row + end;
+          // Both loops take four elements per iteration: V8 does not unroll, and the
+          // loop's own overhead is a large share of so little arithmetic.
+          let i = row + t;
           if (sliding) {
-            for (let i = row + t, kk = k; i < stop; i++, kk++) {
+            let kk = k;
+            for (; i + 3 < stop; i += 4, kk += 4) {
               y[i] = ((x[i] as number) - m) * s * (gamma[kk] as number) + (beta[kk] as number) + sh;
+              y[i + 1] = ((x[i + 1] as number) - m) * s * (gamma[kk + 1] as number) + (beta[kk + 1] as number) + sh;
+              y[i + 2] = ((x[i + 2] as number) - m) * s * (gamma[kk + 2] as number) + (beta[kk + 2] as number) + sh;
+              y[i + 3] = ((x[i + 3] as number) - m) * s * (gamma[kk + 3] as number) + (beta[kk + 3] as number) + sh;
             }
+            for (; i < stop; i++, kk++) y[i] = ((x[i] as number) - m) * s * (gamma[kk] as number) + (beta[kk] as number) + sh;
           } else {
+            // (x − m)·f + o folded to x·f + (o − m·f), as on the plane path.
             const factor = s * (gamma[k] as number);
-            const offsetTerm = (beta[k] as number) + sh;
-            for (let i = row + t; i < stop; i++) y[i] = ((x[i] as number) - m) * factor + offsetTerm;
+            const offsetTerm = (beta[k] as number) + sh - m * factor;
+            for (; i + 3 < stop; i += 4) {
+              y[i] = (x[i] as number) * factor + offsetTerm;
+              y[i + 1] = (x[i + 1] as number) * factor + offsetTerm;
+              y[i + 2] = (x[i + 2] as number) * factor + offsetTerm;
+              y[i + 3] = (x[i + 3] as number) * factor + offsetTerm;
+            }
+            for (; i < stop; i++) y[i] = (x[i] as number) * factor + offsetTerm;
           }
           t = end;
         }
@@ -371,23 +407,29 @@ function gradSumsPlanes(x: Float32Array, dy: Float32Array, view: View, mean: Flo
   const m = new Float64Array(QB);
   const sumDy = new Float64Array(QB);
   const sumDyCentered = new Float64Array(QB);
+  const Q2 = 2 * QB;
+  const Q3 = 3 * QB;
   for (let p = 0; p < P; p++) {
     for (let q = 0, j = 0; q < Q; q++) for (let b = 0; b < B; b++, j++) m[j] = mean[p * Q + q] as number;
     sumDy.fill(0);
     sumDyCentered.fill(0);
-    // Two rows a, a + 1 per sweep: half the float64 read-modify-writes per element.
+    // Four rows per sweep, as in momentsPlanes.
     const base = p * A * QB;
     let a = 0;
-    for (let offset = base; a + 1 < A; a += 2, offset += 2 * QB) {
+    for (let offset = base; a + 3 < A; a += 4, offset += 4 * QB) {
       for (let j = 0, i = offset; j < QB; j++, i++) {
         const mj = m[j] as number;
         const g0 = dy[i] as number;
         const g1 = dy[i + QB] as number;
-        sumDy[j] = (sumDy[j] as number) + (g0 + g1);
-        sumDyCentered[j] = (sumDyCentered[j] as number) + (g0 * ((x[i] as number) - mj) + g1 * ((x[i + QB] as number) - mj));
+        const g2 = dy[i + Q2] as number;
+        const g3 = dy[i + Q3] as number;
+        sumDy[j] = (sumDy[j] as number) + (g0 + g1 + (g2 + g3));
+        sumDyCentered[j] =
+          (sumDyCentered[j] as number) +
+          (g0 * ((x[i] as number) - mj) + g1 * ((x[i + QB] as number) - mj) + (g2 * ((x[i + Q2] as number) - mj) + g3 * ((x[i + Q3] as number) - mj)));
       }
     }
-    if (a < A) {
+    for (; a < A; a++) {
       for (let j = 0, i = base + a * QB; j < QB; j++, i++) {
         const g = dy[i] as number;
         sumDy[j] = (sumDy[j] as number) + g;
@@ -448,21 +490,23 @@ function gradSumsRows(x: Float32Array, dy: Float32Array, view: View, mean: Float
             t1 += u1;
             t2 += u2;
           } else {
-            // Two accumulator pairs halve the add latency chain.
+            // Four elements per iteration into two accumulator pairs, as in momentsRows.
             let c1a = 0;
             let c1b = 0;
             let c2a = 0;
             let c2b = 0;
             let i = row + t;
-            for (; i + 1 < stop; i += 2) {
+            for (; i + 3 < stop; i += 4) {
               const d0 = dy[i] as number;
               const d1 = dy[i + 1] as number;
-              c1a += d0;
-              c2a += d0 * ((x[i] as number) - m);
-              c1b += d1;
-              c2b += d1 * ((x[i + 1] as number) - m);
+              const d2 = dy[i + 2] as number;
+              const d3 = dy[i + 3] as number;
+              c1a += d0 + d2;
+              c2a += d0 * ((x[i] as number) - m) + d2 * ((x[i + 2] as number) - m);
+              c1b += d1 + d3;
+              c2b += d1 * ((x[i + 1] as number) - m) + d3 * ((x[i + 3] as number) - m);
             }
-            if (i < stop) {
+            for (; i < stop; i++) {
               const d = dy[i] as number;
               c1a += d;
               c2a += d * ((x[i] as number) - m);
@@ -525,6 +569,8 @@ function gradApplyPlanes(
   const dyFactor = new Float64Array(QB);
   const xFactor = new Float64Array(QB);
   const c = new Float64Array(QB);
+  const Q2 = 2 * QB;
+  const Q3 = 3 * QB;
   for (let p = 0; p < P; p++) {
     for (let q = 0, j = 0; q < Q; q++) {
       const g = p * Q + q;
@@ -535,9 +581,22 @@ function gradApplyPlanes(
         c[j] = (mean[g] as number) * f - (constant[g] as number);
       }
     }
-    for (let a = 0, offset = p * A * QB; a < A; a++, offset += QB) {
-      const end = offset + QB;
-      for (let i = offset, j = 0; i < end; i++, j++) {
+    // Four rows per sweep, as in scaleShiftPlanes.
+    let a = 0;
+    let offset = p * A * QB;
+    for (; a + 3 < A; a += 4, offset += 4 * QB) {
+      for (let j = 0, i = offset; j < QB; j++, i++) {
+        const fd = dyFactor[j] as number;
+        const fx = xFactor[j] as number;
+        const cj = c[j] as number;
+        dx[i] = (dy[i] as number) * fd - (x[i] as number) * fx + cj;
+        dx[i + QB] = (dy[i + QB] as number) * fd - (x[i + QB] as number) * fx + cj;
+        dx[i + Q2] = (dy[i + Q2] as number) * fd - (x[i + Q2] as number) * fx + cj;
+        dx[i + Q3] = (dy[i + Q3] as number) * fd - (x[i + Q3] as number) * fx + cj;
+      }
+    }
+    for (; a < A; a++, offset += QB) {
+      for (let j = 0, i = offset; j < QB; j++, i++) {
         dx[i] = (dy[i] as number) * (dyFactor[j] as number) - (x[i] as number) * (xFactor[j] as number) + (c[j] as number);
       }
     }
@@ -564,13 +623,28 @@ function gradApplyRows(
           const end = chunkEnd(q * B, t, B, affine);
           const k = affineIndexAt(q * B + t, affine);
           const stop = row + end;
+          // Four elements per iteration, as in scaleShiftRows; −(x − m)·f − c folded to
+          // −x·f + (m·f − c).
+          const offsetTerm = m * xFactor - c;
+          let i = row + t;
           if (sliding) {
-            for (let i = row + t, kk = k; i < stop; i++, kk++) {
-              dx[i] = (dy[i] as number) * (gamma[kk] as number) * o - ((x[i] as number) - m) * xFactor - c;
+            let kk = k;
+            for (; i + 3 < stop; i += 4, kk += 4) {
+              dx[i] = (dy[i] as number) * ((gamma[kk] as number) * o) - (x[i] as number) * xFactor + offsetTerm;
+              dx[i + 1] = (dy[i + 1] as number) * ((gamma[kk + 1] as number) * o) - (x[i + 1] as number) * xFactor + offsetTerm;
+              dx[i + 2] = (dy[i + 2] as number) * ((gamma[kk + 2] as number) * o) - (x[i + 2] as number) * xFactor + offsetTerm;
+              dx[i + 3] = (dy[i + 3] as number) * ((gamma[kk + 3] as number) * o) - (x[i + 3] as number) * xFactor + offsetTerm;
             }
+            for (; i < stop; i++, kk++) dx[i] = (dy[i] as number) * ((gamma[kk] as number) * o) - (x[i] as number) * xFactor + offsetTerm;
           } else {
             const dyFactor = (gamma[k] as number) * o;
-            for (let i = row + t; i < stop; i++) dx[i] = (dy[i] as number) * dyFactor - ((x[i] as number) - m) * xFactor - c;
+            for (; i + 3 < stop; i += 4) {
+              dx[i] = (dy[i] as number) * dyFactor - (x[i] as number) * xFactor + offsetTerm;
+              dx[i + 1] = (dy[i + 1] as number) * dyFactor - (x[i + 1] as number) * xFactor + offsetTerm;
+              dx[i + 2] = (dy[i + 2] as number) * dyFactor - (x[i + 2] as number) * xFactor + offsetTerm;
+              dx[i + 3] = (dy[i + 3] as number) * dyFactor - (x[i + 3] as number) * xFactor + offsetTerm;
+            }
+            for (; i < stop; i++) dx[i] = (dy[i] as number) * dyFactor - (x[i] as number) * xFactor + offsetTerm;
           }
           t = end;
         }
