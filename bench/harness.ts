@@ -81,48 +81,60 @@ export async function settle(outputs: readonly tf.Tensor[]): Promise<void> {
   tf.dispose([...outputs]);
 }
 
-/** The engine's record of each live data buffer (one entry per buffer, however many tensors share it). */
-interface EngineState {
-  readonly tensorInfo: Map<unknown, { readonly bytes: number }>;
-  readonly activeProfile: { readonly kernels: tf.ProfileInfo['kernels'] };
-}
-
-/** Bytes of the distinct data buffers alive now. */
-function bufferBytes(state: EngineState): number {
-  let total = 0;
-  for (const info of state.tensorInfo.values()) total += info.bytes;
-  return total;
+/** The engine members the memory profile wraps (tfjs-core 4.x). */
+interface EngineInternals {
+  trackTensor(a: tf.Tensor, backend: unknown): void;
+  disposeTensor(a: tf.Tensor): void;
+  /** One entry per live data buffer, however many tensors share it (a WeakMap). */
+  readonly state: { readonly tensorInfo: { has(dataId: object): boolean } };
 }
 
 /**
  * Peak bytes and kernel count of `run` (forward+backward) from `tf.profile`. The outputs
  * stay alive until the profile ends, so `newTensors` counts them (and any leak).
  *
- * The peak counts distinct data buffers, read after every kernel. tfjs's own
- * `numBytes` (the profile's `totalBytesSnapshot`) counts a buffer once per tensor that
- * shares it, so the clone the engine keeps of every saved tensor looks like a copy on cpu
- * and webgl, where it is a reference count; on wasm the clone is a real copy and is
- * counted as one.
+ * The peak counts distinct data buffers allocated during the call: the engine's
+ * `trackTensor` and `disposeTensor` are wrapped to follow each buffer from the first
+ * tensor that made it to its release. tfjs's own `numBytes` (the profile's
+ * `totalBytesSnapshot`) counts a buffer once per tensor that shares it, so the clone
+ * the engine keeps of every saved tensor would look like a copy on cpu and webgl, where
+ * it is a reference count; on wasm that clone is a real copy and counts as one.
  */
 export async function profileMemory(run: () => tf.Tensor[], inputBytes: number): Promise<Memory> {
-  const state = (tf.engine() as unknown as { state: EngineState }).state;
-  const before = bufferBytes(state);
-  let peak = before;
+  const engine = tf.engine() as unknown as EngineInternals;
+  const { trackTensor, disposeTensor } = engine;
+  const buffers = new Map<object, number>();
+  let bytes = 0;
+  let peakBytes = 0;
+  engine.trackTensor = function (a, backend) {
+    const fresh = !engine.state.tensorInfo.has(a.dataId);
+    trackTensor.call(engine, a, backend);
+    if (!fresh || a.dtype === 'string' || a.dtype === 'complex64') return;
+    const size = a.size * tf.util.bytesPerElement(a.dtype);
+    buffers.set(a.dataId, size);
+    bytes += size;
+    peakBytes = Math.max(peakBytes, bytes);
+  };
+  engine.disposeTensor = function (a) {
+    disposeTensor.call(engine, a);
+    const size = buffers.get(a.dataId);
+    if (size !== undefined && !engine.state.tensorInfo.has(a.dataId)) {
+      buffers.delete(a.dataId);
+      bytes -= size;
+    }
+  };
   let outputs: tf.Tensor[] = [];
-  const info = await tf.profile(() => {
-    // The profile pushes one record per kernel, just after the kernel ran.
-    const kernels = state.activeProfile.kernels;
-    const push = kernels.push.bind(kernels);
-    kernels.push = (...records) => {
-      peak = Math.max(peak, bufferBytes(state));
-      return push(...records);
-    };
-    outputs = run();
-    return [];
-  });
-  await settle(outputs);
-  const peakBytes = peak - before;
-  return { peakBytes, newTensors: info.newTensors, kernels: info.kernels.length, inputBytes, peakMultiple: peakBytes / inputBytes };
+  try {
+    const info = await tf.profile(() => {
+      outputs = run();
+      return [];
+    });
+    return { peakBytes, newTensors: info.newTensors, kernels: info.kernels.length, inputBytes, peakMultiple: peakBytes / inputBytes };
+  } finally {
+    engine.trackTensor = trackTensor;
+    engine.disposeTensor = disposeTensor;
+    await settle(outputs);
+  }
 }
 
 /** Counts GPU→CPU reads between start and stop (installed by the webgl page only). */

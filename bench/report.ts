@@ -89,7 +89,7 @@ function header(all: BackendResults[]): string[] {
     '- **÷ composite**: featstats time ÷ the time of the tfjs composite a user writes today (`bench/baselines.ts`, with tfjs\'s own gradients), same backend, same run. Below 1 featstats is faster.',
     '- **÷ JS loop**, **÷ tf.add**: featstats time ÷ one elementwise pass over as many float32 values as the first input: a plain `Float32Array` loop in the same process, and `tf.add(x, 1)` on the same backend (the memory-bandwidth floor).',
     '- **÷ PyTorch 1 / all**: featstats time ÷ PyTorch on the CPU (`bench/torch_bench.py`: torch.nn.functional and the public reference code), one thread and all cores.',
-    '- **mem ×**: forward+backward peak bytes of distinct data buffers above the starting point (read after every kernel under `tf.profile`) ÷ the inputs\' bytes, featstats / composite. A clone that shares its buffer (the engine keeps one of every saved tensor) counts once: a reference count on cpu and webgl, a copy on wasm.',
+    '- **mem ×**: forward+backward peak bytes of distinct data buffers above the starting point (followed from allocation to release under `tf.profile`) ÷ the inputs\' bytes, featstats / composite. A clone that shares its buffer (the engine keeps one of every saved tensor) counts once: a reference count on cpu and webgl, a copy on wasm.',
     '- **readbacks** (webgl): GPU→CPU reads inside the call, forward / forward+backward, featstats · composite, final result excluded; a fused GPU path shows 0.',
     '',
   ];
