@@ -32,7 +32,7 @@ function divisors(n: number): number[] {
 }
 
 /** Views with short (≤ 16) and long rows, and an affine map with stride·size | Q·B. */
-const kernelCase: fc.Arbitrary<KernelCase> = fc
+const generalCase: fc.Arbitrary<KernelCase> = fc
   .record({
     P: fc.integer({ min: 1, max: 3 }),
     A: fc.integer({ min: 1, max: 6 }),
@@ -51,6 +51,22 @@ const kernelCase: fc.Arbitrary<KernelCase> = fc
     const size = sizes[pick[1] % sizes.length] as number;
     return { view: [P, A, Q, B], stride, size, ddof, seed, constantGroups };
   });
+
+/**
+ * Layer norm's shape, `[P, 1, 1, B]` with γ, β along the whole long row: the host kernels
+ * take four rows per sweep here, so P reaches past 4 and past a multiple of 4.
+ */
+const alongRowsCase: fc.Arbitrary<KernelCase> = fc
+  .record({
+    P: fc.integer({ min: 4, max: 9 }),
+    B: fc.integer({ min: 17, max: 40 }),
+    ddof: fc.constantFrom(0, 1),
+    seed: fc.integer({ min: 0, max: 2 ** 31 - 1 }),
+    constantGroups: fc.boolean(),
+  })
+  .map(({ P, B, ddof, seed, constantGroups }) => ({ view: [P, 1, 1, B], stride: 1, size: B, ddof, seed, constantGroups }));
+
+const kernelCase: fc.Arbitrary<KernelCase> = fc.oneof({ arbitrary: generalCase, weight: 3 }, { arbitrary: alongRowsCase, weight: 1 });
 
 /** Values around an offset per group; with `constantGroups`, about a third of the groups constant. */
 function makeView({ view, seed, constantGroups }: KernelCase): { values: Float32Array; constant: boolean[] } {

@@ -128,6 +128,17 @@ function affineIndexAt(j: number, affine: Affine): number {
   return affine.present ? Math.floor(j / affine.stride) % affine.size : 0;
 }
 
+/**
+ * Whether the call is layer norm's shape: one statistic per row p (`[P, 1, 1, B]`) and
+ * γ, β running along the whole row (stride 1, size B), the same for every row. The
+ * `…AlongRows` loops then take four rows per sweep, so each γ[t], β[t] (and each dγ[t],
+ * dβ[t] read-modify-write) serves four elements instead of one. (The gradient apply has
+ * no per-element accumulator and measured no faster that way, so it has no such loop.)
+ */
+function alongRows(view: View, affine: Affine): boolean {
+  return affine.present && affine.stride === 1 && affine.size === view.B && view.A === 1 && view.Q === 1;
+}
+
 // ── FeatstatsMoments4 ────────────────────────────────────────────────────────────────
 
 const MOMENTS4: HostKernel = {
@@ -261,6 +272,7 @@ const SCALE_SHIFT4: HostKernel = {
     const shift = statistic(inputs.shift, view, 0);
     const affine = affineOf(inputs, attrs, view);
     if (view.B <= PLANE_MAX_ROW) scaleShiftPlanes(x, y, view, mean, scale, shift, affine);
+    else if (alongRows(view, affine)) scaleShiftAlongRows(x, y, view, mean, scale, shift, affine);
     else scaleShiftRows(x, y, view, mean, scale, shift, affine);
   },
 };
@@ -301,6 +313,31 @@ function scaleShiftPlanes(x: Float32Array, y: Float32Array, view: View, mean: Fl
     for (; a < A; a++, offset += QB) {
       for (let j = 0, i = offset; j < QB; j++, i++) y[i] = (x[i] as number) * (factor[j] as number) + (offsetTerm[j] as number);
     }
+  }
+}
+
+function scaleShiftAlongRows(x: Float32Array, y: Float32Array, view: View, mean: Float64Array, scale: Float64Array, shift: Float64Array, affine: Affine): void {
+  const { P, B } = view;
+  const { gamma, beta } = affine;
+  let p = 0;
+  for (; p + 3 < P; p += 4) {
+    const [m0, m1, m2, m3] = [mean[p] as number, mean[p + 1] as number, mean[p + 2] as number, mean[p + 3] as number];
+    const [s0, s1, s2, s3] = [scale[p] as number, scale[p + 1] as number, scale[p + 2] as number, scale[p + 3] as number];
+    const [h0, h1, h2, h3] = [shift[p] as number, shift[p + 1] as number, shift[p + 2] as number, shift[p + 3] as number];
+    for (let t = 0, i = p * B; t < B; t++, i++) {
+      const gt = gamma[t] as number;
+      const bt = beta[t] as number;
+      y[i] = ((x[i] as number) - m0) * s0 * gt + bt + h0;
+      y[i + B] = ((x[i + B] as number) - m1) * s1 * gt + bt + h1;
+      y[i + 2 * B] = ((x[i + 2 * B] as number) - m2) * s2 * gt + bt + h2;
+      y[i + 3 * B] = ((x[i + 3 * B] as number) - m3) * s3 * gt + bt + h3;
+    }
+  }
+  for (; p < P; p++) {
+    const m = mean[p] as number;
+    const sc = scale[p] as number;
+    const h = shift[p] as number;
+    for (let t = 0, i = p * B; t < B; t++, i++) y[i] = ((x[i] as number) - m) * sc * (gamma[t] as number) + (beta[t] as number) + h;
   }
 }
 
@@ -384,6 +421,7 @@ const GRAD_SUMS4: HostKernel = {
     const dBeta = new Float64Array(affine.size);
     const sums = { sumG, sumGNormalized, dGamma, dBeta };
     if (view.B <= PLANE_MAX_ROW) gradSumsPlanes(x, dy, view, mean, scale, affine, sums);
+    else if (alongRows(view, affine)) gradSumsAlongRows(x, dy, view, mean, scale, affine, sums);
     else gradSumsRows(x, dy, view, mean, scale, affine, sums);
     (outputs[0] as Float32Array).set(sumG);
     (outputs[1] as Float32Array).set(sumGNormalized);
@@ -454,6 +492,71 @@ function gradSumsPlanes(x: Float32Array, dy: Float32Array, view: View, mean: Flo
       sums.sumG[g] = t1;
       sums.sumGNormalized[g] = s * t2;
     }
+  }
+}
+
+function gradSumsAlongRows(x: Float32Array, dy: Float32Array, view: View, mean: Float64Array, scale: Float64Array, affine: Affine, sums: GradSums): void {
+  const { P, B } = view;
+  const { gamma } = affine;
+  const { dGamma, dBeta, sumG, sumGNormalized } = sums;
+  let p = 0;
+  for (; p + 3 < P; p += 4) {
+    const [m0, m1, m2, m3] = [mean[p] as number, mean[p + 1] as number, mean[p + 2] as number, mean[p + 3] as number];
+    const [s0, s1, s2, s3] = [scale[p] as number, scale[p + 1] as number, scale[p + 2] as number, scale[p + 3] as number];
+    let g0 = 0;
+    let g1 = 0;
+    let g2 = 0;
+    let g3 = 0;
+    let n0 = 0;
+    let n1 = 0;
+    let n2 = 0;
+    let n3 = 0;
+    for (let t = 0, i = p * B; t < B; t++, i++) {
+      const gt = gamma[t] as number;
+      const d0 = dy[i] as number;
+      const d1 = dy[i + B] as number;
+      const d2 = dy[i + 2 * B] as number;
+      const d3 = dy[i + 3 * B] as number;
+      const c0 = d0 * ((x[i] as number) - m0);
+      const c1 = d1 * ((x[i + B] as number) - m1);
+      const c2 = d2 * ((x[i + 2 * B] as number) - m2);
+      const c3 = d3 * ((x[i + 3 * B] as number) - m3);
+      g0 += gt * d0;
+      g1 += gt * d1;
+      g2 += gt * d2;
+      g3 += gt * d3;
+      n0 += gt * c0;
+      n1 += gt * c1;
+      n2 += gt * c2;
+      n3 += gt * c3;
+      dBeta[t] = (dBeta[t] as number) + (d0 + d1 + (d2 + d3));
+      dGamma[t] = (dGamma[t] as number) + (s0 * c0 + s1 * c1 + (s2 * c2 + s3 * c3));
+    }
+    sumG[p] = g0;
+    sumG[p + 1] = g1;
+    sumG[p + 2] = g2;
+    sumG[p + 3] = g3;
+    sumGNormalized[p] = s0 * n0;
+    sumGNormalized[p + 1] = s1 * n1;
+    sumGNormalized[p + 2] = s2 * n2;
+    sumGNormalized[p + 3] = s3 * n3;
+  }
+  for (; p < P; p++) {
+    const m = mean[p] as number;
+    const sc = scale[p] as number;
+    let g = 0;
+    let n = 0;
+    for (let t = 0, i = p * B; t < B; t++, i++) {
+      const gt = gamma[t] as number;
+      const d = dy[i] as number;
+      const c = d * ((x[i] as number) - m);
+      g += gt * d;
+      n += gt * c;
+      dBeta[t] = (dBeta[t] as number) + d;
+      dGamma[t] = (dGamma[t] as number) + sc * c;
+    }
+    sumG[p] = g;
+    sumGNormalized[p] = sc * n;
   }
 }
 
