@@ -1,12 +1,12 @@
 /**
  * webgl implementations of the kernels in `../rows.ts` (contracts there). Every kernel
- * stays on the GPU: the argsort is a block sort then merge passes (`./bitonic.ts`), the
+ * stays on the GPU: the argsort is a block sort then merge passes (`./mergeSort.ts`), the
  * row gather a one-texel shader and the permutation inverse the ascending argsort of the
  * permutation (O(n log² n) per row, where tfjs-backend-webgl's scatterND is O(n²)).
  */
 import type * as tf from '@tensorflow/tfjs-core';
 
-import { mergeArgsort } from './bitonic';
+import { mergeArgsort } from './mergeSort';
 import { requiredInput, shaderProgram, webglBackend } from './program';
 
 export const argsortRowsWebgl: tf.KernelFunc = ({ inputs, backend, attrs }) =>

@@ -1,7 +1,7 @@
 /**
  * Stable argsort of the rows of a texture on the GPU: a block sort, then a merge sort
- * whose passes each double the sorted run length. (The file keeps its name from the
- * bitonic network it replaced, which needed log₂N·(log₂N+1)/2 passes: 55 at n = 1024.)
+ * whose passes each double the sorted run length. (It replaced a bitonic network, which
+ * needed log₂N·(log₂N+1)/2 passes: 55 at n = 1024.)
  *
  * Keys compare as (value, index) lexicographically, a strict total order, so the sorted
  * order is unique and is the stable one (ties keep the lower index first in both
