@@ -17,7 +17,8 @@ export interface ShaderProgram {
   readonly outputShape: number[];
   readonly userCode: string;
   readonly packedInputs: false;
-  readonly packedOutput: false;
+  /** Set by {@link pairedSumsProgram} only: then `setOutput` takes a vec4 (a 2×2 block). */
+  readonly packedOutput: boolean;
   readonly customUniforms?: Array<{ name: string; type: 'int' | 'float' }>;
 }
 
@@ -53,6 +54,32 @@ export function shaderProgram(
 ): ShaderProgram {
   const program = { variableNames, outputShape, userCode, packedInputs: false as const, packedOutput: false as const };
   return customUniforms === undefined ? program : { ...program, customUniforms };
+}
+
+/**
+ * A reduction's partial-sums program whose output `[…, chunks, 2]` holds two sums per
+ * chunk, with a packed output: one fragment writes the 2×2 block of chunks c, c + 1 (c
+ * even) and both sums, so each chunk of the data is read once rather than once per sum.
+ * `chunkSums` is GLSL defining `vec2 chunkSums(<coords>, int c)` over the outer
+ * coordinates `outer` (e.g. `p, q`) and a chunk index; consumers read the output
+ * unpacked (tfjs unpacks it, a pass over the small partials).
+ */
+export function pairedSumsProgram(variableNames: string[], outputShape: number[], chunkSums: string): ShaderProgram {
+  const rank = outputShape.length;
+  const chunks = outputShape[rank - 2] as number;
+  const type = rank === 3 ? 'ivec3' : 'ivec4';
+  const outer = rank === 3 ? 'coords.x' : 'coords.x, coords.y';
+  const chunk = rank === 3 ? 'coords.y' : 'coords.z';
+  const userCode = `
+    ${chunkSums}
+    void main() {
+      ${type} coords = getOutputCoords();
+      vec2 first = chunkSums(${outer}, ${chunk});
+      vec2 second = ${chunk} + 1 < ${chunks} ? chunkSums(${outer}, ${chunk} + 1) : vec2(0.0);
+      setOutput(vec4(first, second));
+    }
+  `;
+  return { variableNames, outputShape, userCode, packedInputs: false, packedOutput: true };
 }
 
 /** The named input of a kernel call; throws when a required input is missing. */

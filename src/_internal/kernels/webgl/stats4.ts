@@ -16,7 +16,7 @@
  */
 import type * as tf from '@tensorflow/tfjs-core';
 
-import { requiredInput, shaderProgram, webglBackend, type WebglBackend } from './program';
+import { pairedSumsProgram, requiredInput, shaderProgram, webglBackend, type WebglBackend } from './program';
 import { affineIndex, asViews, chunkLoop, chunkSize, statAt, view4, type View4 } from './view4';
 
 interface AffineAttrs {
@@ -72,16 +72,13 @@ export const moments4Webgl: tf.KernelFunc = ({ inputs, backend: rawBackend, attr
   const total = view.a * view.b;
   const chunk = chunkSize(total);
   const chunks = Math.ceil(total / chunk);
-  const partialProgram = shaderProgram(['x'], [view.p, view.q, chunks, 2], `
-    void main() {
-      ivec4 coords = getOutputCoords();
-      int p = coords.x;
-      int q = coords.y;
+  const partialProgram = pairedSumsProgram(['x'], [view.p, view.q, chunks, 2], `
+    vec2 chunkSums(int p, int q, int c) {
       float shift = getX(p, 0, q, 0);
       float s1 = 0.0;
       float s2 = 0.0;
-      ${chunkLoop(view, chunk, 'coords.z', 'float d = getX(p, a, q, b) - shift; s1 += d; s2 += d * d;')}
-      setOutput(coords.w == 0 ? s1 : s2);
+      ${chunkLoop(view, chunk, 'c', 'float d = getX(p, a, q, b) - shift; s1 += d; s2 += d * d;')}
+      return vec2(s1, s2);
     }
   `);
   const partials = backend.runWebGLProgram(partialProgram, [x], 'float32');
@@ -185,15 +182,12 @@ export const gradSums4Webgl: tf.KernelFunc = ({ inputs, backend: rawBackend, att
   const total = view.a * view.b;
   const chunk = chunkSize(total);
   const chunks = Math.ceil(total / chunk);
-  const partialProgram = shaderProgram(names, [view.p, view.q, chunks, 2], `
-    void main() {
-      ivec4 coords = getOutputCoords();
-      int p = coords.x;
-      int q = coords.y;
+  const partialProgram = pairedSumsProgram(names, [view.p, view.q, chunks, 2], `
+    vec2 chunkSums(int p, int q, int c) {
       float sumG = 0.0;
       float sumGNormalized = 0.0;
-      ${chunkLoop(view, chunk, 'coords.z', `${normalizedTerms(view, inputs, affine)} sumG += g; sumGNormalized += g * normalized;`)}
-      setOutput(coords.w == 0 ? sumG : sumGNormalized);
+      ${chunkLoop(view, chunk, 'c', `${normalizedTerms(view, inputs, affine)} sumG += g; sumGNormalized += g * normalized;`)}
+      return vec2(sumG, sumGNormalized);
     }
   `);
   const partials = backend.runWebGLProgram(partialProgram, tensors, 'float32');
@@ -219,13 +213,11 @@ function affinePartialProgram(view: View4, inputs: tf.NamedTensorInfoMap, affine
   const total = view.p * view.a * blocks * affine.stride;
   const chunk = chunkSize(total);
   const chunks = Math.ceil(total / chunk);
-  return shaderProgram(names, [affine.size, chunks, 2], `
-    void main() {
-      ivec3 coords = getOutputCoords();
-      int j = coords.x;
+  return pairedSumsProgram(names, [affine.size, chunks, 2], `
+    vec2 chunkSums(int j, int c) {
       float sumUpstreamNormalized = 0.0;
       float sumUpstream = 0.0;
-      int start = coords.y * ${chunk};
+      int start = c * ${chunk};
       for (int k = 0; k < ${chunk}; k++) {
         int m = start + k;
         if (m >= ${total}) break;
@@ -242,7 +234,7 @@ function affinePartialProgram(view: View4, inputs: tf.NamedTensorInfoMap, affine
         sumUpstreamNormalized += upstream * normalized;
         sumUpstream += upstream;
       }
-      setOutput(coords.z == 0 ? sumUpstreamNormalized : sumUpstream);
+      return vec2(sumUpstreamNormalized, sumUpstream);
     }
   `);
 }
