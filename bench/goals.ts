@@ -54,7 +54,7 @@ export const GOALS: readonly Goal[] = [
     kind: 'max',
     unit: '×',
     whenMissed:
-      "adain's forward+backward makes nine read passes and three written ones (content and style statistics, the output, Σdy and Σdy·x̂, dcontent, dstyle) against the floor's one read and one write; a norm makes four reads and two writes. At the per-pass cost the norms show, that is 7–8× the floor. On wasm the engine also copies the saved content and style (see the memory target).",
+      "adain's forward+backward makes nine read passes and three written ones (content and style statistics, the output, Σdy and Σdy·x̂, dcontent, dstyle) against the floor's one read and one write; a norm makes four reads and two writes. At the per-pass cost the norms show, that is 7–8× the floor.",
   },
   {
     text: 'forward ≤ 1.0× PyTorch, one thread',
@@ -93,8 +93,6 @@ export const GOALS: readonly Goal[] = [
     limit: 3,
     kind: 'max',
     unit: '× input',
-    whenMissed:
-      "tfjs-core keeps a clone of every tensor a gradient saves. On cpu and webgl the clone shares the buffer (a reference count); tfjs-backend-wasm's Identity kernel copies it. So on wasm the saved input costs one more input's bytes: the output, that copy and dx are 3.00× the input, and the per-channel statistics alive beside them add the last 0.1–0.6%. The norms' own buffers are the output, dx and [N, C]-sized statistics (2.0× on cpu).",
   },
   {
     text: 'forward+backward ≥ 3× faster than the tfjs composite (ratio ≤ 0.33)',

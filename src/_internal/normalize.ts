@@ -56,8 +56,9 @@ export function normalize(x: tf.Tensor, gamma: tf.Tensor | undefined, beta: tf.T
   const inputs = [x, ...(gamma === undefined ? [] : [gamma]), ...(beta === undefined ? [] : [beta])];
   const run = customGrad<tf.Tensor[]>(([input, ...affine], save) => {
     // The kernels take x in its own shape with the view as an attr: no reshape view of x,
-    // y, dy or dx is ever made. Every live tensor object counts toward tfjs's memory
-    // (views included), so the forward+backward peak is y, the saved x and dx.
+    // y, dy or dx is ever made. The forward+backward peak is y and dx beside x and dy:
+    // the engine's clone of the saved x shares x's buffer on cpu and webgl, and on wasm,
+    // where it is a copy, dx is written into that copy.
     const arranged = arrange(input as tf.Tensor);
     let mean: tf.Tensor;
     let variance: tf.Tensor;
@@ -87,7 +88,14 @@ export function normalize(x: tf.Tensor, gamma: tf.Tensor | undefined, beta: tf.T
         if (fixedStatistics === undefined) {
           const [sumG, sumGNormalized, ...rest] = gradSums4(xSaved, dyArranged, savedMean, { ...factors, affineGrads }) as [tf.Tensor, tf.Tensor, ...tf.Tensor[]];
           affineSums = rest;
-          dx = gradApply4(xSaved, dyArranged, savedMean, { ...factors, a: tf.div(sumG, size), b: tf.div(sumGNormalized, size), outScale: savedInverseStd });
+          // The saved x's last use: on wasm dx may take over the engine's copy of it.
+          dx = gradApply4(xSaved, dyArranged, savedMean, {
+            ...factors,
+            a: tf.div(sumG, size),
+            b: tf.div(sumGNormalized, size),
+            outScale: savedInverseStd,
+            overwriteX: true,
+          });
         } else {
           if (affineGrads) affineSums = gradSums4(xSaved, dyArranged, savedMean, { ...factors, affineGrads }).slice(2);
           // dx = r·γ·dy: dy scaled about a zero mean.

@@ -121,6 +121,8 @@ export function adain(content: TensorInput, style: TensorInput, options?: AdainO
             a: tf.divNoNan(tf.mul(weighted, sumDy), tf.mul(outScale, contentSize)),
             b: tf.divNoNan(tf.mul(weighted, sumDyNormalized), tf.mul(outScale, contentSize - ddof)),
             outScale,
+            // The saved content's last use: on wasm dc may take over the engine's copy.
+            overwriteX: true,
           });
 
           // A broadcast style (batch 1) collects the statistics' gradients of every sample.
@@ -129,6 +131,7 @@ export function adain(content: TensorInput, style: TensorInput, options?: AdainO
             view: styleLayout.view,
             scale: tf.divNoNan(batchSum(sumGNormalized), tf.mul(savedStyleStd, styleSize - ddof)),
             shift: tf.div(batchSum(sumG), styleSize),
+            overwriteX: true,
           });
           return [dContent, dStyle];
         },

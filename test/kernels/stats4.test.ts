@@ -197,6 +197,41 @@ describeBackends('stats4 kernels', (backend) => {
     tf.dispose([x4, dy4, x, dy, gamma]);
   });
 
+  it('overwriteX: on wasm the output takes over a buffer no other tensor holds, and never a shared one', async () => {
+    const view = [2, 3, 4, 5];
+    const base = randomTensor(view, 21, -3, 3);
+    const dy = randomTensor(view, 22, -1, 1);
+    const [mean, a, b, outScale] = [23, 24, 25, 26].map((seed) => randomTensor([2, 1, 4, 1], seed, 0.5, 2)) as [tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor];
+    const kernels = {
+      gradApply4: (x: tf.Tensor, overwriteX?: boolean) => gradApply4(x, dy, mean, { a, b, outScale, overwriteX }),
+      scaleShift4: (x: tf.Tensor, overwriteX?: boolean) => scaleShift4(x, mean, { scale: a, shift: b, overwriteX }),
+    };
+    for (const [name, kernel] of Object.entries(kernels)) {
+      const expected = kernel(base);
+      // A private buffer (made by an op, held by one tensor): taken over on wasm only.
+      const own = tf.mul(base, 1);
+      const ownBuffer = own.dataId;
+      const out = kernel(own, true);
+      expect(out.dataId === ownBuffer, name).toBe(backend === 'wasm');
+      expect(Array.from(await out.data()), name).toEqual(Array.from(await expected.data()));
+      // A buffer two tensors share (a reshape): never written, on any backend.
+      const shared = tf.mul(base, 1);
+      const alias = tf.reshape(shared, [6, 20]);
+      const before = Array.from(await shared.data());
+      const outShared = kernel(shared, true);
+      expect(outShared.dataId === shared.dataId, name).toBe(false);
+      expect(Array.from(await alias.data()), name).toEqual(before);
+      expect(Array.from(await outShared.data()), name).toEqual(Array.from(await expected.data()));
+      tf.dispose([expected, own, out, shared, alias, outShared]);
+    }
+    // Taking a buffer over leaves one buffer for the two tensors, freed with the last.
+    await expectNoLeak(() => {
+      const own = tf.mul(base, 1);
+      tf.dispose([kernels.gradApply4(own, true), own]);
+    });
+    tf.dispose([base, dy, mean, a, b, outScale]);
+  });
+
   it('leaks no tensor', async () => {
     const { values } = makeView({ view: [2, 3, 4, 20], stride: 20, size: 4, ddof: 0, seed: 1, constantGroups: true });
     const x = tf.tensor4d(values, [2, 3, 4, 20]);

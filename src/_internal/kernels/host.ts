@@ -31,6 +31,15 @@ export interface HostOutputSpec {
 
 /** A kernel over typed arrays, shared by the cpu and wasm backends. */
 export interface HostKernel {
+  /**
+   * An input whose buffer output 0 may take over on wasm: when the call's attr
+   * `overwrite` is true and the backend holds that buffer for one tensor only (no other
+   * tensor can see it change), output 0 is that buffer and `run` gets the input's values as output 0,
+   * not zero-filled. The kernel must read each element before it writes the same index.
+   * Used where a gradient's last use of a saved tensor is this kernel: tfjs-core saves a
+   * clone, which tfjs-backend-wasm copies, so on wasm the copy becomes dx.
+   */
+  readonly reusesInput?: string;
   /** Shapes and dtypes of the outputs, from the inputs' shapes and the attrs. */
   outputs(inputs: Readonly<Record<string, tf.TensorInfo>>, attrs: tf.NamedAttrMap): HostOutputSpec[];
   /** Fills `outputs` (zero-initialised, in the order `outputs()` declared them). */
@@ -45,6 +54,25 @@ interface CpuBackendLike {
 interface WasmBackendLike {
   makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
   typedArrayFromHeap(info: tf.TensorInfo): HostArray;
+  refCount(dataId: object): number;
+  incRef(dataId: object): void;
+}
+
+/**
+ * The input whose buffer output 0 takes over (see {@link HostKernel.reusesInput}), with
+ * one more reference counted on it, or undefined when the call may not or cannot. wasm
+ * only: its tensors live on the heap, copied in, so a buffer held by one tensor is seen
+ * by nothing else; a cpu tensor's buffer may be an array its creator still holds.
+ */
+function takeOver(kernel: HostKernel, infos: Record<string, tf.TensorInfo>, attrs: tf.NamedAttrMap, specs: HostOutputSpec[], backend: WasmBackendLike): tf.TensorInfo | undefined {
+  if (kernel.reusesInput === undefined || attrs.overwrite !== true) return undefined;
+  const input = infos[kernel.reusesInput];
+  const spec = specs[0];
+  if (input === undefined || spec === undefined || input.dtype !== spec.dtype) return undefined;
+  const size = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
+  if (size(input.shape) !== size(spec.shape) || backend.refCount(input.dataId) !== 1) return undefined;
+  backend.incRef(input.dataId);
+  return { dataId: input.dataId, shape: [...spec.shape], dtype: spec.dtype };
 }
 
 function present(inputs: tf.NamedTensorInfoMap): Record<string, tf.TensorInfo> {
@@ -84,11 +112,12 @@ export function wasmKernel(kernel: HostKernel): tf.KernelFunc {
     const wasm = backend as unknown as WasmBackendLike;
     const infos = present(inputs);
     const specs = kernel.outputs(infos, attrs ?? {});
+    const taken = takeOver(kernel, infos, attrs ?? {}, specs, wasm);
     // Allocate every output first: a later allocation could grow the heap and detach views.
-    const outputInfos = specs.map((spec) => wasm.makeOutput(spec.shape, spec.dtype));
-    const outputs = outputInfos.map((info) => {
+    const outputInfos = specs.map((spec, i) => (i === 0 && taken !== undefined ? taken : wasm.makeOutput(spec.shape, spec.dtype)));
+    const outputs = outputInfos.map((info, i) => {
       const view = wasm.typedArrayFromHeap(info);
-      view.fill(0);
+      if (i !== 0 || taken === undefined) view.fill(0);
       return view;
     });
     const views: Record<string, HostInput> = {};

@@ -111,6 +111,15 @@ export interface ViewOption {
   readonly view?: readonly number[] | undefined;
 }
 
+/** For a gradient's last use of a saved tensor as x (`../host.ts`, `reusesInput`). */
+export interface OverwriteOption {
+  /**
+   * The caller will not read x again: on wasm, when no other tensor shares x's buffer
+   * (the engine's private copy of a saved tensor), the output is written into it.
+   */
+  readonly overwriteX?: boolean | undefined;
+}
+
 /**
  * Mean and variance (÷ (M − ddof)) over axes 1 and 3 of x seen as `view` (default x's
  * own 4-D shape): two `[P, 1, Q, 1]`.
@@ -130,13 +139,13 @@ export function moments4(x: tf.Tensor, ddof: number, view?: readonly number[]): 
 export function scaleShift4(
   x: tf.Tensor,
   mean: tf.Tensor,
-  factors: { readonly scale?: tf.Tensor | undefined; readonly shift?: tf.Tensor | undefined } & Affine & ViewOption,
+  factors: { readonly scale?: tf.Tensor | undefined; readonly shift?: tf.Tensor | undefined } & Affine & ViewOption & OverwriteOption,
 ): tf.Tensor {
   const { scale, shift, gamma, beta } = factors;
   const map = affineAttrs(factors);
   const view = viewOf(x, factors.view);
   const inputs = withOptional({ x, mean }, { scale, shift, gamma, beta });
-  return dispatch(SCALE_SHIFT4, inputs, { ...map, view }, () =>
+  return dispatch(SCALE_SHIFT4, inputs, { ...map, view, overwrite: factors.overwriteX === true }, () =>
     tf.tidy(() => {
       let y = tf.sub(tf.reshape(x, view), mean) as tf.Tensor4D;
       if (scale !== undefined) y = tf.mul(y, scale);
@@ -177,14 +186,14 @@ export function gradApply4(
   x: tf.Tensor,
   dy: tf.Tensor,
   mean: tf.Tensor,
-  terms: { readonly a: tf.Tensor; readonly b: tf.Tensor; readonly outScale: tf.Tensor; readonly scale?: tf.Tensor | undefined } & Affine & ViewOption,
+  terms: { readonly a: tf.Tensor; readonly b: tf.Tensor; readonly outScale: tf.Tensor; readonly scale?: tf.Tensor | undefined } & Affine & ViewOption & OverwriteOption,
 ): tf.Tensor {
   const { a, b, outScale, scale, gamma } = terms;
   const map = affineAttrs(terms);
   const view = viewOf(x, terms.view);
   viewOf(dy, view);
   const inputs = withOptional({ x, dy, mean, a, b, outScale }, { scale, gamma });
-  return dispatch(GRAD_APPLY4, inputs, { ...map, view }, () =>
+  return dispatch(GRAD_APPLY4, inputs, { ...map, view, overwrite: terms.overwriteX === true }, () =>
     tf.tidy(() => {
       const dy4 = tf.reshape(dy, view) as tf.Tensor4D;
       let normalized: tf.Tensor = tf.sub(tf.reshape(x, view), mean);

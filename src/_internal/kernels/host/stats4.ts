@@ -262,6 +262,8 @@ function momentsRows(x: Float32Array, view: View, shift: Float64Array, sum: Floa
 // ── FeatstatsScaleShift4: y = (x − mean)·scale·γ + β + shift ───────────────────────
 
 const SCALE_SHIFT4: HostKernel = {
+  // Every loop writes y[i] from x[i] alone, so y may be x's buffer.
+  reusesInput: 'x',
   outputs: (inputs) => [{ shape: [...(inputs.x as tf.TensorInfo).shape], dtype: 'float32' }],
   run(inputs, outputs, attrs) {
     const x = input(inputs, 'x');
@@ -639,6 +641,8 @@ function gradSumsRows(x: Float32Array, dy: Float32Array, view: View, mean: Float
 // so the inner loop is two multiply-adds over float64 coefficients.
 
 const GRAD_APPLY4: HostKernel = {
+  // Every loop writes dx[i] from x[i] and dy[i] alone, so dx may be x's buffer.
+  reusesInput: 'x',
   outputs: (inputs) => [{ shape: [...(inputs.x as tf.TensorInfo).shape], dtype: 'float32' }],
   run(inputs, outputs, attrs) {
     const x = input(inputs, 'x');
