@@ -82,11 +82,12 @@ export function efdm(content: TensorInput, style: TensorInput, options?: EfdmOpt
       const [target, contentOrder, styleOrder] = efdmForward(contentInput, styleInput, contentLayout);
       // The blend is element-wise with one weight for all, so any [rows, L] view of the
       // user's layout gives the values of the blend of channel rows below.
-      const rows: [number, number] = [batch * channels, positions];
-      const blended =
-        alpha === 1
-          ? target
-          : tf.reshape(blendRows(tf.reshape(target, rows), tf.reshape(contentInput, rows), tf.fill([rows[0], 1], alpha), tf.fill([rows[0], 1], 1 - alpha)), c.shape);
+      let blended = target;
+      if (alpha !== 1) {
+        const rows: [number, number] = [batch * channels, positions];
+        const targetRows = tf.reshape(target, rows) as tf.Tensor2D;
+        blended = tf.reshape(blendRows(targetRows, tf.reshape(contentInput, rows), rowConstant(targetRows, alpha), rowConstant(targetRows, 1 - alpha)), c.shape);
+      }
       save([contentOrder, styleOrder]);
       return {
         value: blended,

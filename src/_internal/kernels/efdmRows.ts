@@ -21,15 +21,15 @@ import { dispatch, type FusedKernel } from '../dispatch';
 import * as host from './host/efdmRows';
 import { channelFeatures, channelRows, scaleRows, scatterRows } from './layoutRows';
 import { argsortRows, gatherRows } from './rows';
-import * as webgl from './webgl/efdmRows';
 
+// No webgl implementation: there the composite runs, whose row kernels are GPU shaders.
 export const EFDM_FORWARD: FusedKernel = {
   name: 'FeatstatsEfdmForward',
-  backends: { cpu: host.efdmForwardCpu, wasm: host.efdmForwardWasm, webgl: webgl.efdmForwardWebgl },
+  backends: { cpu: host.efdmForwardCpu, wasm: host.efdmForwardWasm },
 };
 export const EFDM_BACKWARD: FusedKernel = {
   name: 'FeatstatsEfdmBackward',
-  backends: { cpu: host.efdmBackwardCpu, wasm: host.efdmBackwardWasm, webgl: webgl.efdmBackwardWebgl },
+  backends: { cpu: host.efdmBackwardCpu, wasm: host.efdmBackwardWasm },
 };
 
 function layoutAttrs(layout: ChannelLayout): tf.NamedAttrMap {
