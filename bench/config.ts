@@ -40,7 +40,8 @@ export function profileFor(profile: RunProfile, target: Target): RunProfile {
 }
 
 /**
- * How many samples a measurement takes. A case runs untimed once first. If that call took
+ * How many samples a measurement takes. A case runs untimed once first (twice when the
+ * first call took between `slowMs` and `slowBudgetMs`; the second decides). If that call took
  * longer than `slowMs`, it takes as many samples as fit in `slowBudgetMs`, at least
  * `slowMinSamples` and at most `minSamples`, with no further warm-up (the untimed call
  * was its warm-up): on the tfjs cpu backend some composites need seconds per call, and
@@ -95,7 +96,7 @@ export const QUICK: RunProfile = {
 
 /** The sampling policy in words, for the results and the report. */
 export const describeSampling = ({ warmupIterations, minSamples, budgetMs, slowMs, slowBudgetMs, slowMinSamples }: SamplingBudget): string =>
-  `one untimed call; then calls slower than ${slowMs} ms take the samples that fit in ${slowBudgetMs / 1000} s ` +
+  `one untimed call (two when the first took ${slowMs}–${slowBudgetMs} ms, the second deciding); then calls slower than ${slowMs} ms take the samples that fit in ${slowBudgetMs / 1000} s ` +
   `(${slowMinSamples} to ${minSamples}), faster ones ${warmupIterations} warm-up calls and samples until ${minSamples} and ${budgetMs} ms`;
 
 /** The seed of every input tensor (and of every seeded op) in a run. */

@@ -39,13 +39,16 @@ export function summarize(samples: readonly number[]): Timing {
  * duration of an earlier untimed call, decides the policy of {@link SamplingBudget}: a
  * slow case takes the samples that fit its budget with no further warm-up; a fast one its
  * warm-up iterations, then samples until both `minSamples` and `budgetMs` are reached.
+ * A first call that was slow but within `slowBudgetMs` is repeated, untimed, and the
+ * repeat decides ({@link classifyingRunMs}).
  */
 export async function measure(name: string, fn: () => Promise<void>, sampling: SamplingBudget, firstRunMs: number): Promise<Timing> {
-  const slow = firstRunMs > sampling.slowMs;
+  const decidingMs = await classifyingRunMs(fn, sampling, firstRunMs);
+  const slow = decidingMs > sampling.slowMs;
   const bench = new Bench({
     name,
     time: slow ? 0 : sampling.budgetMs,
-    iterations: slow ? slowSamples(sampling, firstRunMs) : sampling.minSamples,
+    iterations: slow ? slowSamples(sampling, decidingMs) : sampling.minSamples,
     warmup: !slow,
     warmupIterations: sampling.warmupIterations,
     warmupTime: 0,
@@ -57,6 +60,19 @@ export async function measure(name: string, fn: () => Promise<void>, sampling: S
   const result = task?.result;
   if (result === undefined || !('latency' in result)) throw new Error(`bench: ${name} produced no samples`);
   return summarize(result.latency.samples ?? []);
+}
+
+/**
+ * The duration that classifies a case as slow or fast. A first call also pays one-off
+ * costs (JIT compilation, shader compilation, the wasm heap growing to the tensors'
+ * size), which on a noisy 2-core VM pushed cases of ~100 ms over `slowMs` and left them
+ * with two samples. So a first call between `slowMs` and `slowBudgetMs` is repeated once
+ * and the repeat decides; a longer one (seconds: the tfjs cpu composites) is not, which
+ * keeps the full run's length.
+ */
+async function classifyingRunMs(fn: () => Promise<void>, sampling: SamplingBudget, firstRunMs: number): Promise<number> {
+  if (firstRunMs <= sampling.slowMs || firstRunMs > sampling.slowBudgetMs) return firstRunMs;
+  return timeOnce(fn);
 }
 
 /** The timing of one of `calls` repetitions that each sample made. */

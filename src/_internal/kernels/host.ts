@@ -27,6 +27,13 @@ export interface HostInput {
 export interface HostOutputSpec {
   readonly shape: number[];
   readonly dtype: 'float32' | 'int32';
+  /**
+   * Whether `run` writes every element of this output. wasm's `makeOutput` returns
+   * uninitialised heap, so the wasm adapter zero-fills outputs first, a whole extra pass
+   * over a tensor-sized output; a filled output skips it. (cpu outputs are fresh,
+   * zeroed arrays either way.)
+   */
+  readonly filled?: boolean;
 }
 
 /** A kernel over typed arrays, shared by the cpu and wasm backends. */
@@ -42,9 +49,17 @@ export interface HostKernel {
   readonly reusesInput?: string;
   /** Shapes and dtypes of the outputs, from the inputs' shapes and the attrs. */
   outputs(inputs: Readonly<Record<string, tf.TensorInfo>>, attrs: tf.NamedAttrMap): HostOutputSpec[];
-  /** Fills `outputs` (zero-initialised, in the order `outputs()` declared them). */
+  /** Fills `outputs` (in the order `outputs()` declared them; zero-initialised unless declared `filled`). */
   run(inputs: Readonly<Record<string, HostInput>>, outputs: HostArray[], attrs: tf.NamedAttrMap): void;
 }
+
+/**
+ * Test hook (internal, not exported by the package): when true, the wasm adapter fills
+ * `filled` outputs with NaN instead of leaving them as they come, so an element that a
+ * kernel declared but failed to write shows up in the property tests instead of as
+ * whatever the heap held.
+ */
+export const hostTesting = { poisonFilledOutputs: false };
 
 interface CpuBackendLike {
   data: { get(dataId: object): { values: HostArray } };
@@ -117,7 +132,10 @@ export function wasmKernel(kernel: HostKernel): tf.KernelFunc {
     const outputInfos = specs.map((spec, i) => (i === 0 && taken !== undefined ? taken : wasm.makeOutput(spec.shape, spec.dtype)));
     const outputs = outputInfos.map((info, i) => {
       const view = wasm.typedArrayFromHeap(info);
-      if (i !== 0 || taken === undefined) view.fill(0);
+      if (i === 0 && taken !== undefined) return view;
+      if (specs[i]?.filled !== true) view.fill(0);
+      // An unwritten element shows as NaN, or as -1, never a valid index.
+      else if (hostTesting.poisonFilledOutputs) view.fill(view instanceof Int32Array ? -1 : Number.NaN);
       return view;
     });
     const views: Record<string, HostInput> = {};

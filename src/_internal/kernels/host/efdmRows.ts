@@ -96,9 +96,10 @@ const efdmForward: HostKernel = {
     const rows = (attrs['batch'] as number) * (attrs['channels'] as number);
     const positions = attrs['positions'] as number;
     return [
-      { shape: [...content.shape], dtype: 'float32' },
-      { shape: [rows, positions], dtype: 'int32' },
-      { shape: [rows, positions], dtype: 'int32' },
+      // Every element is written: the target through a permutation, the orders row by row.
+      { shape: [...content.shape], dtype: 'float32', filled: true },
+      { shape: [rows, positions], dtype: 'int32', filled: true },
+      { shape: [rows, positions], dtype: 'int32', filled: true },
     ];
   },
   run: (inputs, [target, contentOrder, styleOrder], attrs) => {
@@ -140,7 +141,8 @@ const efdmForward: HostKernel = {
 };
 
 const efdmBackward: HostKernel = {
-  outputs: (inputs) => [{ shape: [...input(inputs, 'dy').shape], dtype: 'float32' }],
+  // Filled: styleOrder is a permutation of every row (the forward's own output).
+  outputs: (inputs) => [{ shape: [...input(inputs, 'dy').shape], dtype: 'float32', filled: true }],
   run: (inputs, [dStyle], attrs) => {
     const layout = layoutOf(attrs);
     const { batch, channels, positions: n, block, stride } = layout;

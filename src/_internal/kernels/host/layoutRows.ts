@@ -19,7 +19,7 @@ const swapInnerAxes: HostKernel = {
   outputs: (inputs) => {
     const x = input(inputs, 'x');
     const [batch = 1, p = 1, q = 1] = x.shape;
-    return [{ shape: [batch, q, p], dtype: x.dtype === 'int32' ? 'int32' : 'float32' }];
+    return [{ shape: [batch, q, p], dtype: x.dtype === 'int32' ? 'int32' : 'float32', filled: true }];
   },
   run: (inputs, [out]) => {
     const x = input(inputs, 'x');

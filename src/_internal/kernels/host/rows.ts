@@ -21,7 +21,7 @@ export function input<T>(inputs: Readonly<Record<string, T>>, name: string): T {
 }
 
 const argsortRows: HostKernel = {
-  outputs: (inputs) => [{ shape: rowsShape(input(inputs, 'x')), dtype: 'int32' }],
+  outputs: (inputs) => [{ shape: rowsShape(input(inputs, 'x')), dtype: 'int32', filled: true }],
   run: (inputs, [out], attrs) => {
     const x: HostInput = input(inputs, 'x');
     const [rows, n] = rowsShape(x);
@@ -33,7 +33,7 @@ const gatherRows: HostKernel = {
   outputs: (inputs) => {
     const x = input(inputs, 'x');
     const dtype = x.dtype === 'int32' ? 'int32' : 'float32';
-    return [{ shape: [rowsShape(x)[0], rowsShape(input(inputs, 'indices'))[1]], dtype }];
+    return [{ shape: [rowsShape(x)[0], rowsShape(input(inputs, 'indices'))[1]], dtype, filled: true }];
   },
   run: (inputs, [out]) => {
     const x = input(inputs, 'x').values;

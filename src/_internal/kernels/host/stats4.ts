@@ -264,7 +264,7 @@ function momentsRows(x: Float32Array, view: View, shift: Float64Array, sum: Floa
 const SCALE_SHIFT4: HostKernel = {
   // Every loop writes y[i] from x[i] alone, so y may be x's buffer.
   reusesInput: 'x',
-  outputs: (inputs) => [{ shape: [...(inputs.x as tf.TensorInfo).shape], dtype: 'float32' }],
+  outputs: (inputs) => [{ shape: [...(inputs.x as tf.TensorInfo).shape], dtype: 'float32', filled: true }],
   run(inputs, outputs, attrs) {
     const x = input(inputs, 'x');
     const y = outputs[0] as Float32Array;
@@ -643,7 +643,7 @@ function gradSumsRows(x: Float32Array, dy: Float32Array, view: View, mean: Float
 const GRAD_APPLY4: HostKernel = {
   // Every loop writes dx[i] from x[i] and dy[i] alone, so dx may be x's buffer.
   reusesInput: 'x',
-  outputs: (inputs) => [{ shape: [...(inputs.x as tf.TensorInfo).shape], dtype: 'float32' }],
+  outputs: (inputs) => [{ shape: [...(inputs.x as tf.TensorInfo).shape], dtype: 'float32', filled: true }],
   run(inputs, outputs, attrs) {
     const x = input(inputs, 'x');
     const dy = input(inputs, 'dy');
