@@ -12,9 +12,9 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 
-import { argsortRows, gatherRows, invertPermutationRows } from './kernels/rows';
+import { argsortRows, gatherRows, rankRows } from './kernels/rows';
 
-export { argsortRows, gatherRows, invertPermutationRows, rowOffsets } from './kernels/rows';
+export { argsortRows, gatherRows, invertPermutationRows, rankRows, rowOffsets } from './kernels/rows';
 
 /** Views a tensor of rank ≥ 1 as rows `[R, n]` along its last axis. */
 export function lastAxisRows(x: tf.Tensor): tf.Tensor2D {
@@ -35,5 +35,5 @@ export interface SortedRows {
 /** Sorts each row of `x` stably, returning values, order and rank. */
 export function sortRowsWithRank(x: tf.Tensor, descending = false): SortedRows {
   const order = argsortRows(x, descending);
-  return { values: gatherRows(x, order), order, rank: invertPermutationRows(order) };
+  return { values: gatherRows(x, order), order, rank: rankRows(x, order, descending) };
 }

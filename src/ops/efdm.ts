@@ -110,7 +110,7 @@ export function efdm(content: TensorInput, style: TensorInput, options?: EfdmOpt
       if (stylePositions !== positions) sortedStyle = resampleSorted(sortedStyle, positions);
       // t[i] = sorted[rank(i)] is the sorted values put back at the content's order:
       // t[order[k]] = sorted[k], one scatter instead of inverting the order and gathering.
-      const target = scatterRows(sortedStyle, contentOrder);
+      const target = scatterRows(sortedStyle, contentOrder, contentRows);
       // α·t + (1 − α)·x rather than x + α·(t − x): with α = 1 the output is then exactly
       // the style's values, not values rounded through x.
       const blended = alpha === 1 ? target : blendRows(target, contentRows, rowConstant(target, alpha), rowConstant(target, 1 - alpha));

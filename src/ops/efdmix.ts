@@ -101,7 +101,7 @@ export function efdmix(x: TensorInput, options?: EfdmixOptions): tf.Tensor {
       const sortedPartners = takeRows(perSample(gatherRows(rows, order)), tf.tensor1d(plan.partner, 'int32'));
       // u[i] = partner's sorted[rank(i)], i.e. u[order[k]] = partner's sorted[k]: one
       // scatter instead of inverting the order and gathering.
-      const target = scatterRows(tf.reshape(sortedPartners, [batch * channels, positions]) as tf.Tensor2D, order);
+      const target = scatterRows(tf.reshape(sortedPartners, [batch * channels, positions]) as tf.Tensor2D, order, rows);
       // Both weights per row (each sample's repeated over its C channel rows), computed on
       // the host in float64: 1 − λ taken in float32 from a λ near 1 would lose most of
       // its digits.

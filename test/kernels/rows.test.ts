@@ -22,7 +22,7 @@ import {
   TAKE_ROWS,
   takeRows,
 } from '../../src/_internal/kernels/layoutRows';
-import { ARGSORT_ROWS, argsortRows, GATHER_ROWS, gatherRows, INVERT_PERMUTATION_ROWS, invertPermutationRows } from '../../src/_internal/kernels/rows';
+import { ARGSORT_ROWS, argsortRows, GATHER_ROWS, gatherRows, INVERT_PERMUTATION_ROWS, invertPermutationRows, RANK_ROWS, rankRows } from '../../src/_internal/kernels/rows';
 import { uniformFrom } from '../helpers/arbitraries';
 import { expectNoLeak } from '../helpers/assert';
 import { describeBackends } from '../helpers/backends';
@@ -127,7 +127,7 @@ describeBackends('row kernels', () => {
     }
   });
 
-  it('gather, inverse and scatter of an order match the composite bit for bit', async () => {
+  it('gather, inverse, rank and scatter of an order match the composite bit for bit', async () => {
     await fc.assert(
       fc.asyncProperty(rowsCase, async (c) => {
         const x = makeRows(c);
@@ -141,7 +141,10 @@ describeBackends('row kernels', () => {
         });
         await expectSameAsComposite(() => gatherRows(x, order));
         await expectSameAsComposite(() => invertPermutationRows(order));
+        await expectSameAsComposite(() => rankRows(x, order, c.descending));
         await expectSameAsComposite(() => scatterRows(x, order));
+        // The keyed scatter: `x` is what `order` sorts when the order is ascending.
+        if (!c.descending) await expectSameAsComposite(() => scatterRows(x, order, x));
         tf.dispose([x, order]);
       }),
       runs(30),
@@ -190,6 +193,7 @@ describeBackends('row kernels', () => {
         const order = argsortRows(x, true);
         gatherRows(x, order);
         invertPermutationRows(order);
+        rankRows(x, order, true);
         scatterRows(x, order);
         swapInnerAxes(tf.reshape(x, [1, 3, 70]));
         blendRows(x, x, w, w);
@@ -202,7 +206,7 @@ describeBackends('row kernels', () => {
 
   it('ran every fused kernel this backend has (the comparisons above are not composite against itself)', () => {
     const backend = tf.getBackend();
-    const kernels = [ARGSORT_ROWS, GATHER_ROWS, INVERT_PERMUTATION_ROWS, SWAP_INNER_AXES, SCATTER_ROWS, BLEND_ROWS, SCALE_ROWS, TAKE_ROWS];
+    const kernels = [ARGSORT_ROWS, GATHER_ROWS, INVERT_PERMUTATION_ROWS, RANK_ROWS, SWAP_INNER_AXES, SCATTER_ROWS, BLEND_ROWS, SCALE_ROWS, TAKE_ROWS];
     const fused = kernels.filter((kernel) => kernel.backends[backend] !== undefined);
     // The sort core is fused everywhere; webgl runs the layout kernels as tfjs composites.
     expect(fused.map((kernel) => kernel.name)).toEqual(expect.arrayContaining(['FeatstatsArgsortRows', 'FeatstatsGatherRows', 'FeatstatsInvertPermutationRows']));

@@ -48,7 +48,7 @@ export function efdmForward(content: tf.Tensor, style: tf.Tensor, layout: Channe
       const styleRows = channelRows(style, layout);
       const contentOrder = argsortRows(contentRows, false);
       const styleOrder = argsortRows(styleRows, false);
-      const target = scatterRows(gatherRows(styleRows, styleOrder), contentOrder);
+      const target = scatterRows(gatherRows(styleRows, styleOrder), contentOrder, contentRows);
       return [channelFeatures(target, layout, content.shape), contentOrder, styleOrder];
     }),
   ) as [tf.Tensor, tf.Tensor2D, tf.Tensor2D];

@@ -13,7 +13,9 @@
  *
  * `scatterRows(x, order)` is `gatherRows(x, invertPermutationRows(order))` in one pass: it
  * puts the k-th sorted value back where the k-th smallest element was, which is EFDM's
- * target and the gradient of a sort. The composites below define the semantics; the
+ * target and the gradient of a sort. Where the caller still has the rows that `order`
+ * sorts (`sortedRows`, ascending), the composite inverts it with `rankRows` (a binary
+ * search on webgl, one pass) instead of `invertPermutationRows` (a sort there). The composites below define the semantics; the
  * host kernels (`./host/layoutRows.ts`) return identical values.
  */
 import * as tf from '@tensorflow/tfjs-core';
@@ -21,7 +23,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { ChannelLayout } from '../layout';
 import { dispatch, type FusedKernel } from '../dispatch';
 import * as host from './host/layoutRows';
-import { gatherRows, invertPermutationRows } from './rows';
+import { gatherRows, invertPermutationRows, rankRows } from './rows';
 import * as webgl from './webgl/layoutRows';
 
 export const SWAP_INNER_AXES: FusedKernel = {
@@ -51,9 +53,14 @@ export function swapInnerAxes(x: tf.Tensor3D): tf.Tensor3D {
   return dispatch(SWAP_INNER_AXES, { x }, {}, () => tf.transpose(x, [0, 2, 1]));
 }
 
-/** `out[r, perm[r, k]] = x[r, k]`: each row's values moved to the places `perm` names. */
-export function scatterRows(x: tf.Tensor2D, perm: tf.Tensor2D): tf.Tensor2D {
-  return dispatch(SCATTER_ROWS, { x, perm }, {}, () => tf.tidy(() => gatherRows(x, invertPermutationRows(perm))));
+/**
+ * `out[r, perm[r, k]] = x[r, k]`: each row's values moved to the places `perm` names.
+ * `sortedRows`, when given, are rows whose stable ascending argsort is `perm`.
+ */
+export function scatterRows(x: tf.Tensor2D, perm: tf.Tensor2D, sortedRows?: tf.Tensor2D): tf.Tensor2D {
+  return dispatch(SCATTER_ROWS, { x, perm }, {}, () =>
+    tf.tidy(() => gatherRows(x, sortedRows === undefined ? invertPermutationRows(perm) : rankRows(sortedRows, perm, false))),
+  );
 }
 
 /** `a·wa + b·wb` with one weight per row (`[R, 1]`), float32. */

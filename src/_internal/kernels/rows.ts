@@ -7,6 +7,7 @@
  * | `FeatstatsArgsortRows`           | x `[R, n]` (float32 or int32), attr `descending` → int32 order `[R, n]` |
  * | `FeatstatsGatherRows`            | x `[R, n]`, indices int32 `[R, m]` → `[R, m]`, x's dtype: `out[r, j] = x[r, indices[r, j]]` |
  * | `FeatstatsInvertPermutationRows` | perm int32 `[R, n]` → int32 `[R, n]`: `out[r, perm[r, j]] = j` |
+ * | `FeatstatsRankRows`              | x `[R, n]`, perm int32 `[R, n]` (x's stable argsort), attr `descending` → the inverse of perm, as above |
  *
  * The argsort is **stable in both directions**: ties keep the lower index first, so ranks
  * agree bit for bit on every backend and with the composite. −0 and +0 compare equal
@@ -32,6 +33,12 @@ export const GATHER_ROWS: FusedKernel = {
 export const INVERT_PERMUTATION_ROWS: FusedKernel = {
   name: 'FeatstatsInvertPermutationRows',
   backends: { cpu: host.invertPermutationRowsCpu, wasm: host.invertPermutationRowsWasm, webgl: webgl.invertPermutationRowsWebgl },
+};
+// cpu and wasm invert any permutation in one O(n) pass, so only webgl (where the inverse
+// is otherwise a sort) has a kernel; elsewhere the composite is that pass.
+export const RANK_ROWS: FusedKernel = {
+  name: 'FeatstatsRankRows',
+  backends: { webgl: webgl.rankRowsWebgl },
 };
 
 /**
@@ -93,4 +100,14 @@ export function invertPermutationRows(perm: tf.Tensor): tf.Tensor2D {
       return tf.reshape(tf.scatterND(flatTargets, positions, [rows * n]), [rows, n]);
     }),
   );
+}
+
+/**
+ * The rank of every element of `x` `[R, n]` in its row: the inverse of `perm`, which must
+ * be `argsortRows(x, descending)`. The result is `invertPermutationRows(perm)` (the
+ * composite); knowing the keys lets the webgl kernel find each rank by a binary search
+ * of the sorted row, one pass, where inverting a bare permutation takes a sort.
+ */
+export function rankRows(x: tf.Tensor, perm: tf.Tensor, descending: boolean): tf.Tensor2D {
+  return dispatch(RANK_ROWS, { x, perm }, { descending }, () => invertPermutationRows(perm));
 }
