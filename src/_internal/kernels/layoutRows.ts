@@ -15,8 +15,10 @@
  * puts the k-th sorted value back where the k-th smallest element was, which is EFDM's
  * target and the gradient of a sort. Where the caller still has the rows that `order`
  * sorts (`sortedRows`, ascending), the composite inverts it with `rankRows` (a binary
- * search on webgl, one pass) instead of `invertPermutationRows` (a sort there). The composites below define the semantics; the
- * host kernels (`./host/layoutRows.ts`) return identical values.
+ * search on webgl, one pass) instead of `invertPermutationRows` (a sort there).
+ *
+ * The composites below define the semantics; the host kernels (`./host/layoutRows.ts`)
+ * return identical values.
  */
 import * as tf from '@tensorflow/tfjs-core';
 
