@@ -54,12 +54,18 @@ export interface HostKernel {
 }
 
 /**
- * Test hook (internal, not exported by the package): when true, the wasm adapter fills
- * `filled` outputs with NaN instead of leaving them as they come, so an element that a
- * kernel declared but failed to write shows up in the property tests instead of as
- * whatever the heap held.
+ * Test hooks (internal, not exported by the package).
+ * - `poisonFilledOutputs`: the wasm adapter fills `filled` outputs with NaN (−1 for
+ *   int32) instead of leaving them as they come, so an element that a kernel declared but
+ *   failed to write shows up in the property tests instead of as whatever the heap held.
+ * - `sortEngine`: `'typescript'` makes the host radix sort skip its WebAssembly build
+ *   (`host/radixSortWasm.ts`), as where WebAssembly cannot be compiled, so the tests
+ *   reach the fallback.
  */
-export const hostTesting = { poisonFilledOutputs: false };
+export const hostTesting: { poisonFilledOutputs: boolean; sortEngine: 'auto' | 'typescript' } = {
+  poisonFilledOutputs: false,
+  sortEngine: 'auto',
+};
 
 interface CpuBackendLike {
   data: { get(dataId: object): { values: HostArray } };

@@ -1,0 +1,60 @@
+/**
+ * The WebAssembly build of the host radix argsort (`radixSort.c`), instantiated on first
+ * use. Synchronous compilation is fine here: the module is under the 4 KiB that Chromium
+ * allows on the main thread (scripts/build-wasm.mjs refuses to emit a larger one).
+ *
+ * Where WebAssembly is missing or refused (a Content-Security-Policy without
+ * 'wasm-unsafe-eval'), {@link wasmRadixSort} returns undefined once and for all, and the
+ * callers use the TypeScript sort in `radixSort.ts`, which gives the same orders.
+ */
+import { RADIX_SORT_WASM } from './radixSortBinary';
+
+/** A row's buffers in the module's memory, valid until the next `reserve`. */
+export interface WasmRow {
+  /** The row's 32-bit patterns, written by the caller. */
+  readonly bits: Uint32Array;
+  /** The stable order `argsort` leaves. */
+  readonly order: Int32Array;
+}
+
+export interface WasmRadixSort {
+  /** Lays out buffers for rows of length `n` (growing memory if needed); undefined if it cannot grow. */
+  reserve(n: number): WasmRow | undefined;
+  /** Stable argsort of the reserved row: float32 bits if `isFloat` is 1 (else int32), `flip` 0 or 0xffffffff (descending). */
+  argsort(n: number, isFloat: number, flip: number): void;
+}
+
+interface Exports {
+  readonly memory: WebAssembly.Memory;
+  reserve(n: number): number;
+  argsort(n: number, isFloat: number, flip: number): void;
+}
+
+/** undefined: not tried yet; null: unavailable here. */
+let sorter: WasmRadixSort | null | undefined;
+
+function instantiate(): WasmRadixSort | null {
+  if (typeof WebAssembly !== 'object' || typeof atob !== 'function') return null;
+  try {
+    const bytes = Uint8Array.from(atob(RADIX_SORT_WASM), (c) => c.charCodeAt(0));
+    const exports = new WebAssembly.Instance(new WebAssembly.Module(bytes), {}).exports as unknown as Exports;
+    return {
+      reserve(n) {
+        const address = exports.reserve(n);
+        if (address === 0) return undefined;
+        // Views made after reserve: growing the memory detaches the earlier ones.
+        const buffer = exports.memory.buffer;
+        return { bits: new Uint32Array(buffer, address, n), order: new Int32Array(buffer, address + 4 * n, n) };
+      },
+      argsort: exports.argsort,
+    };
+  } catch {
+    return null;
+  }
+}
+
+/** The module, or undefined where WebAssembly cannot be compiled. */
+export function wasmRadixSort(): WasmRadixSort | undefined {
+  if (sorter === undefined) sorter = instantiate();
+  return sorter ?? undefined;
+}

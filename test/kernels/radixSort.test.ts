@@ -1,0 +1,123 @@
+/**
+ * The host radix argsort's two engines (the WebAssembly build of radixSort.c and the
+ * TypeScript fallback) against a first-principles stable sort, and against each other
+ * bit for bit. The row kernels' suites (rows.test.ts, efdmRows.test.ts) reach whichever
+ * engine a row gets by default; this file reaches both on the same rows.
+ */
+import fc from 'fast-check';
+import { afterEach, describe, expect, it } from 'vitest';
+
+import { hostTesting } from '../../src/_internal/kernels/host';
+import { argsortRowsHost, scratchFor } from '../../src/_internal/kernels/host/radixSort';
+import { uniformFrom } from '../helpers/arbitraries';
+import { runs } from '../helpers/properties';
+
+type Kind = 'ties' | 'spread' | 'int32';
+
+/** `rows × n` values: small integers with signed zeros (ties), a wide float spread, or int32 extremes. */
+function makeValues(kind: Kind, count: number, seed: number): Float32Array | Int32Array {
+  const uniform = uniformFrom(seed);
+  if (kind === 'int32') {
+    const extremes = [-(2 ** 31), 2 ** 31 - 1, -1, 0, 1];
+    return Int32Array.from({ length: count }, () =>
+      uniform() < 0.3 ? (extremes[Math.floor(uniform() * extremes.length)] as number) : Math.floor((uniform() - 0.5) * 2 ** 32),
+    );
+  }
+  return Float32Array.from({ length: count }, () => {
+    if (kind === 'spread') return (uniform() - 0.5) * 10 ** Math.floor(uniform() * 12 - 6);
+    const tie = Math.floor(uniform() * 7) - 3;
+    return tie === 0 && uniform() < 0.5 ? -0 : tie;
+  });
+}
+
+/**
+ * The stable order from first principles: by value (numeric comparison, so −0 equals +0),
+ * reversed when descending, ties by the lower index in both directions.
+ */
+function referenceOrder(values: Float32Array | Int32Array, rows: number, n: number, descending: boolean): Int32Array {
+  const out = new Int32Array(rows * n);
+  for (let r = 0; r < rows; r++) {
+    const row = values.subarray(r * n, r * n + n);
+    const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => {
+      const va = row[a] as number;
+      const vb = row[b] as number;
+      if (va !== vb) return (va < vb) !== descending ? -1 : 1;
+      return a - b;
+    });
+    out.set(order, r * n);
+  }
+  return out;
+}
+
+function sortWith(engine: 'auto' | 'typescript', values: Float32Array | Int32Array, rows: number, n: number, descending: boolean): Int32Array {
+  hostTesting.sortEngine = engine;
+  const out = new Int32Array(rows * n).fill(-1);
+  argsortRowsHost(values, values instanceof Float32Array, rows, n, descending, out);
+  return out;
+}
+
+interface Case {
+  readonly rows: number;
+  readonly n: number;
+  readonly kind: Kind;
+  readonly descending: boolean;
+  readonly seed: number;
+}
+
+/** Names the first position where the orders differ (a whole-array diff of 2¹⁶ elements takes minutes). */
+function expectSameOrder(engine: string, actual: Int32Array, expected: Int32Array): void {
+  const at = actual.findIndex((v, k) => v !== expected[k]);
+  const verdict = at === -1 ? 'same order' : `${engine} differs at ${at}: ${actual[at]}, expected ${expected[at]}`;
+  expect(verdict).toBe('same order');
+}
+
+function expectEnginesMatchReference({ rows, n, kind, descending, seed }: Case): void {
+  const values = makeValues(kind, rows * n, seed);
+  const expected = referenceOrder(values, rows, n, descending);
+  expectSameOrder('wasm', sortWith('auto', values, rows, n, descending), expected);
+  expectSameOrder('typescript', sortWith('typescript', values, rows, n, descending), expected);
+}
+
+describe('host radix argsort', () => {
+  afterEach(() => {
+    hostTesting.sortEngine = 'auto';
+  });
+
+  it('takes the WebAssembly build for rows up to 2¹⁶ and the TypeScript sort otherwise or when forced', () => {
+    expect(scratchFor(1024).engine).toBe('wasm');
+    expect(scratchFor(2 ** 16).engine).toBe('wasm');
+    expect(scratchFor(2 ** 16 + 1).engine).toBe('typescript');
+    hostTesting.sortEngine = 'typescript';
+    expect(scratchFor(1024).engine).toBe('typescript');
+  });
+
+  it('both engines give the stable order, in both directions (insertion and radix lengths)', () => {
+    fc.assert(
+      fc.property(
+        fc.record({
+          rows: fc.integer({ min: 1, max: 4 }),
+          n: fc.oneof(fc.integer({ min: 1, max: 33 }), fc.integer({ min: 34, max: 400 })),
+          kind: fc.constantFrom<Kind>('ties', 'spread', 'int32'),
+          descending: fc.boolean(),
+          seed: fc.integer({ min: 0, max: 2 ** 31 - 1 }),
+        }),
+        expectEnginesMatchReference,
+      ),
+      runs(100),
+    );
+  });
+
+  // 2¹⁶ is the longest row whose index fits a key's spent low 16 bits (the packed passes
+  // of both engines); longer rows go to the TypeScript sort, which then moves keys and
+  // indices through every pass.
+  it('both engines give the stable order at the packing limit, 2¹⁶', () => {
+    for (const kind of ['ties', 'spread', 'int32'] as const) {
+      for (const descending of [false, true]) expectEnginesMatchReference({ rows: 1, n: 2 ** 16, kind, descending, seed: 7 });
+    }
+  });
+
+  it('rows sorted one after another of different lengths keep their own buffers', () => {
+    // Growing the module's memory for a longer row detaches the views of a shorter one.
+    for (const n of [40, 3000, 40, 60000, 100]) expectEnginesMatchReference({ rows: 2, n, kind: 'spread', descending: false, seed: n });
+  });
+});
