@@ -107,9 +107,8 @@ describe('host radix argsort', () => {
     );
   });
 
-  // 2¹⁶ is the longest row whose index fits a key's spent low 16 bits (the packed passes
-  // of both engines); longer rows go to the TypeScript sort, which then moves keys and
-  // indices through every pass.
+  // 2¹⁶ is the longest row whose index fits a key's spent low 16 bits (the WebAssembly
+  // build's packed passes) and the longest the WebAssembly build takes.
   it('both engines give the stable order at the packing limit, 2¹⁶', () => {
     for (const kind of ['ties', 'spread', 'int32'] as const) {
       for (const descending of [false, true]) expectEnginesMatchReference({ rows: 1, n: 2 ** 16, kind, descending, seed: 7 });

@@ -114,9 +114,9 @@ describeBackends('row kernels', () => {
     );
   });
 
-  // Rows longer than 2¹⁶ cannot carry their index in a key's spent low 16 bits, so the
-  // host radix sort moves keys and indices through every pass; one odd-length row of each
-  // kind, both directions (the two scatter streams meet in the middle element).
+  // Rows longer than 2¹⁶ go to the host's TypeScript radix sort (shorter ones to its
+  // WebAssembly build); one odd-length row of each kind, both directions (the two
+  // scatter streams meet in the middle element).
   it('argsort of a row longer than 2¹⁶ matches the composite bit for bit', async () => {
     for (const kind of ['ties', 'spread', 'int32'] as const) {
       for (const descending of [false, true]) {

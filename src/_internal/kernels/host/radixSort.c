@@ -1,8 +1,9 @@
 /*
  * The host radix argsort of one row, compiled to WebAssembly (`npm run build:wasm`, clang
- * --target=wasm32, no libc) and embedded in radixSortWasm.ts. It is the algorithm of
- * radixSort.ts (which documents it and stays the fallback where WebAssembly cannot be
- * compiled); the same row gives the same order bit for bit, which the tests check.
+ * --target=wasm32, no libc) and embedded in radixSortBinary.ts. It is the algorithm of
+ * radixSort.ts (which documents it and stays the fallback for longer rows and where
+ * WebAssembly cannot be compiled) plus packed passes (below); the same row gives the
+ * same order bit for bit, which the tests check.
  *
  * Why a second copy: V8 runs the scatter passes' dependent loads and stores (bucket slot,
  * then key and index) about 3× slower than the same loop compiled ahead of time, and the

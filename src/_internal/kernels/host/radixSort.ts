@@ -14,16 +14,16 @@
  * 20, 8-bit and 11-bit digits cost the same (the 2048-bucket prefix sums eat the saved
  * pass), and 16-bit digits were 6× slower; 8 bits keeps the histograms in L1 for any n.
  * All four histograms come from one read of the row, and a pass whose digit is shared
- * by every key (e.g. the high byte of small integers) is skipped. Once only passes on
- * the high 16 bits remain (rows of at most 2¹⁶), each key's spent low 16 bits carry its
- * index, so those passes move one array instead of two (about 12 % faster on 1024-long
- * rows of normal values, with the branch-free float key). Rows of at most
+ * by every key (e.g. the high byte of small integers) is skipped. Rows of at most
  * {@link INSERTION_MAX} elements use a stable insertion sort on the same keys instead.
  *
  * Rows of at most {@link WASM_MAX} elements are sorted by the same algorithm compiled to
- * WebAssembly (`radixSort.c`, about 3× faster in V8); this TypeScript sort takes longer
- * rows (so the module's memory stays under 2 MiB for good) and every row where
- * WebAssembly cannot be compiled. Both give the same order bit for bit.
+ * WebAssembly (`radixSort.c`, about 3× faster in V8, with one more trick: once only the
+ * high 16 key bits remain to sort, each key's spent low 16 bits carry its index and one
+ * array moves instead of two). This TypeScript sort takes longer rows (so the module's
+ * memory stays under 2 MiB for good) and every row where WebAssembly cannot be
+ * compiled, and is kept plain: one scatter loop for every pass. Both give the same
+ * order bit for bit.
  */
 import { hostTesting } from '../host';
 import { wasmRadixSort, type WasmRadixSort } from './radixSortWasm';
@@ -159,7 +159,7 @@ function insertionArgsort(keys: Uint32Array, indices: Int32Array): void {
 
 /**
  * LSD radix argsort of the row in `s.rowBits`; leaves the order in `s.rowOrder`. The keys
- * are made in the same read as the four histograms.
+ * and the identity order are made in the same read as the four histograms.
  *
  * Each scatter pass runs two streams at once: the front half of the row walks forward
  * and fills every bucket from its start, the back half walks backward and fills it from
@@ -167,177 +167,70 @@ function insertionArgsort(keys: Uint32Array, indices: Int32Array): void {
  * order, so the pass stays stable, and the two streams' slot counters are independent:
  * with one stream, keys that share a digit (most keys in the high-byte passes) make
  * every slot read wait for the previous element's slot write (measured ~35 % faster
- * per high-byte pass in Node 20).
+ * per high-byte pass in Node 20; compiled to WebAssembly the single stream is faster).
  */
 function radixArgsort(s: Buffers, isFloat: boolean, flip: number): void {
-  const { n, histogram, ends, rowBits: bits, rowOrder: out } = s;
-  histogram.fill(0);
-  const keys = s.keysA;
-  for (let i = 0; i < n; i++) {
-    const key = keyOf(bits[i] as number, isFloat, flip);
-    keys[i] = key;
-    const d0 = key & 0xff;
-    const d1 = RADIX + ((key >>> 8) & 0xff);
-    const d2 = 2 * RADIX + ((key >>> 16) & 0xff);
-    const d3 = 3 * RADIX + (key >>> 24);
-    histogram[d0] = (histogram[d0] as number) + 1;
-    histogram[d1] = (histogram[d1] as number) + 1;
-    histogram[d2] = (histogram[d2] as number) + 1;
-    histogram[d3] = (histogram[d3] as number) + 1;
-  }
-  // Passes whose digit differs between keys; the others would not move anything.
-  const passes: number[] = [];
-  const first = keys[0] as number;
-  for (let pass = 0; pass < PASSES; pass++) {
-    const offset = pass * RADIX;
-    if (histogram[offset + ((first >>> (8 * pass)) & 0xff)] === n) continue;
-    passes.push(pass);
-    // Counts → each digit's first slot (front stream) and one past its last (back stream).
-    let sum = 0;
-    for (let d = offset; d < offset + RADIX; d++) {
-      const count = histogram[d] as number;
-      histogram[d] = sum;
-      sum += count;
-      ends[d] = sum;
-    }
-  }
-  if (passes.length === 0) {
-    for (let i = 0; i < n; i++) out[i] = i;
-    return;
-  }
-  const lo = histogram;
-  const hi = ends;
+  const { n, histogram: lo, ends: hi, rowBits: bits, rowOrder: out } = s;
   let keysIn = s.keysA;
   let keysOut = s.keysB;
   let indicesIn = s.indicesA;
   let indicesOut = s.indicesB;
-  // Once only passes on the high 16 bits remain, each key's low 16 bits are spent and
-  // its index (n ≤ 2¹⁶) takes their place: one array moves instead of two.
-  const canPack = n <= 0x10000;
-  let packed = false;
-  // Every loop below: front element i, then (unless the streams met) back element j.
+  lo.fill(0);
+  for (let i = 0; i < n; i++) {
+    const key = keyOf(bits[i] as number, isFloat, flip);
+    keysIn[i] = key;
+    indicesIn[i] = i;
+    const d0 = key & 0xff;
+    const d1 = RADIX + ((key >>> 8) & 0xff);
+    const d2 = 2 * RADIX + ((key >>> 16) & 0xff);
+    const d3 = 3 * RADIX + (key >>> 24);
+    lo[d0] = (lo[d0] as number) + 1;
+    lo[d1] = (lo[d1] as number) + 1;
+    lo[d2] = (lo[d2] as number) + 1;
+    lo[d3] = (lo[d3] as number) + 1;
+  }
+  // Passes whose digit differs between keys; the others would not move anything.
+  const passes: number[] = [];
+  const first = keysIn[0] as number;
+  for (let pass = 0; pass < PASSES; pass++) {
+    const offset = pass * RADIX;
+    if (lo[offset + ((first >>> (8 * pass)) & 0xff)] === n) continue;
+    passes.push(pass);
+    // Counts → each digit's first slot (front stream) and one past its last (back stream).
+    let sum = 0;
+    for (let d = offset; d < offset + RADIX; d++) {
+      const count = lo[d] as number;
+      lo[d] = sum;
+      sum += count;
+      hi[d] = sum;
+    }
+  }
+  if (passes.length === 0) {
+    out.set(indicesIn);
+    return;
+  }
   for (let p = 0; p < passes.length; p++) {
     const pass = passes[p] as number;
     const offset = pass * RADIX;
     const shift = 8 * pass;
-    const last = p === passes.length - 1;
-    const packNext = !last && canPack && (passes[p + 1] as number) >= 2;
-    if (packed && last) {
-      // keysIn holds (key & 0xffff0000) | index.
-      for (let i = 0, j = n - 1; i <= j; i++, j--) {
-        const a = keysIn[i] as number;
-        const da = offset + ((a >>> shift) & 0xff);
-        const sa = lo[da] as number;
-        lo[da] = sa + 1;
-        out[sa] = a & 0xffff;
-        if (i === j) break;
-        const b = keysIn[j] as number;
-        const db = offset + ((b >>> shift) & 0xff);
-        const sb = (hi[db] as number) - 1;
-        hi[db] = sb;
-        out[sb] = b & 0xffff;
-      }
-    } else if (packed) {
-      for (let i = 0, j = n - 1; i <= j; i++, j--) {
-        const a = keysIn[i] as number;
-        const da = offset + ((a >>> shift) & 0xff);
-        const sa = lo[da] as number;
-        lo[da] = sa + 1;
-        keysOut[sa] = a;
-        if (i === j) break;
-        const b = keysIn[j] as number;
-        const db = offset + ((b >>> shift) & 0xff);
-        const sb = (hi[db] as number) - 1;
-        hi[db] = sb;
-        keysOut[sb] = b;
-      }
-    } else if (p === 0 && last) {
-      // The first pass reads indices implicitly (i); the last writes only the order.
-      for (let i = 0, j = n - 1; i <= j; i++, j--) {
-        const da = offset + (((keysIn[i] as number) >>> shift) & 0xff);
-        const sa = lo[da] as number;
-        lo[da] = sa + 1;
-        out[sa] = i;
-        if (i === j) break;
-        const db = offset + (((keysIn[j] as number) >>> shift) & 0xff);
-        const sb = (hi[db] as number) - 1;
-        hi[db] = sb;
-        out[sb] = j;
-      }
-    } else if (p === 0 && packNext) {
-      for (let i = 0, j = n - 1; i <= j; i++, j--) {
-        const a = keysIn[i] as number;
-        const da = offset + ((a >>> shift) & 0xff);
-        const sa = lo[da] as number;
-        lo[da] = sa + 1;
-        keysOut[sa] = (a & 0xffff0000) | i;
-        if (i === j) break;
-        const b = keysIn[j] as number;
-        const db = offset + ((b >>> shift) & 0xff);
-        const sb = (hi[db] as number) - 1;
-        hi[db] = sb;
-        keysOut[sb] = (b & 0xffff0000) | j;
-      }
-    } else if (p === 0) {
-      for (let i = 0, j = n - 1; i <= j; i++, j--) {
-        const a = keysIn[i] as number;
-        const da = offset + ((a >>> shift) & 0xff);
-        const sa = lo[da] as number;
-        lo[da] = sa + 1;
-        keysOut[sa] = a;
-        indicesOut[sa] = i;
-        if (i === j) break;
-        const b = keysIn[j] as number;
-        const db = offset + ((b >>> shift) & 0xff);
-        const sb = (hi[db] as number) - 1;
-        hi[db] = sb;
-        keysOut[sb] = b;
-        indicesOut[sb] = j;
-      }
-    } else if (last) {
-      for (let i = 0, j = n - 1; i <= j; i++, j--) {
-        const da = offset + (((keysIn[i] as number) >>> shift) & 0xff);
-        const sa = lo[da] as number;
-        lo[da] = sa + 1;
-        out[sa] = indicesIn[i] as number;
-        if (i === j) break;
-        const db = offset + (((keysIn[j] as number) >>> shift) & 0xff);
-        const sb = (hi[db] as number) - 1;
-        hi[db] = sb;
-        out[sb] = indicesIn[j] as number;
-      }
-    } else if (packNext) {
-      for (let i = 0, j = n - 1; i <= j; i++, j--) {
-        const a = keysIn[i] as number;
-        const da = offset + ((a >>> shift) & 0xff);
-        const sa = lo[da] as number;
-        lo[da] = sa + 1;
-        keysOut[sa] = (a & 0xffff0000) | (indicesIn[i] as number);
-        if (i === j) break;
-        const b = keysIn[j] as number;
-        const db = offset + ((b >>> shift) & 0xff);
-        const sb = (hi[db] as number) - 1;
-        hi[db] = sb;
-        keysOut[sb] = (b & 0xffff0000) | (indicesIn[j] as number);
-      }
-    } else {
-      for (let i = 0, j = n - 1; i <= j; i++, j--) {
-        const a = keysIn[i] as number;
-        const da = offset + ((a >>> shift) & 0xff);
-        const sa = lo[da] as number;
-        lo[da] = sa + 1;
-        keysOut[sa] = a;
-        indicesOut[sa] = indicesIn[i] as number;
-        if (i === j) break;
-        const b = keysIn[j] as number;
-        const db = offset + ((b >>> shift) & 0xff);
-        const sb = (hi[db] as number) - 1;
-        hi[db] = sb;
-        keysOut[sb] = b;
-        indicesOut[sb] = indicesIn[j] as number;
-      }
+    // The last pass's indices are the order.
+    const indicesTo = p === passes.length - 1 ? out : indicesOut;
+    // Front element i, then (unless the streams met) back element j.
+    for (let i = 0, j = n - 1; i <= j; i++, j--) {
+      const a = keysIn[i] as number;
+      const da = offset + ((a >>> shift) & 0xff);
+      const sa = lo[da] as number;
+      lo[da] = sa + 1;
+      keysOut[sa] = a;
+      indicesTo[sa] = indicesIn[i] as number;
+      if (i === j) break;
+      const b = keysIn[j] as number;
+      const db = offset + ((b >>> shift) & 0xff);
+      const sb = (hi[db] as number) - 1;
+      hi[db] = sb;
+      keysOut[sb] = b;
+      indicesTo[sb] = indicesIn[j] as number;
     }
-    if (packNext) packed = true;
     [keysIn, keysOut] = [keysOut, keysIn];
     [indicesIn, indicesOut] = [indicesOut, indicesIn];
   }
