@@ -20,6 +20,8 @@ export const CHROMIUM_PATH = '/usr/bin/chromium';
 const CHROMIUM_ARGS = [
   '--no-sandbox',
   '--headless=new',
+  // window.gc, for the full collection before each measurement (harness.ts).
+  '--js-flags=--expose-gc',
   '--use-angle=swiftshader',
   '--enable-unsafe-swiftshader',
   '--disable-background-networking',

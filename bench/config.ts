@@ -96,7 +96,7 @@ export const QUICK: RunProfile = {
 
 /** The sampling policy in words, for the results and the report. */
 export const describeSampling = ({ warmupIterations, minSamples, budgetMs, slowMs, slowBudgetMs, slowMinSamples }: SamplingBudget): string =>
-  `one untimed call (two when the first took ${slowMs}–${slowBudgetMs} ms, the second deciding); then calls slower than ${slowMs} ms take the samples that fit in ${slowBudgetMs / 1000} s ` +
+  `a full garbage collection, one untimed call (two when the first took ${slowMs}–${slowBudgetMs} ms, the second deciding); then calls slower than ${slowMs} ms take the samples that fit in ${slowBudgetMs / 1000} s ` +
   `(${slowMinSamples} to ${minSamples}), faster ones ${warmupIterations} warm-up calls and samples until ${minSamples} and ${budgetMs} ms`;
 
 /** The seed of every input tensor (and of every seeded op) in a run. */

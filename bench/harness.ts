@@ -35,6 +35,18 @@ export function summarize(samples: readonly number[]): Timing {
 }
 
 /**
+ * A full garbage collection where the runtime exposes one (Node with --expose-gc, as
+ * `npm run bench` starts it; Chromium with --js-flags=--expose-gc). Called before each
+ * measurement, so that garbage a previous case left behind (the cpu composites allocate
+ * gigabytes per call) is not collected, with its arrays' unmapping, inside this case's
+ * samples: on the 2-core VM one case's median (adain's node-cpu forward+backward) came
+ * out at 236 ms in a full run and 102 ms in a run of four ops minutes later.
+ */
+function collectGarbage(): void {
+  (globalThis as { gc?: () => void }).gc?.();
+}
+
+/**
  * Times `fn` (which must await the result's data itself) with tinybench. `firstRunMs`, the
  * duration of an earlier untimed call, decides the policy of {@link SamplingBudget}: a
  * slow case takes the samples that fit its budget with no further warm-up; a fast one its
@@ -43,6 +55,7 @@ export function summarize(samples: readonly number[]): Timing {
  * repeat decides ({@link classifyingRunMs}).
  */
 export async function measure(name: string, fn: () => Promise<void>, sampling: SamplingBudget, firstRunMs: number): Promise<Timing> {
+  collectGarbage();
   const decidingMs = await classifyingRunMs(fn, sampling, firstRunMs);
   const slow = decidingMs > sampling.slowMs;
   const bench = new Bench({
