@@ -31,13 +31,6 @@ export interface Goal {
 const forward = (pick: (r: CaseResult['ratios'] & object) => Ratio) => (c: CaseResult) => (c.ratios ? pick(c.ratios).forward : null);
 const backward = (pick: (r: CaseResult['ratios'] & object) => Ratio) => (c: CaseResult) => (c.ratios ? pick(c.ratios).backward : null);
 
-/**
- * Why EFDM missed 0.5× PyTorch where it did. Not a physical limit: the gap is the host
- * sort's per-element cost, which a faster sort (issue 7's note) would close.
- */
-const EFDM_VERSUS_TORCH =
-  "not a physical limit; the host radix sort is too slow on some machines. The full run of 2026-11-28 (commit 051cfea, an Intel Xeon VM) measured 0.36× forward and 0.44× forward+backward on node-cpu, 0.53× and 0.62× on node-wasm; the run of 2026-11-29 (an AMD EPYC VM) measured the figures above. There one stable argsort of [4096, 1024] takes about 190 ms (four scatter passes at ≈45 ns per element, against ≈100 ms on the Xeon), so EFDM's two sorts alone exceed half of PyTorch's reference EFDM (≈730 ms), and the forward's three fresh 16 MiB outputs (target and both orders) pay the page faults described under the floor target. On wasm, tfjs-backend-wasm's own tf.topk (compiled C++) sorts these rows in about the same time as the TypeScript radix sort (sort and argsort ÷ composite, node-wasm). Closing it needs a faster host sort, e.g. a wasm SIMD kernel, which the issue's TypeScript-kernel design does not have.";
-
 export const GOALS: readonly Goal[] = [
   {
     text: 'forward ≤ 3× the plain-JS elementwise floor',
@@ -49,7 +42,7 @@ export const GOALS: readonly Goal[] = [
     kind: 'max',
     unit: '×',
     whenMissed:
-      "adain's forward reads the content twice and the style once (both sets of statistics, then the scale-shift) and writes once: four passes over memory against the floor's two (one read, one write). On wasm the same TypeScript kernels read and write views of the wasm heap, which runs them slower than the cpu backend's own arrays (compare instanceNorm's forward on node-cpu and node-wasm below).",
+      "adain's forward reads the content twice and the style once (both sets of statistics, then the scale-shift) and writes once: four passes over memory against the floor's two (one read, one write). On wasm the same TypeScript kernels read and write views of the wasm heap, which V8 runs slower than the cpu backend's own arrays. The other figures move with this VM's noise: the same kernels measured 1.5–2.5× on both backends in the full run at commit 8a4ffb0 (results in git at 532fff9), and this floor (a tight loop over one array) is itself 9–12 ms from run to run.",
   },
   {
     text: 'forward+backward ≤ 6× the plain-JS floor',
@@ -61,7 +54,7 @@ export const GOALS: readonly Goal[] = [
     kind: 'max',
     unit: '×',
     whenMissed:
-      "adain's forward+backward makes eight read passes and three written ones (content and style statistics, the output, Σdy and Σdy·x̂, dcontent, dstyle) against the floor's one read and one write; a norm makes six reads and two writes. At the per-pass cost the norms show (4–6× the floor for their eight passes), eleven passes come to 6–8×. On node-cpu each output is also a fresh array (tfjs-backend-cpu owns its arrays, so a kernel cannot reuse a released one), and the first write into fresh memory pays the page faults: 10–17 ms per 16 MiB on the 2-core AMD EPYC VM of the 2026-11-29 run (a scratch loop touching one int per page; 0.2 ms to rewrite the same array), about one floor pass each, while the floor writes into the same array every time. adain's backward makes two such arrays and its forward one. Medians of this VM also moved by up to 1.7× between runs minutes apart (batchNorm's node-cpu forward+backward: 87 ms in the full run of 2026-11-29, 47 ms in a slice run after it).",
+      "adain's forward+backward makes eight read passes and three written ones (content and style statistics, the output, Σdy and Σdy·x̂, dcontent, dstyle) against the floor's one read and one write; a norm makes six reads and two writes. At the per-pass cost of scalar JavaScript loops (each pass about one floor, some up to two: the gradient's apply step reads x and dy and writes dx), eight to eleven passes come to 6–9×. On node-cpu each output is also a fresh array (tfjs-backend-cpu owns its arrays, so a kernel cannot reuse a released one), and the first write into fresh memory pays the page faults: 10–17 ms per 16 MiB on this 2-core AMD EPYC VM (a scratch loop touching one int per page; 0.2 ms to rewrite the same array), about one floor pass per output, while the floor writes into the same array every time. And the figures move with the VM: the full run at commit 8a4ffb0 (results in git at 532fff9) measured instanceNorm's node-cpu forward+backward at 4.4× and batchNorm's node-wasm at 4.3×, this one 7.9× and 8.5× for the same kernels. Not a physical limit: kernels compiled to WebAssembly (as the sort now is) run such loops 2–3× faster, but on the cpu backend they would have to copy every tensor into their own memory and back, and on the wasm backend they would have to share tfjs-backend-wasm's heap, which its API does not expose (issue 7's note).",
   },
   {
     text: 'forward ≤ 1.0× PyTorch, one thread',
@@ -73,7 +66,7 @@ export const GOALS: readonly Goal[] = [
     kind: 'max',
     unit: '×',
     whenMissed:
-      "PyTorch's instance_norm and batch_norm are vectorised C++ (eight float32 lanes per AVX2 instruction). JavaScript has no SIMD: one scalar elementwise pass over the same data (the plain-JS floor, measured in this run; see the floor table) takes about as long as PyTorch's whole forward, and a normalisation needs a statistics pass and a normalising pass at least. 1.0× is out of reach for JS on this CPU; the fused forwards run at 1.5–2.5× that floor.",
+      "PyTorch's instance_norm and batch_norm are vectorised C++ (eight float32 lanes per AVX2 instruction). The fused kernels are scalar JavaScript: one elementwise pass over the same data (the plain-JS floor, measured in this run; see the floor table) takes about as long as PyTorch's whole forward, and a normalisation needs a statistics pass and a normalising pass at least, so the fused forwards run at 1.7–3.2× PyTorch in this run. Closing it needs compiled SIMD kernels; on node-cpu even those would pay a copy into their own memory and out into a fresh array (page faults, see the floor notes), which alone is about PyTorch's time; on node-wasm they would need tfjs-backend-wasm's heap, which its API does not expose.",
   },
   { text: 'forward+backward ≤ 0.5× PyTorch (reference AdaIN), one thread', targets: HOST, ops: ['adain'], size: 'medium', measure: backward((r) => r.torch1), limit: 0.5, kind: 'max', unit: '×' },
   {
@@ -85,7 +78,6 @@ export const GOALS: readonly Goal[] = [
     limit: 0.5,
     kind: 'max',
     unit: '×',
-    whenMissed: EFDM_VERSUS_TORCH,
   },
   {
     text: 'forward+backward ≤ 0.5× PyTorch (reference EFDM), one thread',
@@ -96,8 +88,6 @@ export const GOALS: readonly Goal[] = [
     limit: 0.5,
     kind: 'max',
     unit: '×',
-    whenMissed:
-      "the forward's cause (previous note): the backward adds one permutation pass, dStyle[styleOrder[k]] = α·dy[contentOrder[k]], and one fresh output.",
   },
   {
     text: 'forward ≥ 50× faster than the tfjs composite (ratio ≤ 0.02)',
@@ -109,7 +99,7 @@ export const GOALS: readonly Goal[] = [
     kind: 'max',
     unit: '×',
     whenMissed:
-      "the composites of sort, argsort, efdm and efdmix stand on tf.topk, whose cpu kernel is already one JavaScript sort per row over the backend's typed array, not a chain of tfjs ops as the statistics composites are. A fused radix sort gains a constant factor over that comparison sort (about 8× on these 1024-element rows), not 50×. Their composite forward+backward is not measured: tf.topk has no gradient.",
+      "the composites of sort, argsort, efdm and efdmix stand on tf.topk, whose cpu kernel is already one JavaScript sort per row over the backend's typed array, not a chain of tfjs ops as the statistics composites are. Against it the radix sort (compiled to WebAssembly) gains 20–35×. For argsort and sort 50× is out of reach on this CPU: it would mean sorting these 4 M keys in under 45 ms (0.02 × the composite's ≈2.2 s), while the same radix sort compiled natively with gcc -O3 takes 38 ms for the sort alone and the WebAssembly build 60 ms (scratch measurements, 4096 rows of 1024). EFDM needs two such sorts (≈120 ms here) against a 50× budget of ≈150 ms, so it is close to the limit as well. efdmix is not at a physical limit: it sorts once, and its forward is still a chain of row kernels (gather, take, scatter, blend and two transposes) that a fused kernel like EFDM's would fold into one read and one write. Their composite forward+backward is not measured: tf.topk has no gradient.",
   },
   { text: 'forward+backward ≥ 50× faster than the tfjs composite (ratio ≤ 0.02)', targets: ['node-cpu'], ops: [...STATISTICS, 'efdm', 'efdmix', 'sort'], size: 'medium', measure: backward((r) => r.composite), limit: 0.02, kind: 'max', unit: '×' },
   {
