@@ -170,3 +170,26 @@ export function sampleBatch(options: { minBatch?: number; maxBatch?: number; max
       return { shape, values };
     });
 }
+
+/** Kinds of rows for the sort kernels' tests. */
+export type SortRowsKind = 'ties' | 'spread' | 'int32';
+
+/**
+ * `count` values for sorting: small integers −3 … 3 with signed zeros (most values tie),
+ * a float spread over twelve decades, or int32 with 30 % drawn from the extremes of
+ * ±`int32Limit` (2³¹: the whole int32 range, −2³¹ … 2³¹ − 1).
+ */
+export function sortRowValues(kind: SortRowsKind, count: number, seed: number, int32Limit = 2 ** 31): Float32Array | Int32Array {
+  const uniform = uniformFrom(seed);
+  if (kind === 'int32') {
+    const extremes = int32Limit === 2 ** 31 ? [-(2 ** 31), 2 ** 31 - 1, -1, 0, 1] : [-int32Limit, int32Limit, -1, 0, 1];
+    return Int32Array.from({ length: count }, () =>
+      uniform() < 0.3 ? (extremes[Math.floor(uniform() * extremes.length)] as number) : Math.floor((uniform() - 0.5) * 2 * int32Limit),
+    );
+  }
+  return Float32Array.from({ length: count }, () => {
+    if (kind === 'spread') return (uniform() - 0.5) * 10 ** Math.floor(uniform() * 12 - 6);
+    const tie = Math.floor(uniform() * 7) - 3; // −3 … 3, so most values repeat
+    return tie === 0 && uniform() < 0.5 ? -0 : tie;
+  });
+}

@@ -9,26 +9,10 @@ import { afterEach, describe, expect, it } from 'vitest';
 
 import { hostTesting } from '../../src/_internal/kernels/host';
 import { argsortRowsHost, scratchFor } from '../../src/_internal/kernels/host/radixSort';
-import { uniformFrom } from '../helpers/arbitraries';
+import { sortRowValues, type SortRowsKind } from '../helpers/arbitraries';
 import { runs } from '../helpers/properties';
 
-type Kind = 'ties' | 'spread' | 'int32';
-
-/** `rows × n` values: small integers with signed zeros (ties), a wide float spread, or int32 extremes. */
-function makeValues(kind: Kind, count: number, seed: number): Float32Array | Int32Array {
-  const uniform = uniformFrom(seed);
-  if (kind === 'int32') {
-    const extremes = [-(2 ** 31), 2 ** 31 - 1, -1, 0, 1];
-    return Int32Array.from({ length: count }, () =>
-      uniform() < 0.3 ? (extremes[Math.floor(uniform() * extremes.length)] as number) : Math.floor((uniform() - 0.5) * 2 ** 32),
-    );
-  }
-  return Float32Array.from({ length: count }, () => {
-    if (kind === 'spread') return (uniform() - 0.5) * 10 ** Math.floor(uniform() * 12 - 6);
-    const tie = Math.floor(uniform() * 7) - 3;
-    return tie === 0 && uniform() < 0.5 ? -0 : tie;
-  });
-}
+type Kind = SortRowsKind;
 
 /**
  * The stable order from first principles: by value (numeric comparison, so −0 equals +0),
@@ -72,7 +56,7 @@ function expectSameOrder(engine: string, actual: Int32Array, expected: Int32Arra
 }
 
 function expectEnginesMatchReference({ rows, n, kind, descending, seed }: Case): void {
-  const values = makeValues(kind, rows * n, seed);
+  const values = sortRowValues(kind, rows * n, seed);
   const expected = referenceOrder(values, rows, n, descending);
   expectSameOrder('wasm', sortWith('auto', values, rows, n, descending), expected);
   expectSameOrder('typescript', sortWith('typescript', values, rows, n, descending), expected);

@@ -23,12 +23,12 @@ import {
   takeRows,
 } from '../../src/_internal/kernels/layoutRows';
 import { ARGSORT_ROWS, argsortRows, GATHER_ROWS, gatherRows, INVERT_PERMUTATION_ROWS, invertPermutationRows, RANK_ROWS, rankRows } from '../../src/_internal/kernels/rows';
-import { uniformFrom } from '../helpers/arbitraries';
+import { sortRowValues, uniformFrom, type SortRowsKind } from '../helpers/arbitraries';
 import { expectNoLeak } from '../helpers/assert';
 import { describeBackends } from '../helpers/backends';
 import { runs } from '../helpers/properties';
 
-type Kind = 'ties' | 'spread' | 'int32';
+type Kind = SortRowsKind;
 
 interface RowsCase {
   readonly rows: number;
@@ -47,8 +47,6 @@ const rowsCase: fc.Arbitrary<RowsCase> = fc.record({
   seed: fc.integer({ min: 0, max: 2 ** 31 - 1 }),
 });
 
-const INT32_EXTREMES = [-(2 ** 31), 2 ** 31 - 1, -1, 0, 1];
-
 /**
  * webgl keeps int32 in float32 textures, exact only within ±2²⁴ (README), and its
  * readback casts 2³¹ − 1 (rounded to 2³¹) to −2³¹, so the composite's tf.topk sees other
@@ -56,24 +54,11 @@ const INT32_EXTREMES = [-(2 ** 31), 2 ** 31 - 1, -1, 0, 1];
  */
 const WEBGL_INT32_LIMIT = 2 ** 24;
 
-/** `rows × n` values: many ties and signed zeros, a wide float spread, or int32 extremes. */
+/** `rows × n` values of the case's kind (`sortRowValues`), int32 within webgl's exact range there. */
 function makeRows({ rows, n, kind, seed }: RowsCase): tf.Tensor2D {
-  const uniform = uniformFrom(seed);
-  const count = rows * n;
-  if (kind === 'int32') {
-    const limit = tf.getBackend() === 'webgl' ? WEBGL_INT32_LIMIT : 2 ** 31;
-    const extremes = limit === 2 ** 31 ? INT32_EXTREMES : [-limit, limit, -1, 0, 1];
-    const values = Int32Array.from({ length: count }, () =>
-      uniform() < 0.3 ? (extremes[Math.floor(uniform() * extremes.length)] as number) : Math.floor((uniform() - 0.5) * 2 * limit),
-    );
-    return tf.tensor2d(values, [rows, n], 'int32');
-  }
-  const values = Float32Array.from({ length: count }, () => {
-    if (kind === 'spread') return (uniform() - 0.5) * 10 ** Math.floor(uniform() * 12 - 6);
-    const tie = Math.floor(uniform() * 7) - 3; // −3 … 3, so most values repeat
-    return tie === 0 && uniform() < 0.5 ? -0 : tie;
-  });
-  return tf.tensor2d(values, [rows, n]);
+  const limit = tf.getBackend() === 'webgl' ? WEBGL_INT32_LIMIT : 2 ** 31;
+  const values = sortRowValues(kind, rows * n, seed, limit);
+  return kind === 'int32' ? tf.tensor2d(values, [rows, n], 'int32') : tf.tensor2d(values, [rows, n]);
 }
 
 /** Exact bit patterns, so −0 and +0 (and every float) must agree bit for bit. */

@@ -13,7 +13,7 @@ import type * as tf from '@tensorflow/tfjs-core';
 
 import { cpuKernel, wasmKernel, type HostKernel } from '../host';
 import { input } from './rows';
-import { argsortScratchRow, scratchFor } from './radixSort';
+import { scratchFor } from './radixSort';
 
 /** Channels per block: 16 float32 are one 64-byte cache line of an NHWC position. */
 const BLOCK_CHANNELS = 16;
@@ -42,12 +42,13 @@ function layoutOf(attrs: tf.NamedAttrMap): RowsLayout {
   return { batch, channels, positions, channelsLast: attrs['dataFormat'] === 'NHWC', block, stride: positions + 16 };
 }
 
-/** Block scratch, reused across calls while the block size holds. */
-let blocks: { size: number; a: Uint32Array; b: Uint32Array; c: Uint32Array; rowOrder: Int32Array } | undefined;
+/** Block scratch (three blocks, two orders of one row), reused while the sizes hold. */
+let blocks: { size: number; a: Uint32Array; b: Uint32Array; c: Uint32Array; rowOrder: Int32Array; otherOrder: Int32Array } | undefined;
 
 function blockScratch(size: number, n: number): NonNullable<typeof blocks> {
   if (blocks === undefined || blocks.size !== size || blocks.rowOrder.length !== n) {
-    blocks = { size, a: new Uint32Array(size), b: new Uint32Array(size), c: new Uint32Array(size), rowOrder: new Int32Array(n) };
+    const [a, b, c] = [new Uint32Array(size), new Uint32Array(size), new Uint32Array(size)];
+    blocks = { size, a, b, c, rowOrder: new Int32Array(n), otherOrder: new Int32Array(n) };
   }
   return blocks;
 }
@@ -123,11 +124,11 @@ const efdmForward: HostKernel = {
           const row = (sample * channels + c0 + b) * n;
           // Stable ascending argsort of the content row, then of the style row.
           s.rowBits.set(contentBlock.subarray(start, start + n));
-          argsortScratchRow(s, true, 0);
+          s.argsort(true, 0);
           contentRow.set(sortedOrder);
           contentOut.set(sortedOrder, row);
           s.rowBits.set(styleBlock.subarray(start, start + n));
-          argsortScratchRow(s, true, 0);
+          s.argsort(true, 0);
           styleOut.set(sortedOrder, row);
           // t[contentOrder[k]] = sortedStyle[k] = style[styleOrder[k]] (bits: exact).
           for (let k = 0; k < n; k++) {
@@ -151,8 +152,7 @@ const efdmBackward: HostKernel = {
     const contentOrder = input(inputs, 'contentOrder').values;
     const styleOrder = input(inputs, 'styleOrder').values;
     const out = bitsOf(dStyle as Float32Array);
-    const { a: dyBits, c: dBits, rowOrder: contentRow } = blockScratch(block * stride, n);
-    const styleRow = scratchFor(n).rowOrder;
+    const { a: dyBits, c: dBits, rowOrder: contentRow, otherOrder: styleRow } = blockScratch(block * stride, n);
     const dyBlock = new Float32Array(dyBits.buffer, dyBits.byteOffset, dyBits.length);
     const dBlock = new Float32Array(dBits.buffer, dBits.byteOffset, dBits.length);
     // α as float32, and each product rounded once: the composite's float32 multiply.

@@ -45,7 +45,10 @@ export interface Scratch {
   /** The row's input bits and output order, copied in and out in one block each. */
   readonly rowBits: Uint32Array;
   readonly rowOrder: Int32Array;
-  /** Stable argsort of `rowBits` into `rowOrder` (see {@link argsortScratchRow}). */
+  /**
+   * Stable argsort of the row in `rowBits` (float32 bits if `isFloat`, else int32; `flip`
+   * 0 ascending, 0xffffffff descending): leaves the order in `rowOrder`.
+   */
   argsort(isFloat: boolean, flip: number): void;
 }
 
@@ -237,14 +240,6 @@ function radixArgsort(s: Buffers, isFloat: boolean, flip: number): void {
 }
 
 /**
- * Stable argsort of the row in `s.rowBits` (float32 bits if `isFloat`, else int32; `flip`
- * 0 ascending, 0xffffffff descending): leaves the order in `s.rowOrder`.
- */
-export function argsortScratchRow(s: Scratch, isFloat: boolean, flip: number): void {
-  s.argsort(isFloat, flip);
-}
-
-/**
  * Stable argsort of every row of `values` (`rows × n`, float32 data if `isFloat`, else
  * int32): writes each row's order (indices into the row) into `out`, row by row.
  */
@@ -259,13 +254,14 @@ export function argsortRowsHost(
   const bits = new Uint32Array(values.buffer, values.byteOffset, values.length);
   const flip = descending ? 0xffffffff : 0;
   const s = scratchFor(n);
-  // Each row is copied into JS-heap scratch and its order copied back in one block: on
-  // tfjs-backend-wasm the tensors are views of the wasm heap, whose element-wise reads
-  // and scattered writes were ~35 % slower in V8 than a plain typed array's.
+  // Each row is copied into the sort's own buffers and its order copied back in one block:
+  // on tfjs-backend-wasm the tensors are views of the backend's heap, whose element-wise
+  // reads and scattered writes were ~35 % slower in V8 than a plain typed array's (and
+  // the WebAssembly build can only read its own memory).
   for (let r = 0; r < rows; r++) {
     const start = r * n;
     s.rowBits.set(bits.subarray(start, start + n));
-    argsortScratchRow(s, isFloat, flip);
+    s.argsort(isFloat, flip);
     out.set(s.rowOrder, start);
   }
 }
