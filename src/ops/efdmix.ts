@@ -2,10 +2,9 @@ import * as tf from '@tensorflow/tfjs-core';
 
 import { customGrad } from '../_internal/customGrad';
 import { formatShape, opError } from '../_internal/errors';
-import { blendRows, channelFeatures, channelRows, scaleRows, scatterRows, takeRows } from '../_internal/kernels/layoutRows';
+import { efdmixBackward, efdmixForward } from '../_internal/kernels/efdmRows';
 import { channelLayout } from '../_internal/layout';
 import { beta, permutation, seededUniform, type Uniform } from '../_internal/random';
-import { argsortRows, gatherRows } from '../_internal/sortRows';
 import {
   checkBoolean,
   checkDataFormat,
@@ -91,46 +90,22 @@ export function efdmix(x: TensorInput, options?: EfdmixOptions): tf.Tensor {
       throw opError(OP, `x must have an even batch for mode 'crossdomain' but got shape ${formatShape(input.shape)}`);
     }
     const plan = drawEfdmixPlan(layout.batch, { p, alpha, mode, training }, given.seed ?? Math.floor(Math.random() * 2 ** 32));
-    const { batch, channels, positions } = layout;
 
     const mix = customGrad<[tf.Tensor]>(([value], save) => {
       if (plan === undefined) return { value: tf.clone(value), gradFunc: (dy: tf.Tensor) => [tf.clone(dy)] };
-      const rows = channelRows(value, layout);
-      const order = argsortRows(rows, false);
-      const perSample = (sample: tf.Tensor2D): tf.Tensor2D => tf.reshape(sample, [batch, channels * positions]);
-      const sortedPartners = takeRows(perSample(gatherRows(rows, order)), tf.tensor1d(plan.partner, 'int32'));
-      // u[i] = partner's sorted[rank(i)], i.e. u[order[k]] = partner's sorted[k]: one
-      // scatter instead of inverting the order and gathering.
-      const target = scatterRows(tf.reshape(sortedPartners, [batch * channels, positions]) as tf.Tensor2D, order, rows);
-      // Both weights per row (each sample's repeated over its C channel rows), computed on
-      // the host in float64: 1 − λ taken in float32 from a λ near 1 would lose most of
-      // its digits.
-      const partnerWeight = rowWeights(plan.lambda.map((lambda) => 1 - lambda), channels);
-      const mixed = blendRows(target, rows, partnerWeight, rowWeights(plan.lambda, channels));
-      save([order, partnerWeight]);
+      // One sort serves both sides: u reads the partner's row of x's own sorted values.
+      const pairing = { ...plan, partnerWeight: plan.lambda.map((lambda) => 1 - lambda), selfWeight: plan.lambda };
+      const [mixed, order] = efdmixForward(value, layout, pairing);
+      save([order]);
       return {
-        value: channelFeatures(mixed, layout, value.shape),
-        gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
-          const [savedOrder, savedWeight] = saved as [tf.Tensor2D, tf.Tensor2D];
-          // u[n] = sorted(x[perm(n)])[rank_n]: un-gather by x's order, send each
-          // sample's gradient back to its partner (the inverse batch permutation), and
-          // route through x's sort, sorted[k] = x[order[k]] ⇒ dx[order[k]] = dsorted[k]
-          // (a scatter). Plus the straight-through dy.
-          const dTarget = scaleRows(channelRows(dy, layout), savedWeight);
-          const dPartnerSorted = perSample(gatherRows(dTarget, savedOrder));
-          const dSorted: tf.Tensor2D = tf.reshape(takeRows(dPartnerSorted, tf.tensor1d(plan.inverse, 'int32')), [batch * channels, positions]);
-          const dPartner = channelFeatures(scatterRows(dSorted, savedOrder), layout, value.shape);
-          return [tf.add(dy, dPartner)];
-        },
+        value: mixed,
+        // The straight-through dy plus (1 − λ)·dy sent back from each sample to its
+        // partner through the sorted values (derivation in kernels/efdmRows.ts).
+        gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => [efdmixBackward(dy, saved[0] as tf.Tensor2D, layout, pairing)],
       };
     });
     return mix(input);
   });
-}
-
-/** `[N·C, 1]` float32 weights: each sample's weight repeated over its C channel rows. */
-function rowWeights(perSample: readonly number[], channels: number): tf.Tensor2D {
-  return tf.tensor2d(Float32Array.from({ length: perSample.length * channels }, (_, r) => perSample[Math.floor(r / channels)] as number), [perSample.length * channels, 1]);
 }
 
 /** One call's random draws: λ per sample and the partner permutation with its inverse. */

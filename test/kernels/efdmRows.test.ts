@@ -1,16 +1,28 @@
 /**
- * The EFDM kernels (`src/_internal/kernels/efdmRows.ts`) against their composites, bit for
- * bit: both layouts, rows of length 1, short (insertion sort) and long (radix sort),
- * channel counts that leave a partial block, a style of another spatial shape with the
- * same L, values full of ties and signed zeros or widely spread, α = 1 and α ≠ 1, and no
- * leaks. On a backend without a fused kernel both sides run the composite.
+ * The EFDM and EFDMix kernels (`src/_internal/kernels/efdmRows.ts`) against their
+ * composites, bit for bit: both layouts, rows of length 1, short (insertion sort) and
+ * long (radix sort), channel counts that leave a partial block, a style of another
+ * spatial shape with the same L, values full of ties and signed zeros or widely spread,
+ * α = 1 and α ≠ 1 (EFDMix: weights 0, 1 and in between, partners that are a sample
+ * itself or another), and no leaks. On a backend without a fused kernel both sides run
+ * the composite.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import fc from 'fast-check';
 import { expect, it } from 'vitest';
 
 import { setFastPaths } from '../../src';
-import { EFDM_BACKWARD, EFDM_FORWARD, efdmBackward, efdmForward } from '../../src/_internal/kernels/efdmRows';
+import {
+  EFDM_BACKWARD,
+  EFDM_FORWARD,
+  EFDMIX_BACKWARD,
+  EFDMIX_FORWARD,
+  efdmBackward,
+  efdmForward,
+  efdmixBackward,
+  efdmixForward,
+  type EfdmixPairing,
+} from '../../src/_internal/kernels/efdmRows';
 import { channelLayout } from '../../src/_internal/layout';
 import type { DataFormat } from '../../src/_internal/validate';
 import { uniformFrom } from '../helpers/arbitraries';
@@ -143,10 +155,81 @@ describeBackends('efdm kernels', () => {
     tf.dispose([content, style]);
   });
 
+  it('efdmix forward and backward match the composite bit for bit, in both layouts', async () => {
+    await fc.assert(
+      fc.asyncProperty(efdmCase, async ({ batch, channels, spatial, dataFormat, ties, seed }) => {
+        const uniform = uniformFrom(seed);
+        const shape = shapeOf(batch, channels, spatial, dataFormat);
+        const x = makeFeatures(shape, ties, uniform);
+        const dy = makeFeatures(shape, false, uniform);
+        const layout = channelLayout(shape, dataFormat);
+        const pairing = randomPairing(batch, uniform);
+        await expectSameAsComposite(() => efdmixForward(x, layout, pairing));
+        const [mixed, order] = tf.tidy(() => {
+          setFastPaths(false);
+          try {
+            return efdmixForward(x, layout, pairing);
+          } finally {
+            setFastPaths(true);
+          }
+        });
+        await expectSameAsComposite(() => efdmixBackward(dy, order, layout, pairing));
+        tf.dispose([x, dy, mixed, order]);
+      }),
+      runs(40),
+    );
+  });
+
+  it('efdmix takes the partner\'s sorted values at its own ranks (a small NCHW case by hand)', async () => {
+    // Two samples, one channel, three positions, each the other's partner: sample 0 [3, 1, 2]
+    // (order [1, 2, 0]), sample 1 [10, 30, 20] (order [0, 2, 1]). With λ = [0, 0.5]:
+    // sample 0 is sample 1's values at its ranks, [30, 10, 20]; sample 1 is the mean of
+    // itself and sample 0's values at its ranks [1, 3, 2], [5.5, 16.5, 11].
+    const x = tf.tensor3d([3, 1, 2, 10, 30, 20], [2, 1, 3]);
+    const layout = channelLayout([2, 1, 3], 'NCHW');
+    const pairing: EfdmixPairing = { partner: [1, 0], inverse: [1, 0], partnerWeight: [1, 0.5], selfWeight: [0, 0.5] };
+    const [mixed, order] = efdmixForward(x, layout, pairing);
+    expect(Array.from(await mixed.data())).toEqual([30, 10, 20, 5.5, 16.5, 11]);
+    expect(Array.from(await order.data())).toEqual([1, 2, 0, 0, 2, 1]);
+    // dy = 1 everywhere: each sample gets its own 1 plus its sender's (1 − λ) = 1 or 0.5.
+    const ones = tf.onesLike(x);
+    const dx = efdmixBackward(ones, order, layout, pairing);
+    expect(Array.from(await dx.data())).toEqual([1.5, 1.5, 1.5, 2, 2, 2]);
+    tf.dispose([x, mixed, order, ones, dx]);
+  });
+
+  it('efdmix leaks no tensors', async () => {
+    const shape = [2, 5, 7, 3];
+    const uniform = uniformFrom(8);
+    const x = makeFeatures(shape, true, uniform);
+    const layout = channelLayout(shape, 'NHWC');
+    const pairing = randomPairing(2, uniform);
+    await expectNoLeak(() =>
+      tf.tidy(() => {
+        const [, order] = efdmixForward(x, layout, pairing);
+        efdmixBackward(x, order, layout, pairing);
+      }),
+    );
+    tf.dispose(x);
+  });
+
   it('ran the fused kernels this backend has', () => {
     const backend = tf.getBackend();
-    for (const kernel of [EFDM_FORWARD, EFDM_BACKWARD]) {
+    for (const kernel of [EFDM_FORWARD, EFDM_BACKWARD, EFDMIX_FORWARD, EFDMIX_BACKWARD]) {
       if (kernel.backends[backend] !== undefined) expect(tf.getKernel(kernel.name, backend), kernel.name).toBeDefined();
     }
   });
 });
+
+/** A random partner permutation (samples may be their own partner) and weights with 0 and 1 among them. */
+function randomPairing(batch: number, uniform: () => number): EfdmixPairing {
+  const partner = Array.from({ length: batch }, (_, i) => i);
+  for (let i = batch - 1; i > 0; i--) {
+    const j = Math.floor(uniform() * (i + 1));
+    [partner[i], partner[j]] = [partner[j] as number, partner[i] as number];
+  }
+  const inverse = new Array<number>(batch);
+  partner.forEach((m, n) => (inverse[m] = n));
+  const selfWeight = partner.map(() => [0, 1, uniform()][Math.floor(uniform() * 3)] as number);
+  return { partner, inverse, partnerWeight: selfWeight.map((lambda) => 1 - lambda), selfWeight };
+}

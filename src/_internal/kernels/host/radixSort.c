@@ -13,7 +13,7 @@
  * The module owns its memory (the linker's initial pages, until `reserve` grows it) and
  * knows nothing of tfjs. The caller reserves room for rows of length n, writes a row's
  * 32-bit patterns at the returned address, calls `argsort`, and reads the order at
- * address + 4n. Single stream only: the two-stream scatter that helps V8 (radixSort.ts)
+ * address + 4n; `sorted` then puts the row's patterns in that order at address + 8n. Single stream only: the two-stream scatter that helps V8 (radixSort.ts)
  * made this ~12 % slower.
  */
 
@@ -177,4 +177,13 @@ EXPORT("argsort") void argsort(i32 n, i32 isFloat, u32 flip) {
     indicesIn = indicesOut;
     indicesOut = u;
   }
+}
+
+/*
+ * The reserved row's patterns in the order of the last `argsort`, into the first key
+ * buffer (address + 8n; the sort is done with it): the sorted values for callers that
+ * need them, without a JavaScript gather, whose scattered reads V8 runs ~3× slower.
+ */
+EXPORT("sorted") void sorted(i32 n) {
+  for (i32 k = 0; k < n; k++) keysA[k] = bits[order[k]];
 }

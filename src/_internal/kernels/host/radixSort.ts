@@ -50,6 +50,10 @@ export interface Scratch {
    * 0 ascending, 0xffffffff descending): leaves the order in `rowOrder`.
    */
   argsort(isFloat: boolean, flip: number): void;
+  /** The row's bits in the order of the last {@link argsort}, which {@link gatherSorted} leaves. */
+  readonly rowSorted: Uint32Array;
+  /** `rowSorted[k] = rowBits[rowOrder[k]]`: the sorted row, for callers that need its values. */
+  gatherSorted(): void;
 }
 
 /** The TypeScript sort's working buffers. */
@@ -65,6 +69,7 @@ interface Buffers {
   readonly ends: Int32Array;
   readonly rowBits: Uint32Array;
   readonly rowOrder: Int32Array;
+  readonly rowSorted: Uint32Array;
 }
 
 function typescriptScratch(n: number): Scratch {
@@ -78,12 +83,18 @@ function typescriptScratch(n: number): Scratch {
     ends: new Int32Array(RADIX * PASSES),
     rowBits: new Uint32Array(n),
     rowOrder: new Int32Array(n),
+    rowSorted: new Uint32Array(n),
   };
   return {
     n,
     engine: 'typescript',
     rowBits: b.rowBits,
     rowOrder: b.rowOrder,
+    rowSorted: b.rowSorted,
+    gatherSorted() {
+      const { rowBits, rowOrder, rowSorted } = b;
+      for (let k = 0; k < n; k++) rowSorted[k] = rowBits[rowOrder[k] as number] as number;
+    },
     argsort(isFloat, flip) {
       if (n <= INSERTION_MAX) {
         fillKeys(b.rowBits, b.keysA, isFloat, flip);
@@ -105,6 +116,8 @@ function wasmScratch(sorter: WasmRadixSort, n: number): Scratch | undefined {
     rowBits: row.bits,
     rowOrder: row.order,
     argsort: (isFloat, flip) => sorter.argsort(n, isFloat ? 1 : 0, flip),
+    rowSorted: row.sorted,
+    gatherSorted: () => sorter.sorted(n),
   };
 }
 

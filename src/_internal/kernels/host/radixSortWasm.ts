@@ -15,6 +15,8 @@ export interface WasmRow {
   readonly bits: Uint32Array;
   /** The stable order `argsort` leaves. */
   readonly order: Int32Array;
+  /** The row's patterns in that order, which `sorted` leaves. */
+  readonly sorted: Uint32Array;
 }
 
 export interface WasmRadixSort {
@@ -22,12 +24,15 @@ export interface WasmRadixSort {
   reserve(n: number): WasmRow | undefined;
   /** Stable argsort of the reserved row: float32 bits if `isFloat` is 1 (else int32), `flip` 0 or 0xffffffff (descending). */
   argsort(n: number, isFloat: number, flip: number): void;
+  /** The reserved row's patterns in the order of the last `argsort`, into `sorted`. */
+  sorted(n: number): void;
 }
 
 interface Exports {
   readonly memory: WebAssembly.Memory;
   reserve(n: number): number;
   argsort(n: number, isFloat: number, flip: number): void;
+  sorted(n: number): void;
 }
 
 /** undefined: not tried yet; null: unavailable here. */
@@ -44,9 +49,10 @@ function instantiate(): WasmRadixSort | null {
         if (address === 0) return undefined;
         // Views made after reserve: growing the memory detaches the earlier ones.
         const buffer = exports.memory.buffer;
-        return { bits: new Uint32Array(buffer, address, n), order: new Int32Array(buffer, address + 4 * n, n) };
+        return { bits: new Uint32Array(buffer, address, n), order: new Int32Array(buffer, address + 4 * n, n), sorted: new Uint32Array(buffer, address + 8 * n, n) };
       },
       argsort: exports.argsort,
+      sorted: exports.sorted,
     };
   } catch {
     return null;
