@@ -104,9 +104,23 @@ export async function timeOnce(fn: () => Promise<void>): Promise<number> {
   return performance.now() - start;
 }
 
-/** Awaits every tensor's data (the work is done and on the host), then disposes them. */
+/**
+ * Waits for `outputs` and disposes them. On webgl one element of each is read back,
+ * which waits for every GPU program the outputs depend on (the GL command stream runs in
+ * order). On cpu and wasm the kernels have run when the call returns, so nothing is
+ * read: reading every output back whole would time a copy of it into a fresh JavaScript
+ * array (on wasm out of the heap; on webgl out of the texture) that is a cost of the
+ * benchmark and not of the op, and that neither the floors' loop nor PyTorch's timings
+ * pay: at [8,32,32,512] on node-wasm, 5–15 ms per output on the 2-core VM (the fresh
+ * array's page faults), as much as a whole fused forward. (A one-element slice would
+ * not do there: tfjs-backend-wasm's slice reads its whole input back first.)
+ */
 export async function settle(outputs: readonly tf.Tensor[]): Promise<void> {
-  await Promise.all(outputs.map((t) => t.data()));
+  if (tf.getBackend() === 'webgl') {
+    const firsts = tf.tidy(() => outputs.map((t) => tf.slice(tf.reshape(t, [-1]), 0, 1)));
+    await Promise.all(firsts.map((t) => t.data()));
+    tf.dispose(firsts);
+  }
   tf.dispose([...outputs]);
 }
 

@@ -78,7 +78,7 @@ function header(all: BackendResults[]): string[] {
     `- Software: featstats ${versions.featstats}, tfjs-core ${versions.tfjs}, Node ${versions.node}` +
       (chromium ? `, Chromium ${chromium.chromium} (WebGL: ${chromium.webglRenderer ?? 'n/a'})` : '') +
       `, PyTorch ${torch ?? 'not installed (no PyTorch columns)'}.`,
-    `- Sampling: ${first.sampling}. Times are medians ± the median absolute deviation, in ms per call; every timed call awaits its result's data (on webgl, a readback) and disposes it. Inputs are seeded.`,
+    `- Sampling: ${first.sampling}. Times are medians ± the median absolute deviation, in ms per call; every timed call disposes its outputs, after reading back one element of each on webgl (which waits for the op's programs; cpu and wasm kernels are synchronous). Inputs are seeded.`,
     `- Wall time of the suite per backend: ${all.map((r) => `${targetId(r)} ${(r.wallSeconds / 60).toFixed(1)} min`).join(', ')}.`,
     '- wasm runs single-threaded with SIMD in both environments (threads are off in Node; the page is not cross-origin isolated), ' +
       "which also gives Chromium's clock 0.1 ms steps: sub-millisecond medians there are coarse.",
@@ -241,7 +241,7 @@ function floorsSection(all: BackendResults[]): string[] {
     const f = r.floors.find((x) => x.elements === n);
     return f ? `${number(f.jsLoop.medianMs)} / ${number(f.tfAdd.medianMs)}` : '—';
   };
-  return targetTable(all, '## Floors', 'One elementwise pass over n float32 values, ms: plain JS loop / `tf.add(x, 1)` with the data awaited.', 'elements', counts, cell);
+  return targetTable(all, '## Floors', 'One elementwise pass over n float32 values, ms: plain JS loop / `tf.add(x, 1)` awaited as the ops are.', 'elements', counts, cell);
 }
 
 // ---------------------------------------------------------------- charts

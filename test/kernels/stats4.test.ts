@@ -10,6 +10,7 @@ import fc from 'fast-check';
 import { expect, it } from 'vitest';
 
 import { setFastPaths } from '../../src';
+import { hostTesting } from '../../src/_internal/kernels/host';
 import { gradApply4, gradSums4, moments4, scaleShift4 } from '../../src/_internal/kernels/stats4';
 import { uniformFrom } from '../helpers/arbitraries';
 import { expectClose, expectNoLeak, maxAbs } from '../helpers/assert';
@@ -164,6 +165,56 @@ describeBackends('stats4 kernels', (backend) => {
       }),
       runs(40),
     );
+  });
+
+  // On wasm the plane sweeps (rows of at most 16) run compiled (host/stats4.c) in the
+  // backend's memory; the TypeScript sweeps are the same float64 operations in the same
+  // order. Odd Q·B reaches the compiled loops' scalar tail, A not a multiple of 4 the
+  // leftover rows. On cpu and webgl both runs take the same path.
+  it('the compiled plane sweeps give the TypeScript sweeps\' values bit for bit (and run only on wasm)', async () => {
+    const planeCase = fc.record({
+      view: fc.tuple(fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 11 }), fc.integer({ min: 1, max: 9 }), fc.integer({ min: 1, max: 16 })),
+      seed: fc.integer({ min: 0, max: 2 ** 31 - 1 }),
+      withGamma: fc.boolean(),
+    });
+    const before = hostTesting.compiledStatsCalls;
+    await fc.assert(
+      fc.asyncProperty(planeCase, async ({ view, seed, withGamma }) => {
+        const [P, , Q, B] = view;
+        const stats = [P, 1, Q, 1];
+        const x = tf.tensor4d(makeView({ view, stride: 1, size: 1, ddof: 0, seed, constantGroups: true }).values, view);
+        const dy = randomTensor(view, seed + 1, -1, 1);
+        const [mean, scale, shift, a, b, outScale] = [2, 3, 4, 5, 6, 7].map((k) => randomTensor(stats, seed + k, -2, 2)) as tf.Tensor[];
+        const gamma = withGamma ? randomTensor([Q * B], seed + 8, -2, 2) : undefined;
+        const affine = { gamma, affineStride: 1, affineSize: Q * B };
+        const bits = async (engine: 'auto' | 'typescript') => {
+          hostTesting.statsEngine = engine;
+          try {
+            const outputs = [
+              ...moments4(x, 0),
+              scaleShift4(x, mean as tf.Tensor, { scale, shift, ...affine }),
+              ...gradSums4(x, dy, mean as tf.Tensor, { scale, affineGrads: withGamma, ...affine }),
+              gradApply4(x, dy, mean as tf.Tensor, { a: a as tf.Tensor, b: b as tf.Tensor, outScale: outScale as tf.Tensor, scale, ...affine }),
+            ];
+            const values = await Promise.all(
+              outputs.map(async (t) => {
+                const data = (await t.data()) as Float32Array;
+                return Array.from(new Uint32Array(data.buffer, data.byteOffset, data.length));
+              }),
+            );
+            tf.dispose(outputs);
+            return values;
+          } finally {
+            hostTesting.statsEngine = 'auto';
+          }
+        };
+        expect(await bits('auto')).toEqual(await bits('typescript'));
+        tf.dispose([x, dy, mean, scale, shift, a, b, outScale, ...(gamma === undefined ? [] : [gamma])] as tf.Tensor[]);
+      }),
+      runs(30),
+    );
+    if (backend === 'wasm') expect(hostTesting.compiledStatsCalls).toBeGreaterThan(before);
+    else expect(hostTesting.compiledStatsCalls).toBe(before);
   });
 
   it('reads x and dy in their own shape through the view attr and returns y and dx in that shape', async () => {

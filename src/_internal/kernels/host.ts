@@ -10,7 +10,9 @@
  * - wasm: inputs and outputs are views of the wasm heap (`typedArrayFromHeap`), so the
  *   kernel reads and writes the backend's memory directly. Every output is allocated
  *   (`makeOutput`) before any view is taken, because an allocation may grow the heap
- *   and detach earlier views.
+ *   and detach earlier views. A kernel that asks for it (`heapScratch`) also gets
+ *   scratch in that memory and the memory itself (`Heap`), for code compiled to
+ *   WebAssembly that works on the tensors in place (`./host/stats4.c`).
  */
 import type * as tf from '@tensorflow/tfjs-core';
 
@@ -49,8 +51,25 @@ export interface HostKernel {
   readonly reusesInput?: string;
   /** Shapes and dtypes of the outputs, from the inputs' shapes and the attrs. */
   outputs(inputs: Readonly<Record<string, tf.TensorInfo>>, attrs: tf.NamedAttrMap): HostOutputSpec[];
-  /** Fills `outputs` (in the order `outputs()` declared them; zero-initialised unless declared `filled`). */
-  run(inputs: Readonly<Record<string, HostInput>>, outputs: HostArray[], attrs: tf.NamedAttrMap): void;
+  /**
+   * Bytes of scratch the kernel would use in the backend's WebAssembly memory (0: none),
+   * allocated by the wasm adapter with the outputs, before any view, and freed after
+   * `run`. Only the wasm adapter asks.
+   */
+  heapScratch?(inputs: Readonly<Record<string, tf.TensorInfo>>, attrs: tf.NamedAttrMap): number;
+  /**
+   * Fills `outputs` (in the order `outputs()` declared them; zero-initialised unless
+   * declared `filled`). `heap` is given on wasm when `heapScratch` asked for bytes.
+   */
+  run(inputs: Readonly<Record<string, HostInput>>, outputs: HostArray[], attrs: tf.NamedAttrMap, heap?: Heap): void;
+}
+
+/** tfjs-backend-wasm's memory, where every input and output view of the call lives, and scratch in it. */
+export interface Heap {
+  readonly memory: WebAssembly.Memory;
+  /** Byte address of the scratch (8-byte aligned), valid during `run`. */
+  readonly scratch: number;
+  readonly scratchBytes: number;
 }
 
 /**
@@ -61,10 +80,15 @@ export interface HostKernel {
  * - `sortEngine`: `'typescript'` makes the host radix sort skip its WebAssembly build
  *   (`host/radixSortWasm.ts`), as where WebAssembly cannot be compiled, so the tests
  *   reach the fallback.
+ * - `statsEngine`: `'typescript'` makes the statistics kernels skip their compiled plane
+ *   sweeps (`host/stats4.c`) on wasm, so the tests can hold the two to each other;
+ *   `compiledStatsCalls` counts the calls that ran them.
  */
-export const hostTesting: { poisonFilledOutputs: boolean; sortEngine: 'auto' | 'typescript' } = {
+export const hostTesting: { poisonFilledOutputs: boolean; sortEngine: 'auto' | 'typescript'; statsEngine: 'auto' | 'typescript'; compiledStatsCalls: number } = {
   poisonFilledOutputs: false,
   sortEngine: 'auto',
+  statsEngine: 'auto',
+  compiledStatsCalls: 0,
 };
 
 interface CpuBackendLike {
@@ -73,6 +97,8 @@ interface CpuBackendLike {
 }
 
 interface WasmBackendLike {
+  /** The Emscripten module: its memory (non-threaded builds) and allocator. */
+  wasm?: { asm?: { memory?: unknown }; _malloc?(bytes: number): number; _free?(address: number): void };
   makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
   typedArrayFromHeap(info: tf.TensorInfo): HostArray;
   refCount(dataId: object): number;
@@ -134,7 +160,9 @@ export function wasmKernel(kernel: HostKernel): tf.KernelFunc {
     const infos = present(inputs);
     const specs = kernel.outputs(infos, attrs ?? {});
     const taken = takeOver(kernel, infos, attrs ?? {}, specs, wasm);
-    // Allocate every output first: a later allocation could grow the heap and detach views.
+    // Allocate every output (and the scratch) first: a later allocation could grow the
+    // heap and detach views.
+    const heap = heapFor(kernel, infos, attrs ?? {}, wasm);
     const outputInfos = specs.map((spec, i) => (i === 0 && taken !== undefined ? taken : wasm.makeOutput(spec.shape, spec.dtype)));
     const outputs = outputInfos.map((info, i) => {
       const view = wasm.typedArrayFromHeap(info);
@@ -148,7 +176,22 @@ export function wasmKernel(kernel: HostKernel): tf.KernelFunc {
     for (const [name, info] of Object.entries(infos)) {
       views[name] = { shape: info.shape, dtype: info.dtype, values: wasm.typedArrayFromHeap(info) };
     }
-    kernel.run(views, outputs, attrs ?? {});
+    try {
+      kernel.run(views, outputs, attrs ?? {}, heap);
+    } finally {
+      if (heap !== undefined) wasm.wasm?._free?.(heap.scratch);
+    }
     return single(outputInfos);
   };
+}
+
+/** The scratch a kernel asked for in the backend's memory, or undefined (none asked, or no memory to share). */
+function heapFor(kernel: HostKernel, infos: Record<string, tf.TensorInfo>, attrs: tf.NamedAttrMap, backend: WasmBackendLike): Heap | undefined {
+  const bytes = kernel.heapScratch?.(infos, attrs) ?? 0;
+  const memory = backend.wasm?.asm?.memory;
+  const malloc = backend.wasm?._malloc;
+  // A threaded build's memory is shared; a module compiled for a plain one cannot import it.
+  if (bytes <= 0 || typeof WebAssembly !== 'object' || !(memory instanceof WebAssembly.Memory) || !(memory.buffer instanceof ArrayBuffer) || malloc === undefined) return undefined;
+  const scratch = malloc(bytes);
+  return scratch === 0 ? undefined : { memory, scratch, scratchBytes: bytes };
 }

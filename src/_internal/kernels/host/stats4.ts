@@ -22,7 +22,8 @@
  */
 import type * as tf from '@tensorflow/tfjs-core';
 
-import { cpuKernel, wasmKernel, type HostInput, type HostKernel, type HostOutputSpec } from '../host';
+import { cpuKernel, hostTesting, wasmKernel, type Heap, type HostInput, type HostKernel, type HostOutputSpec } from '../host';
+import { stats4Sweeps, type Stats4Sweeps } from './stats4Wasm';
 
 /** Rows up to this length are walked as planes of Q·B columns; longer rows one by one. */
 const PLANE_MAX_ROW = 16;
@@ -139,9 +140,46 @@ function alongRows(view: View, affine: Affine): boolean {
   return affine.present && affine.stride === 1 && affine.size === view.B && view.A === 1 && view.Q === 1;
 }
 
+/**
+ * The plane sweeps compiled to WebAssembly (`./stats4.c`) and `count` float64
+ * coefficient arrays of Q·B in tfjs-backend-wasm's memory, when the call runs there: on
+ * the wasm backend with every array of the call in that memory. Otherwise undefined,
+ * and the TypeScript sweeps run (on cpu always). Both give the same values bit for bit.
+ */
+interface Compiled {
+  readonly sweeps: Stats4Sweeps;
+  readonly scratch: Float64Array[];
+}
+
+function compiledPlanes(heap: Heap | undefined, arrays: Float32Array[], view: View, count: number): Compiled | undefined {
+  if (heap === undefined || view.B > PLANE_MAX_ROW || heap.scratchBytes < count * view.QB * 8 || hostTesting.statsEngine === 'typescript') return undefined;
+  const buffer = heap.memory.buffer;
+  if (arrays.some((a) => a.buffer !== buffer)) return undefined;
+  const sweeps = stats4Sweeps(heap.memory);
+  if (sweeps === undefined) return undefined;
+  hostTesting.compiledStatsCalls++;
+  return { sweeps, scratch: Array.from({ length: count }, (_, i) => new Float64Array(buffer, heap.scratch + i * view.QB * 8, view.QB)) };
+}
+
+/** The call's per-column float64 arrays: the compiled call's scratch, else fresh ones. */
+function columnArrays(compiled: Compiled | undefined, view: View, count: number): Float64Array[] {
+  return compiled?.scratch ?? Array.from({ length: count }, () => new Float64Array(view.QB));
+}
+
+type Triple = [Float64Array, Float64Array, Float64Array];
+
+/** `heapScratch` of a kernel whose plane path takes `count` coefficient arrays. */
+function planeScratch(count: number): NonNullable<HostKernel['heapScratch']> {
+  return (inputs, attrs) => {
+    const view = viewOf(inputs.x as tf.TensorInfo, attrs);
+    return view.B <= PLANE_MAX_ROW ? count * view.QB * 8 : 0;
+  };
+}
+
 // ── FeatstatsMoments4 ────────────────────────────────────────────────────────────────
 
 const MOMENTS4: HostKernel = {
+  heapScratch: planeScratch(3),
   outputs: (inputs, attrs): HostOutputSpec[] => {
     const shape = statsShape(inputs.x as tf.TensorInfo, attrs);
     return [
@@ -149,7 +187,7 @@ const MOMENTS4: HostKernel = {
       { shape: [...shape], dtype: 'float32' },
     ];
   },
-  run(inputs, outputs, attrs) {
+  run(inputs, outputs, attrs, heap) {
     const x = input(inputs, 'x');
     const view = viewOf(inputs.x as HostInput, attrs);
     const ddof = (attrs.ddof as number | undefined) ?? 0;
@@ -157,7 +195,7 @@ const MOMENTS4: HostKernel = {
     const shift = new Float64Array(groups);
     const sum = new Float64Array(groups);
     const sumSquares = new Float64Array(groups);
-    if (view.B <= PLANE_MAX_ROW) momentsPlanes(x, view, shift, sum, sumSquares);
+    if (view.B <= PLANE_MAX_ROW) momentsPlanes(x, view, shift, sum, sumSquares, compiledPlanes(heap, [x], view, 3));
     else momentsRows(x, view, shift, sum, sumSquares);
     const [mean, variance] = outputs as [Float32Array, Float32Array];
     const { M } = view;
@@ -171,51 +209,61 @@ const MOMENTS4: HostKernel = {
   },
 };
 
-function momentsPlanes(x: Float32Array, view: View, shift: Float64Array, sum: Float64Array, sumSquares: Float64Array): void {
-  const { P, A, Q, B, QB } = view;
-  const k = new Float64Array(QB);
-  const s1 = new Float64Array(QB);
-  const s2 = new Float64Array(QB);
-  const Q2 = 2 * QB;
-  const Q3 = 3 * QB;
+function momentsPlanes(x: Float32Array, view: View, shift: Float64Array, sum: Float64Array, sumSquares: Float64Array, compiled?: Compiled): void {
+  const { P, A, B, QB } = view;
+  const [k, s1, s2] = columnArrays(compiled, view, 3) as Triple;
   for (let p = 0; p < P; p++) {
     const base = p * A * QB;
     for (let j = 0; j < QB; j++) k[j] = x[base + j - (j % B)] as number;
     s1.fill(0);
     s2.fill(0);
-    // Four rows a … a + 3 per sweep: a quarter of the float64 read-modify-writes per
-    // element, and the loop's overhead paid once for four.
-    let a = 0;
-    for (let offset = base; a + 3 < A; a += 4, offset += 4 * QB) {
-      for (let j = 0, i = offset; j < QB; j++, i++) {
-        const kj = k[j] as number;
-        const d0 = (x[i] as number) - kj;
-        const d1 = (x[i + QB] as number) - kj;
-        const d2 = (x[i + Q2] as number) - kj;
-        const d3 = (x[i + Q3] as number) - kj;
-        s1[j] = (s1[j] as number) + (d0 + d1 + (d2 + d3));
-        s2[j] = (s2[j] as number) + (d0 * d0 + d1 * d1 + (d2 * d2 + d3 * d3));
-      }
+    if (compiled !== undefined) compiled.sweeps.momentsPlane(x.byteOffset + 4 * base, A, QB, k.byteOffset, s1.byteOffset, s2.byteOffset);
+    else momentsSweep(x, base, A, QB, k, s1, s2);
+    foldMoments(view, p, k, s1, s2, shift, sum, sumSquares);
+  }
+}
+
+/** Σd and Σd² per column over the plane's A rows from `base`, d = x − k (`momentsPlane` in stats4.c). */
+function momentsSweep(x: Float32Array, base: number, A: number, QB: number, k: Float64Array, s1: Float64Array, s2: Float64Array): void {
+  const Q2 = 2 * QB;
+  const Q3 = 3 * QB;
+  // Four rows a … a + 3 per sweep: a quarter of the float64 read-modify-writes per
+  // element, and the loop's overhead paid once for four.
+  let a = 0;
+  for (let offset = base; a + 3 < A; a += 4, offset += 4 * QB) {
+    for (let j = 0, i = offset; j < QB; j++, i++) {
+      const kj = k[j] as number;
+      const d0 = (x[i] as number) - kj;
+      const d1 = (x[i + QB] as number) - kj;
+      const d2 = (x[i + Q2] as number) - kj;
+      const d3 = (x[i + Q3] as number) - kj;
+      s1[j] = (s1[j] as number) + (d0 + d1 + (d2 + d3));
+      s2[j] = (s2[j] as number) + (d0 * d0 + d1 * d1 + (d2 * d2 + d3 * d3));
     }
-    for (; a < A; a++) {
-      for (let j = 0, i = base + a * QB; j < QB; j++, i++) {
-        const d = (x[i] as number) - (k[j] as number);
-        s1[j] = (s1[j] as number) + d;
-        s2[j] = (s2[j] as number) + d * d;
-      }
+  }
+  for (; a < A; a++) {
+    for (let j = 0, i = base + a * QB; j < QB; j++, i++) {
+      const d = (x[i] as number) - (k[j] as number);
+      s1[j] = (s1[j] as number) + d;
+      s2[j] = (s2[j] as number) + d * d;
     }
-    for (let q = 0, j = 0; q < Q; q++) {
-      const g = p * Q + q;
-      shift[g] = k[j] as number;
-      let t1 = 0;
-      let t2 = 0;
-      for (let b = 0; b < B; b++, j++) {
-        t1 += s1[j] as number;
-        t2 += s2[j] as number;
-      }
-      sum[g] = t1;
-      sumSquares[g] = t2;
+  }
+}
+
+/** Plane p's per-column sums folded into its Q statistics. */
+function foldMoments(view: View, p: number, k: Float64Array, s1: Float64Array, s2: Float64Array, shift: Float64Array, sum: Float64Array, sumSquares: Float64Array): void {
+  const { Q, B } = view;
+  for (let q = 0, j = 0; q < Q; q++) {
+    const g = p * Q + q;
+    shift[g] = k[j] as number;
+    let t1 = 0;
+    let t2 = 0;
+    for (let b = 0; b < B; b++, j++) {
+      t1 += s1[j] as number;
+      t2 += s2[j] as number;
     }
+    sum[g] = t1;
+    sumSquares[g] = t2;
   }
 }
 
@@ -264,8 +312,9 @@ function momentsRows(x: Float32Array, view: View, shift: Float64Array, sum: Floa
 const SCALE_SHIFT4: HostKernel = {
   // Every loop writes y[i] from x[i] alone, so y may be x's buffer.
   reusesInput: 'x',
+  heapScratch: planeScratch(2),
   outputs: (inputs) => [{ shape: [...(inputs.x as tf.TensorInfo).shape], dtype: 'float32', filled: true }],
-  run(inputs, outputs, attrs) {
+  run(inputs, outputs, attrs, heap) {
     const x = input(inputs, 'x');
     const y = outputs[0] as Float32Array;
     const view = viewOf(inputs.x as HostInput, attrs);
@@ -273,21 +322,21 @@ const SCALE_SHIFT4: HostKernel = {
     const scale = statistic(inputs.scale, view, 1);
     const shift = statistic(inputs.shift, view, 0);
     const affine = affineOf(inputs, attrs, view);
-    if (view.B <= PLANE_MAX_ROW) scaleShiftPlanes(x, y, view, mean, scale, shift, affine);
+    if (view.B <= PLANE_MAX_ROW) scaleShiftPlanes(x, y, view, mean, scale, shift, affine, compiledPlanes(heap, [x, y], view, 2));
     else if (alongRows(view, affine)) scaleShiftAlongRows(x, y, view, mean, scale, shift, affine);
     else scaleShiftRows(x, y, view, mean, scale, shift, affine);
   },
 };
 
-function scaleShiftPlanes(x: Float32Array, y: Float32Array, view: View, mean: Float64Array, scale: Float64Array, shift: Float64Array, affine: Affine): void {
+function scaleShiftPlanes(
+  x: Float32Array, y: Float32Array, view: View,
+  mean: Float64Array, scale: Float64Array, shift: Float64Array, affine: Affine, compiled?: Compiled,
+): void {
   const { P, A, Q, B, QB } = view;
   const index = columnAffineIndex(view, affine);
   // y = (x − m)·f + o folded to x·f + (o − m·f): two coefficient reads per element, not
   // three. In float64 the fold costs nothing a float32 output can see.
-  const factor = new Float64Array(QB);
-  const offsetTerm = new Float64Array(QB);
-  const Q2 = 2 * QB;
-  const Q3 = 3 * QB;
+  const [factor, offsetTerm] = columnArrays(compiled, view, 2) as [Float64Array, Float64Array];
   for (let p = 0; p < P; p++) {
     for (let q = 0, j = 0; q < Q; q++) {
       const g = p * Q + q;
@@ -298,23 +347,32 @@ function scaleShiftPlanes(x: Float32Array, y: Float32Array, view: View, mean: Fl
         offsetTerm[j] = (affine.beta[k] as number) + (shift[g] as number) - (mean[g] as number) * f;
       }
     }
-    // Four rows a … a + 3 per sweep: each coefficient pair is read once for four
-    // elements, and the loop's own overhead is paid once for four (V8 does not unroll).
-    let a = 0;
-    let offset = p * A * QB;
-    for (; a + 3 < A; a += 4, offset += 4 * QB) {
-      for (let j = 0, i = offset; j < QB; j++, i++) {
-        const f = factor[j] as number;
-        const o = offsetTerm[j] as number;
-        y[i] = (x[i] as number) * f + o;
-        y[i + QB] = (x[i + QB] as number) * f + o;
-        y[i + Q2] = (x[i + Q2] as number) * f + o;
-        y[i + Q3] = (x[i + Q3] as number) * f + o;
-      }
+    const base = p * A * QB;
+    if (compiled !== undefined) compiled.sweeps.scaleShiftPlane(x.byteOffset + 4 * base, y.byteOffset + 4 * base, A, QB, factor.byteOffset, offsetTerm.byteOffset);
+    else scaleShiftSweep(x, y, base, A, QB, factor, offsetTerm);
+  }
+}
+
+/** y = x·f + o per column over the plane's A rows from `base` (`scaleShiftPlane` in stats4.c). */
+function scaleShiftSweep(x: Float32Array, y: Float32Array, base: number, A: number, QB: number, factor: Float64Array, offsetTerm: Float64Array): void {
+  const Q2 = 2 * QB;
+  const Q3 = 3 * QB;
+  // Four rows a … a + 3 per sweep: each coefficient pair is read once for four
+  // elements, and the loop's own overhead is paid once for four (V8 does not unroll).
+  let a = 0;
+  let offset = base;
+  for (; a + 3 < A; a += 4, offset += 4 * QB) {
+    for (let j = 0, i = offset; j < QB; j++, i++) {
+      const f = factor[j] as number;
+      const o = offsetTerm[j] as number;
+      y[i] = (x[i] as number) * f + o;
+      y[i + QB] = (x[i + QB] as number) * f + o;
+      y[i + Q2] = (x[i + Q2] as number) * f + o;
+      y[i + Q3] = (x[i + Q3] as number) * f + o;
     }
-    for (; a < A; a++, offset += QB) {
-      for (let j = 0, i = offset; j < QB; j++, i++) y[i] = (x[i] as number) * (factor[j] as number) + (offsetTerm[j] as number);
-    }
+  }
+  for (; a < A; a++, offset += QB) {
+    for (let j = 0, i = offset; j < QB; j++, i++) y[i] = (x[i] as number) * (factor[j] as number) + (offsetTerm[j] as number);
   }
 }
 
@@ -397,6 +455,7 @@ function scaleShiftRows(x: Float32Array, y: Float32Array, view: View, mean: Floa
 // over a (float64), then folds the columns into statistics and affine slots.
 
 const GRAD_SUMS4: HostKernel = {
+  heapScratch: planeScratch(3),
   outputs: (inputs, attrs) => {
     const shape = statsShape(inputs.x as tf.TensorInfo, attrs);
     const specs: HostOutputSpec[] = [
@@ -409,7 +468,7 @@ const GRAD_SUMS4: HostKernel = {
     }
     return specs;
   },
-  run(inputs, outputs, attrs) {
+  run(inputs, outputs, attrs, heap) {
     const x = input(inputs, 'x');
     const dy = input(inputs, 'dy');
     const view = viewOf(inputs.x as HostInput, attrs);
@@ -422,7 +481,7 @@ const GRAD_SUMS4: HostKernel = {
     const dGamma = new Float64Array(affine.size);
     const dBeta = new Float64Array(affine.size);
     const sums = { sumG, sumGNormalized, dGamma, dBeta };
-    if (view.B <= PLANE_MAX_ROW) gradSumsPlanes(x, dy, view, mean, scale, affine, sums);
+    if (view.B <= PLANE_MAX_ROW) gradSumsPlanes(x, dy, view, mean, scale, affine, sums, compiledPlanes(heap, [x, dy], view, 3));
     else if (alongRows(view, affine)) gradSumsAlongRows(x, dy, view, mean, scale, affine, sums);
     else gradSumsRows(x, dy, view, mean, scale, affine, sums);
     (outputs[0] as Float32Array).set(sumG);
@@ -441,41 +500,17 @@ interface GradSums {
   readonly dBeta: Float64Array;
 }
 
-function gradSumsPlanes(x: Float32Array, dy: Float32Array, view: View, mean: Float64Array, scale: Float64Array, affine: Affine, sums: GradSums): void {
+function gradSumsPlanes(x: Float32Array, dy: Float32Array, view: View, mean: Float64Array, scale: Float64Array, affine: Affine, sums: GradSums, compiled?: Compiled): void {
   const { P, A, Q, B, QB } = view;
   const index = columnAffineIndex(view, affine);
-  const m = new Float64Array(QB);
-  const sumDy = new Float64Array(QB);
-  const sumDyCentered = new Float64Array(QB);
-  const Q2 = 2 * QB;
-  const Q3 = 3 * QB;
+  const [m, sumDy, sumDyCentered] = columnArrays(compiled, view, 3) as Triple;
   for (let p = 0; p < P; p++) {
     for (let q = 0, j = 0; q < Q; q++) for (let b = 0; b < B; b++, j++) m[j] = mean[p * Q + q] as number;
     sumDy.fill(0);
     sumDyCentered.fill(0);
-    // Four rows per sweep, as in momentsPlanes.
     const base = p * A * QB;
-    let a = 0;
-    for (let offset = base; a + 3 < A; a += 4, offset += 4 * QB) {
-      for (let j = 0, i = offset; j < QB; j++, i++) {
-        const mj = m[j] as number;
-        const g0 = dy[i] as number;
-        const g1 = dy[i + QB] as number;
-        const g2 = dy[i + Q2] as number;
-        const g3 = dy[i + Q3] as number;
-        sumDy[j] = (sumDy[j] as number) + (g0 + g1 + (g2 + g3));
-        sumDyCentered[j] =
-          (sumDyCentered[j] as number) +
-          (g0 * ((x[i] as number) - mj) + g1 * ((x[i + QB] as number) - mj) + (g2 * ((x[i + Q2] as number) - mj) + g3 * ((x[i + Q3] as number) - mj)));
-      }
-    }
-    for (; a < A; a++) {
-      for (let j = 0, i = base + a * QB; j < QB; j++, i++) {
-        const g = dy[i] as number;
-        sumDy[j] = (sumDy[j] as number) + g;
-        sumDyCentered[j] = (sumDyCentered[j] as number) + g * ((x[i] as number) - (m[j] as number));
-      }
-    }
+    if (compiled !== undefined) compiled.sweeps.gradSumsPlane(x.byteOffset + 4 * base, dy.byteOffset + 4 * base, A, QB, m.byteOffset, sumDy.byteOffset, sumDyCentered.byteOffset);
+    else gradSumsSweep(x, dy, base, A, QB, m, sumDy, sumDyCentered);
     for (let q = 0, j = 0; q < Q; q++) {
       const g = p * Q + q;
       const s = scale[g] as number;
@@ -493,6 +528,34 @@ function gradSumsPlanes(x: Float32Array, dy: Float32Array, view: View, mean: Flo
       }
       sums.sumG[g] = t1;
       sums.sumGNormalized[g] = s * t2;
+    }
+  }
+}
+
+/** Σdy and Σdy·(x − m) per column over the plane's A rows from `base` (`gradSumsPlane` in stats4.c). */
+function gradSumsSweep(x: Float32Array, dy: Float32Array, base: number, A: number, QB: number, m: Float64Array, sumDy: Float64Array, sumDyCentered: Float64Array): void {
+  const Q2 = 2 * QB;
+  const Q3 = 3 * QB;
+  // Four rows per sweep, as in momentsSweep.
+  let a = 0;
+  for (let offset = base; a + 3 < A; a += 4, offset += 4 * QB) {
+    for (let j = 0, i = offset; j < QB; j++, i++) {
+      const mj = m[j] as number;
+      const g0 = dy[i] as number;
+      const g1 = dy[i + QB] as number;
+      const g2 = dy[i + Q2] as number;
+      const g3 = dy[i + Q3] as number;
+      sumDy[j] = (sumDy[j] as number) + (g0 + g1 + (g2 + g3));
+      sumDyCentered[j] =
+        (sumDyCentered[j] as number) +
+        (g0 * ((x[i] as number) - mj) + g1 * ((x[i + QB] as number) - mj) + (g2 * ((x[i + Q2] as number) - mj) + g3 * ((x[i + Q3] as number) - mj)));
+    }
+  }
+  for (; a < A; a++) {
+    for (let j = 0, i = base + a * QB; j < QB; j++, i++) {
+      const g = dy[i] as number;
+      sumDy[j] = (sumDy[j] as number) + g;
+      sumDyCentered[j] = (sumDyCentered[j] as number) + g * ((x[i] as number) - (m[j] as number));
     }
   }
 }
@@ -643,8 +706,9 @@ function gradSumsRows(x: Float32Array, dy: Float32Array, view: View, mean: Float
 const GRAD_APPLY4: HostKernel = {
   // Every loop writes dx[i] from x[i] and dy[i] alone, so dx may be x's buffer.
   reusesInput: 'x',
+  heapScratch: planeScratch(3),
   outputs: (inputs) => [{ shape: [...(inputs.x as tf.TensorInfo).shape], dtype: 'float32', filled: true }],
-  run(inputs, outputs, attrs) {
+  run(inputs, outputs, attrs, heap) {
     const x = input(inputs, 'x');
     const dy = input(inputs, 'dy');
     const dx = outputs[0] as Float32Array;
@@ -661,23 +725,19 @@ const GRAD_APPLY4: HostKernel = {
       a[g] = (a[g] as number) * o;
     }
     const affine = affineOf(inputs, attrs, view);
-    if (view.B <= PLANE_MAX_ROW) gradApplyPlanes(x, dy, dx, view, mean, outScale, a, b, affine);
+    if (view.B <= PLANE_MAX_ROW) gradApplyPlanes(x, dy, dx, view, mean, outScale, a, b, affine, compiledPlanes(heap, [x, dy, dx], view, 3));
     else gradApplyRows(x, dy, dx, view, mean, outScale, a, b, affine);
   },
 };
 
 function gradApplyPlanes(
   x: Float32Array, dy: Float32Array, dx: Float32Array, view: View,
-  mean: Float64Array, outScale: Float64Array, constant: Float64Array, centeredFactor: Float64Array, affine: Affine,
+  mean: Float64Array, outScale: Float64Array, constant: Float64Array, centeredFactor: Float64Array, affine: Affine, compiled?: Compiled,
 ): void {
   const { P, A, Q, B, QB } = view;
   const index = columnAffineIndex(view, affine);
   // dx = dy·d − (x − m)·f − c folded to dy·d − x·f + (m·f − c), as in scaleShiftPlanes.
-  const dyFactor = new Float64Array(QB);
-  const xFactor = new Float64Array(QB);
-  const c = new Float64Array(QB);
-  const Q2 = 2 * QB;
-  const Q3 = 3 * QB;
+  const [dyFactor, xFactor, c] = columnArrays(compiled, view, 3) as Triple;
   for (let p = 0; p < P; p++) {
     for (let q = 0, j = 0; q < Q; q++) {
       const g = p * Q + q;
@@ -688,24 +748,39 @@ function gradApplyPlanes(
         c[j] = (mean[g] as number) * f - (constant[g] as number);
       }
     }
-    // Four rows per sweep, as in scaleShiftPlanes.
-    let a = 0;
-    let offset = p * A * QB;
-    for (; a + 3 < A; a += 4, offset += 4 * QB) {
-      for (let j = 0, i = offset; j < QB; j++, i++) {
-        const fd = dyFactor[j] as number;
-        const fx = xFactor[j] as number;
-        const cj = c[j] as number;
-        dx[i] = (dy[i] as number) * fd - (x[i] as number) * fx + cj;
-        dx[i + QB] = (dy[i + QB] as number) * fd - (x[i + QB] as number) * fx + cj;
-        dx[i + Q2] = (dy[i + Q2] as number) * fd - (x[i + Q2] as number) * fx + cj;
-        dx[i + Q3] = (dy[i + Q3] as number) * fd - (x[i + Q3] as number) * fx + cj;
-      }
+    const base = p * A * QB;
+    if (compiled !== undefined) {
+      compiled.sweeps.gradApplyPlane(x.byteOffset + 4 * base, dy.byteOffset + 4 * base, dx.byteOffset + 4 * base, A, QB, dyFactor.byteOffset, xFactor.byteOffset, c.byteOffset);
+    } else {
+      gradApplySweep(x, dy, dx, base, A, QB, dyFactor, xFactor, c);
     }
-    for (; a < A; a++, offset += QB) {
-      for (let j = 0, i = offset; j < QB; j++, i++) {
-        dx[i] = (dy[i] as number) * (dyFactor[j] as number) - (x[i] as number) * (xFactor[j] as number) + (c[j] as number);
-      }
+  }
+}
+
+/** dx = dy·fd − x·fx + c per column over the plane's A rows from `base` (`gradApplyPlane` in stats4.c). */
+function gradApplySweep(
+  x: Float32Array, dy: Float32Array, dx: Float32Array, base: number, A: number, QB: number,
+  dyFactor: Float64Array, xFactor: Float64Array, c: Float64Array,
+): void {
+  const Q2 = 2 * QB;
+  const Q3 = 3 * QB;
+  // Four rows per sweep, as in scaleShiftSweep.
+  let a = 0;
+  let offset = base;
+  for (; a + 3 < A; a += 4, offset += 4 * QB) {
+    for (let j = 0, i = offset; j < QB; j++, i++) {
+      const fd = dyFactor[j] as number;
+      const fx = xFactor[j] as number;
+      const cj = c[j] as number;
+      dx[i] = (dy[i] as number) * fd - (x[i] as number) * fx + cj;
+      dx[i + QB] = (dy[i + QB] as number) * fd - (x[i + QB] as number) * fx + cj;
+      dx[i + Q2] = (dy[i + Q2] as number) * fd - (x[i + Q2] as number) * fx + cj;
+      dx[i + Q3] = (dy[i + Q3] as number) * fd - (x[i + Q3] as number) * fx + cj;
+    }
+  }
+  for (; a < A; a++, offset += QB) {
+    for (let j = 0, i = offset; j < QB; j++, i++) {
+      dx[i] = (dy[i] as number) * (dyFactor[j] as number) - (x[i] as number) * (xFactor[j] as number) + (c[j] as number);
     }
   }
 }

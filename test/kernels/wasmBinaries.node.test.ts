@@ -1,0 +1,33 @@
+/**
+ * The embedded WebAssembly modules are the builds of the C sources in this repository:
+ * an edit of a source without `npm run build:wasm` fails here (the build needs clang,
+ * which CI does not install, so the check is on each source's hash). Each module also
+ * fits a synchronous compile on a browser's main thread (4 KiB).
+ */
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+
+import { RADIX_SORT_SOURCE_SHA256, RADIX_SORT_WASM } from '../../src/_internal/kernels/host/radixSortBinary';
+import { STATS4_SOURCE_SHA256, STATS4_WASM } from '../../src/_internal/kernels/host/stats4Binary';
+
+const MODULES = [
+  { source: 'radixSort.c', hash: RADIX_SORT_SOURCE_SHA256, base64: RADIX_SORT_WASM },
+  { source: 'stats4.c', hash: STATS4_SOURCE_SHA256, base64: STATS4_WASM },
+];
+
+for (const { source, hash, base64 } of MODULES) {
+  describe(source, () => {
+    it('the embedded module was built from the source as it is now', () => {
+      const text = readFileSync(fileURLToPath(new URL(`../../src/_internal/kernels/host/${source}`, import.meta.url)));
+      expect(createHash('sha256').update(text).digest('hex')).toBe(hash);
+    });
+
+    it('the module fits a synchronous compile on a browser main thread (4 KiB)', () => {
+      const bytes = Buffer.from(base64, 'base64');
+      expect(bytes.subarray(0, 4)).toEqual(Buffer.from([0x00, 0x61, 0x73, 0x6d])); // "\0asm"
+      expect(bytes.length).toBeLessThanOrEqual(4096);
+    });
+  });
+}
