@@ -212,9 +212,12 @@ function elementwisePass(source: Float32Array, target: Float32Array, offset: num
 }
 
 /**
- * One elementwise pass over n float32 values: a plain typed-array loop, and tf.add(x, 1).
- * A loop sample makes enough passes to last about a millisecond (the browser's clock
- * ticks in 0.1 ms steps) and reports the time per pass.
+ * One elementwise pass over n float32 values: a plain typed-array loop, the same loop
+ * into a freshly allocated array each time, and tf.add(x, 1). A loop sample makes enough
+ * passes to last about a millisecond (the browser's clock ticks in 0.1 ms steps) and
+ * reports the time per pass. The fresh-array pass is what every kernel output on the
+ * cpu backend costs at least: tfjs-backend-cpu owns each output array, so a kernel writes
+ * into new memory, and the first write into each page pays its page fault.
  */
 async function measureFloor(elements: number, profile: RunProfile): Promise<Floor> {
   const source = new Float32Array(elements).map((_, i) => i % 255);
@@ -224,11 +227,15 @@ async function measureFloor(elements: number, profile: RunProfile): Promise<Floo
     for (let pass = 0; pass < passes; pass++) elementwisePass(source, target, pass);
   };
   const jsLoop = perCall(await measure(`js loop ${elements}`, loop, profile.sampling, await timeOnce(loop)), passes);
+  const fresh = async () => {
+    for (let pass = 0; pass < passes; pass++) elementwisePass(source, new Float32Array(elements), pass);
+  };
+  const jsLoopFresh = perCall(await measure(`js loop fresh ${elements}`, fresh, profile.sampling, await timeOnce(fresh)), passes);
   const x = tf.tensor1d(source);
   const add = async () => settle([tf.add(x, 1)]);
   const tfAdd = await measure(`tf.add ${elements}`, add, profile.sampling, await timeOnce(add));
   x.dispose();
-  return { elements, jsLoop, tfAdd };
+  return { elements, jsLoop, jsLoopFresh, tfAdd };
 }
 
 const ms = (value: number | undefined): string => (value === undefined ? '—' : value < 10 ? value.toFixed(2) : value.toFixed(0));

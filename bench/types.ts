@@ -90,6 +90,8 @@ export interface CaseResult {
 export interface Floor {
   readonly elements: number;
   readonly jsLoop: Timing;
+  /** The same pass into a freshly allocated array each time (absent in results before it was measured). */
+  readonly jsLoopFresh?: Timing;
   readonly tfAdd: Timing;
 }
 

@@ -81,7 +81,7 @@ export interface Heap {
  *   (`host/radixSortWasm.ts`), as where WebAssembly cannot be compiled, so the tests
  *   reach the fallback.
  * - `statsEngine`: `'typescript'` makes the statistics kernels skip their compiled plane
- *   sweeps (`host/stats4.c`) on wasm, so the tests can hold the two to each other;
+ *   sweeps (`host/stats4.c`) (cpu and wasm), so the tests can hold the two to each other;
  *   `compiledStatsCalls` counts the calls that ran them.
  */
 export const hostTesting: { poisonFilledOutputs: boolean; sortEngine: 'auto' | 'typescript'; statsEngine: 'auto' | 'typescript'; compiledStatsCalls: number } = {

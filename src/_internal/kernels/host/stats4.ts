@@ -141,24 +141,88 @@ function alongRows(view: View, affine: Affine): boolean {
 }
 
 /**
- * The plane sweeps compiled to WebAssembly (`./stats4.c`) and `count` float64
- * coefficient arrays of Q·B in tfjs-backend-wasm's memory, when the call runs there: on
- * the wasm backend with every array of the call in that memory. Otherwise undefined,
- * and the TypeScript sweeps run (on cpu always). Both give the same values bit for bit.
+ * The plane sweeps compiled to WebAssembly (`./stats4.c`), with `count` float64
+ * coefficient arrays of Q·B in the memory they work in, and the way rows reach them:
+ *
+ * - wasm backend (`heap` given, every array of the call in its memory): in place, one
+ *   call per plane on the tensors where they are.
+ * - otherwise (the cpu backend): staged through the module's own small memory, in
+ *   chunks of rows (a multiple of 4, so the sweeps group rows exactly as over the whole
+ *   plane): each chunk of the inputs copied in, swept, and the outputs' chunk copied
+ *   out. The copies are block copies, which cost far less than the JavaScript sweep
+ *   they replace.
+ *
+ * Undefined where WebAssembly (with SIMD) is unavailable, or for long rows: then the
+ * TypeScript sweeps run. Every way gives the same values bit for bit.
  */
 interface Compiled {
   readonly sweeps: Stats4Sweeps;
   readonly scratch: Float64Array[];
+  /**
+   * Sweeps rows [0, A) of the plane starting at element `base`: `sweep(addresses, rows)`
+   * gets the byte address of the first row of each input, then of each output.
+   */
+  rows(inputs: Float32Array[], outputs: Float32Array[], base: number, A: number, sweep: (addresses: number[], rows: number) => void): void;
 }
 
 function compiledPlanes(heap: Heap | undefined, arrays: Float32Array[], view: View, count: number): Compiled | undefined {
-  if (heap === undefined || view.B > PLANE_MAX_ROW || heap.scratchBytes < count * view.QB * 8 || hostTesting.statsEngine === 'typescript') return undefined;
-  const buffer = heap.memory.buffer;
-  if (arrays.some((a) => a.buffer !== buffer)) return undefined;
-  const sweeps = stats4Sweeps(heap.memory);
+  if (view.B > PLANE_MAX_ROW || hostTesting.statsEngine === 'typescript') return undefined;
+  const { QB } = view;
+  if (heap !== undefined && heap.scratchBytes >= count * QB * 8 && arrays.every((a) => a.buffer === heap.memory.buffer)) {
+    const sweeps = stats4Sweeps(heap.memory);
+    if (sweeps === undefined) return undefined;
+    hostTesting.compiledStatsCalls++;
+    const buffer = heap.memory.buffer;
+    return {
+      sweeps,
+      scratch: Array.from({ length: count }, (_, i) => new Float64Array(buffer, heap.scratch + i * QB * 8, QB)),
+      rows: (inputs, outputs, base, A, sweep) => sweep([...inputs, ...outputs].map((t) => t.byteOffset + 4 * base), A),
+    };
+  }
+  return stagedPlanes(view, count);
+}
+
+/** Elements per staged chunk of one array (256 KiB: three of them stay in L2). */
+const STAGE_ELEMENTS = 1 << 16;
+/** Arrays one sweep stages at most (gradApply: x, dy and dx). */
+const STAGED_ARRAYS = 3;
+
+/** The module's own memory for staged sweeps, made on first use and grown as needed. */
+let staging: WebAssembly.Memory | undefined;
+
+function stagedPlanes(view: View, count: number): Compiled | undefined {
+  const { QB } = view;
+  const chunkRows = Math.max(4, Math.floor(STAGE_ELEMENTS / QB / 4) * 4);
+  const coefficientBytes = count * QB * 8;
+  const bytes = coefficientBytes + STAGED_ARRAYS * chunkRows * QB * 4;
+  if (typeof WebAssembly !== 'object') return undefined;
+  try {
+    staging ??= new WebAssembly.Memory({ initial: 1 });
+    const pages = Math.ceil(bytes / 65536) - staging.buffer.byteLength / 65536;
+    if (pages > 0) staging.grow(pages);
+  } catch {
+    return undefined;
+  }
+  const sweeps = stats4Sweeps(staging);
   if (sweeps === undefined) return undefined;
   hostTesting.compiledStatsCalls++;
-  return { sweeps, scratch: Array.from({ length: count }, (_, i) => new Float64Array(buffer, heap.scratch + i * view.QB * 8, view.QB)) };
+  const buffer = staging.buffer;
+  const chunks = Array.from({ length: STAGED_ARRAYS }, (_, i) => new Float32Array(buffer, coefficientBytes + i * chunkRows * QB * 4, chunkRows * QB));
+  return {
+    sweeps,
+    scratch: Array.from({ length: count }, (_, i) => new Float64Array(buffer, i * QB * 8, QB)),
+    rows: (inputs, outputs, base, A, sweep) => {
+      const addresses = chunks.slice(0, inputs.length + outputs.length).map((chunk) => chunk.byteOffset);
+      for (let a = 0; a < A; a += chunkRows) {
+        const rows = Math.min(chunkRows, A - a);
+        const start = base + a * QB;
+        const end = start + rows * QB;
+        inputs.forEach((t, i) => (chunks[i] as Float32Array).set(t.subarray(start, end)));
+        sweep(addresses, rows);
+        outputs.forEach((t, i) => t.set((chunks[inputs.length + i] as Float32Array).subarray(0, rows * QB), start));
+      }
+    },
+  };
 }
 
 /** The call's per-column float64 arrays: the compiled call's scratch, else fresh ones. */
@@ -217,7 +281,7 @@ function momentsPlanes(x: Float32Array, view: View, shift: Float64Array, sum: Fl
     for (let j = 0; j < QB; j++) k[j] = x[base + j - (j % B)] as number;
     s1.fill(0);
     s2.fill(0);
-    if (compiled !== undefined) compiled.sweeps.momentsPlane(x.byteOffset + 4 * base, A, QB, k.byteOffset, s1.byteOffset, s2.byteOffset);
+    if (compiled !== undefined) compiled.rows([x], [], base, A, ([xAt], rows) => compiled.sweeps.momentsPlane(xAt as number, rows, QB, k.byteOffset, s1.byteOffset, s2.byteOffset));
     else momentsSweep(x, base, A, QB, k, s1, s2);
     foldMoments(view, p, k, s1, s2, shift, sum, sumSquares);
   }
@@ -348,7 +412,9 @@ function scaleShiftPlanes(
       }
     }
     const base = p * A * QB;
-    if (compiled !== undefined) compiled.sweeps.scaleShiftPlane(x.byteOffset + 4 * base, y.byteOffset + 4 * base, A, QB, factor.byteOffset, offsetTerm.byteOffset);
+    if (compiled !== undefined) {
+      compiled.rows([x], [y], base, A, ([xAt, yAt], rows) => compiled.sweeps.scaleShiftPlane(xAt as number, yAt as number, rows, QB, factor.byteOffset, offsetTerm.byteOffset));
+    }
     else scaleShiftSweep(x, y, base, A, QB, factor, offsetTerm);
   }
 }
@@ -509,7 +575,11 @@ function gradSumsPlanes(x: Float32Array, dy: Float32Array, view: View, mean: Flo
     sumDy.fill(0);
     sumDyCentered.fill(0);
     const base = p * A * QB;
-    if (compiled !== undefined) compiled.sweeps.gradSumsPlane(x.byteOffset + 4 * base, dy.byteOffset + 4 * base, A, QB, m.byteOffset, sumDy.byteOffset, sumDyCentered.byteOffset);
+    if (compiled !== undefined) {
+      compiled.rows([x, dy], [], base, A, ([xAt, dyAt], rows) =>
+        compiled.sweeps.gradSumsPlane(xAt as number, dyAt as number, rows, QB, m.byteOffset, sumDy.byteOffset, sumDyCentered.byteOffset),
+      );
+    }
     else gradSumsSweep(x, dy, base, A, QB, m, sumDy, sumDyCentered);
     for (let q = 0, j = 0; q < Q; q++) {
       const g = p * Q + q;
@@ -750,7 +820,9 @@ function gradApplyPlanes(
     }
     const base = p * A * QB;
     if (compiled !== undefined) {
-      compiled.sweeps.gradApplyPlane(x.byteOffset + 4 * base, dy.byteOffset + 4 * base, dx.byteOffset + 4 * base, A, QB, dyFactor.byteOffset, xFactor.byteOffset, c.byteOffset);
+      compiled.rows([x, dy], [dx], base, A, ([xAt, dyAt, dxAt], rows) =>
+        compiled.sweeps.gradApplyPlane(xAt as number, dyAt as number, dxAt as number, rows, QB, dyFactor.byteOffset, xFactor.byteOffset, c.byteOffset),
+      );
     } else {
       gradApplySweep(x, dy, dx, base, A, QB, dyFactor, xFactor, c);
     }
