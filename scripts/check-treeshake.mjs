@@ -5,6 +5,7 @@
 // a bare `import 'featstats'`, which must come out empty: the package has no import-time
 // side effects, so "sideEffects": false is true.
 import { build } from 'esbuild';
+import { readFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
@@ -38,6 +39,17 @@ const dependsOn = {
   probe: ['activationSimilarity', 'channelVariance', 'stableRank'],
 };
 
+// Kernel families: an op carries the host code of the fused kernels it dispatches to and
+// not the other family's, which embeds a WebAssembly module of a few KB (found by a
+// stretch of the module's base64 from its generated file, past the common header).
+const moduleText = (name) => readFileSync(path.join(root, 'src/_internal/kernels/host', `${name}Binary.ts`), 'utf8').match(/'([A-Za-z0-9+/=]{96})'/g)[2].slice(1, 65);
+const sortModule = moduleText('radixSort');
+const statsModule = moduleText('stats4');
+const foreignModules = Object.fromEntries([
+  ...['sort', 'argsort', 'efdm', 'efdmix'].map((op) => [op, { 'the statistics module': statsModule }]),
+  ...['meanStd', 'adain', 'instanceNorm', 'groupNorm', 'layerNorm', 'batchNorm'].map((op) => [op, { 'the sort module': sortModule }]),
+]);
+
 let failures = 0;
 const rows = [];
 for (const op of ops) {
@@ -50,6 +62,11 @@ for (const op of ops) {
   }
   if (foreign.length > 0) {
     console.error(`FAIL ${op}: the bundle also contains ${foreign.join(', ')}`);
+    failures++;
+  }
+  const modules = Object.entries(foreignModules[op] ?? {}).filter(([, hash]) => code.includes(hash)).map(([name]) => name);
+  if (modules.length > 0) {
+    console.error(`FAIL ${op}: the bundle also contains ${modules.join(', ')}`);
     failures++;
   }
   const minified = await build({ stdin: { contents: code, loader: 'js' }, write: false, minify: true, format: 'esm', logLevel: 'silent' });

@@ -243,7 +243,7 @@ function planeScratch(count: number): NonNullable<HostKernel['heapScratch']> {
 // ── FeatstatsMoments4 ────────────────────────────────────────────────────────────────
 
 const MOMENTS4: HostKernel = {
-  heapScratch: planeScratch(3),
+  heapScratch: /* @__PURE__ */ planeScratch(3),
   outputs: (inputs, attrs): HostOutputSpec[] => {
     const shape = statsShape(inputs.x as tf.TensorInfo, attrs);
     return [
@@ -376,7 +376,7 @@ function momentsRows(x: Float32Array, view: View, shift: Float64Array, sum: Floa
 const SCALE_SHIFT4: HostKernel = {
   // Every loop writes y[i] from x[i] alone, so y may be x's buffer.
   reusesInput: 'x',
-  heapScratch: planeScratch(2),
+  heapScratch: /* @__PURE__ */ planeScratch(2),
   outputs: (inputs) => [{ shape: [...(inputs.x as tf.TensorInfo).shape], dtype: 'float32', filled: true }],
   run(inputs, outputs, attrs, heap) {
     const x = input(inputs, 'x');
@@ -521,7 +521,7 @@ function scaleShiftRows(x: Float32Array, y: Float32Array, view: View, mean: Floa
 // over a (float64), then folds the columns into statistics and affine slots.
 
 const GRAD_SUMS4: HostKernel = {
-  heapScratch: planeScratch(3),
+  heapScratch: /* @__PURE__ */ planeScratch(3),
   outputs: (inputs, attrs) => {
     const shape = statsShape(inputs.x as tf.TensorInfo, attrs);
     const specs: HostOutputSpec[] = [
@@ -776,7 +776,7 @@ function gradSumsRows(x: Float32Array, dy: Float32Array, view: View, mean: Float
 const GRAD_APPLY4: HostKernel = {
   // Every loop writes dx[i] from x[i] and dy[i] alone, so dx may be x's buffer.
   reusesInput: 'x',
-  heapScratch: planeScratch(3),
+  heapScratch: /* @__PURE__ */ planeScratch(3),
   outputs: (inputs) => [{ shape: [...(inputs.x as tf.TensorInfo).shape], dtype: 'float32', filled: true }],
   run(inputs, outputs, attrs, heap) {
     const x = input(inputs, 'x');
@@ -907,11 +907,13 @@ function gradApplyRows(
   }
 }
 
-export const moments4Cpu: tf.KernelFunc = cpuKernel(MOMENTS4);
-export const moments4Wasm: tf.KernelFunc = wasmKernel(MOMENTS4);
-export const scaleShift4Cpu: tf.KernelFunc = cpuKernel(SCALE_SHIFT4);
-export const scaleShift4Wasm: tf.KernelFunc = wasmKernel(SCALE_SHIFT4);
-export const gradSums4Cpu: tf.KernelFunc = cpuKernel(GRAD_SUMS4);
-export const gradSums4Wasm: tf.KernelFunc = wasmKernel(GRAD_SUMS4);
-export const gradApply4Cpu: tf.KernelFunc = cpuKernel(GRAD_APPLY4);
-export const gradApply4Wasm: tf.KernelFunc = wasmKernel(GRAD_APPLY4);
+// Pure annotations: the adapters are top-level calls, which a bundler keeps unless told
+// they have no side effects (scripts/check-treeshake.mjs bundles one op at a time).
+export const moments4Cpu: tf.KernelFunc = /* @__PURE__ */ cpuKernel(MOMENTS4);
+export const moments4Wasm: tf.KernelFunc = /* @__PURE__ */ wasmKernel(MOMENTS4);
+export const scaleShift4Cpu: tf.KernelFunc = /* @__PURE__ */ cpuKernel(SCALE_SHIFT4);
+export const scaleShift4Wasm: tf.KernelFunc = /* @__PURE__ */ wasmKernel(SCALE_SHIFT4);
+export const gradSums4Cpu: tf.KernelFunc = /* @__PURE__ */ cpuKernel(GRAD_SUMS4);
+export const gradSums4Wasm: tf.KernelFunc = /* @__PURE__ */ wasmKernel(GRAD_SUMS4);
+export const gradApply4Cpu: tf.KernelFunc = /* @__PURE__ */ cpuKernel(GRAD_APPLY4);
+export const gradApply4Wasm: tf.KernelFunc = /* @__PURE__ */ wasmKernel(GRAD_APPLY4);
