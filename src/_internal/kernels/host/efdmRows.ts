@@ -340,8 +340,17 @@ const efdmixForward: HostKernel = {
             const start = b * stride;
             orderRow(order, sample * channels + c0 + b, n, rowOrder);
             // t·(1 − λ) + x·λ at i = order[k], each product rounded to float32 before the
-            // sum, as blendRows.
-            for (let k = 0; k < n; k++) {
+            // sum, as blendRows. Four per iteration: V8 does not unroll, and the loop's
+            // overhead was a quarter of its time (scratch measurement).
+            let k = 0;
+            for (; k + 3 < n; k += 4) {
+              const j = start + k;
+              mix[start + (rowOrder[k] as number)] = Math.fround((theirValues[j] as number) * wPartner) + Math.fround((ownValues[j] as number) * wSelf);
+              mix[start + (rowOrder[k + 1] as number)] = Math.fround((theirValues[j + 1] as number) * wPartner) + Math.fround((ownValues[j + 1] as number) * wSelf);
+              mix[start + (rowOrder[k + 2] as number)] = Math.fround((theirValues[j + 2] as number) * wPartner) + Math.fround((ownValues[j + 2] as number) * wSelf);
+              mix[start + (rowOrder[k + 3] as number)] = Math.fround((theirValues[j + 3] as number) * wPartner) + Math.fround((ownValues[j + 3] as number) * wSelf);
+            }
+            for (; k < n; k++) {
               mix[start + (rowOrder[k] as number)] = Math.fround((theirValues[start + k] as number) * wPartner) + Math.fround((ownValues[start + k] as number) * wSelf);
             }
           }
