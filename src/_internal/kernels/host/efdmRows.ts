@@ -272,6 +272,42 @@ function cyclesOf(perm: readonly number[]): number[][] {
 }
 
 /**
+ * Walks each cycle n → perm[n] → … of a permutation of the samples, one block of
+ * channels at a time, calling `visit(sample, next, own, theirs, c0, count)` with the
+ * blocks of `sample` and of next = perm[sample], both read from `source` (user layout)
+ * into block scratch a, b, c. Each block is read once: `theirs` becomes the next
+ * sample's `own`, and the cycle's first block, read before any visit, serves as the
+ * last sample's `theirs`. So a visit may overwrite its own sample's block in `source`
+ * (EFDMix's forward does): every later read in the cycle is of another sample.
+ */
+function walkCycles(
+  perm: readonly number[],
+  source: Uint32Array,
+  layout: RowsLayout,
+  visit: (sample: number, next: number, own: Uint32Array, theirs: Uint32Array, c0: number, count: number) => void,
+): void {
+  const { channels, block, positions, stride } = layout;
+  const { a, b, c: first } = blockScratch(block * stride, positions);
+  for (const cycle of cyclesOf(perm)) {
+    for (let c0 = 0; c0 < channels; c0 += block) {
+      const count = Math.min(block, channels - c0);
+      readBlock(source, first, layout, cycle[0] as number, c0, count);
+      let own = first;
+      for (let j = 0; j < cycle.length; j++) {
+        const next = cycle[(j + 1) % cycle.length] as number;
+        let theirs = first;
+        if (j + 1 < cycle.length) {
+          theirs = own === a ? b : a;
+          readBlock(source, theirs, layout, next, c0, count);
+        }
+        visit(cycle[j] as number, next, own, theirs, c0, count);
+        own = theirs;
+      }
+    }
+  }
+}
+
+/**
  * EFDMix forward in two passes over x's size. The first sorts every row and stores its
  * order, and its sorted values in the output, in the sample's own place and in the user's
  * layout with the rank as the position. The second mixes sample by sample: with m =
@@ -302,7 +338,7 @@ const efdmixForward: HostKernel = {
     const out = bitsOf(mixed as Float32Array);
     const order = orderOut as Int32Array;
     const s = scratchFor(n);
-    const { a, b: other, c: first, d: mixBits, rowOrder } = blockScratch(block * stride, n);
+    const { a, d: mixBits, rowOrder } = blockScratch(block * stride, n);
     for (let sample = 0; sample < batch; sample++) {
       for (let c0 = 0; c0 < channels; c0 += block) {
         const count = Math.min(block, channels - c0);
@@ -320,45 +356,29 @@ const efdmixForward: HostKernel = {
       }
     }
     const mix = floats(mixBits);
-    for (const cycle of cyclesOf(partner)) {
-      for (let c0 = 0; c0 < channels; c0 += block) {
-        const count = Math.min(block, channels - c0);
-        readBlock(out, first, layout, cycle[0] as number, c0, count);
-        let own = first;
-        for (let j = 0; j < cycle.length; j++) {
-          const sample = cycle[j] as number;
-          // The partner's sorted block: read now (its output is written later in the
-          // cycle), or the first sample's, kept aside.
-          let theirs = first;
-          if (j + 1 < cycle.length) {
-            theirs = own === a ? other : a;
-            readBlock(out, theirs, layout, cycle[j + 1] as number, c0, count);
-          }
-          const [ownValues, theirValues] = [floats(own), floats(theirs)];
-          const [wPartner, wSelf] = [partnerWeight[sample] as number, selfWeight[sample] as number];
-          for (let b = 0; b < count; b++) {
-            const start = b * stride;
-            orderRow(order, sample * channels + c0 + b, n, rowOrder);
-            // t·(1 − λ) + x·λ at i = order[k], each product rounded to float32 before the
-            // sum, as blendRows. Four per iteration: V8 does not unroll, and the loop's
-            // overhead was a quarter of its time (scratch measurement).
-            let k = 0;
-            for (; k + 3 < n; k += 4) {
-              const j = start + k;
-              mix[start + (rowOrder[k] as number)] = Math.fround((theirValues[j] as number) * wPartner) + Math.fround((ownValues[j] as number) * wSelf);
-              mix[start + (rowOrder[k + 1] as number)] = Math.fround((theirValues[j + 1] as number) * wPartner) + Math.fround((ownValues[j + 1] as number) * wSelf);
-              mix[start + (rowOrder[k + 2] as number)] = Math.fround((theirValues[j + 2] as number) * wPartner) + Math.fround((ownValues[j + 2] as number) * wSelf);
-              mix[start + (rowOrder[k + 3] as number)] = Math.fround((theirValues[j + 3] as number) * wPartner) + Math.fround((ownValues[j + 3] as number) * wSelf);
-            }
-            for (; k < n; k++) {
-              mix[start + (rowOrder[k] as number)] = Math.fround((theirValues[start + k] as number) * wPartner) + Math.fround((ownValues[start + k] as number) * wSelf);
-            }
-          }
-          writeBlock(mixBits, out, layout, sample, c0, count);
-          own = theirs;
+    walkCycles(partner, out, layout, (sample, _partner, own, theirs, c0, count) => {
+      const [ownValues, theirValues] = [floats(own), floats(theirs)];
+      const [wPartner, wSelf] = [partnerWeight[sample] as number, selfWeight[sample] as number];
+      for (let b = 0; b < count; b++) {
+        const start = b * stride;
+        orderRow(order, sample * channels + c0 + b, n, rowOrder);
+        // t·(1 − λ) + x·λ at i = order[k], each product rounded to float32 before the
+        // sum, as blendRows. Four per iteration: V8 does not unroll, and the loop's
+        // overhead was a quarter of its time (scratch measurement).
+        let k = 0;
+        for (; k + 3 < n; k += 4) {
+          const j = start + k;
+          mix[start + (rowOrder[k] as number)] = Math.fround((theirValues[j] as number) * wPartner) + Math.fround((ownValues[j] as number) * wSelf);
+          mix[start + (rowOrder[k + 1] as number)] = Math.fround((theirValues[j + 1] as number) * wPartner) + Math.fround((ownValues[j + 1] as number) * wSelf);
+          mix[start + (rowOrder[k + 2] as number)] = Math.fround((theirValues[j + 2] as number) * wPartner) + Math.fround((ownValues[j + 2] as number) * wSelf);
+          mix[start + (rowOrder[k + 3] as number)] = Math.fround((theirValues[j + 3] as number) * wPartner) + Math.fround((ownValues[j + 3] as number) * wSelf);
+        }
+        for (; k < n; k++) {
+          mix[start + (rowOrder[k] as number)] = Math.fround((theirValues[start + k] as number) * wPartner) + Math.fround((ownValues[start + k] as number) * wSelf);
         }
       }
-    }
+      writeBlock(mixBits, out, layout, sample, c0, count);
+    });
   },
 };
 
@@ -379,39 +399,24 @@ const efdmixBackward: HostKernel = {
     const dy = bitsOf(input(inputs, 'dy').values);
     const order = input(inputs, 'order').values;
     const out = bitsOf(dx as Float32Array);
-    const { a, b: other, c: first, d: sumBits, rowOrder: ownOrder, otherOrder: senderOrder } = blockScratch(block * stride, n);
+    const { d: sumBits, rowOrder: ownOrder, otherOrder: senderOrder } = blockScratch(block * stride, n);
     const sum = floats(sumBits);
-    for (const cycle of cyclesOf(inverse)) {
-      for (let c0 = 0; c0 < channels; c0 += block) {
-        const count = Math.min(block, channels - c0);
-        readBlock(dy, first, layout, cycle[0] as number, c0, count);
-        let own = first;
-        for (let j = 0; j < cycle.length; j++) {
-          const sample = cycle[j] as number;
-          const sender = cycle[(j + 1) % cycle.length] as number;
-          let theirs = first;
-          if (j + 1 < cycle.length) {
-            theirs = own === a ? other : a;
-            readBlock(dy, theirs, layout, sender, c0, count);
-          }
-          const [ownValues, theirValues] = [floats(own), floats(theirs)];
-          const weight = partnerWeight[sender] as number;
-          for (let b = 0; b < count; b++) {
-            const start = b * stride;
-            orderRow(order, sample * channels + c0 + b, n, ownOrder);
-            orderRow(order, sender * channels + c0 + b, n, senderOrder);
-            // The scaled gradient rounded to float32, then the float32 sum, as scaleRows
-            // and tf.add.
-            for (let k = 0; k < n; k++) {
-              const i = start + (ownOrder[k] as number);
-              sum[i] = (ownValues[i] as number) + Math.fround(weight * (theirValues[start + (senderOrder[k] as number)] as number));
-            }
-          }
-          writeBlock(sumBits, out, layout, sample, c0, count);
-          own = theirs;
+    walkCycles(inverse, dy, layout, (sample, sender, own, theirs, c0, count) => {
+      const [ownValues, theirValues] = [floats(own), floats(theirs)];
+      const weight = partnerWeight[sender] as number;
+      for (let b = 0; b < count; b++) {
+        const start = b * stride;
+        orderRow(order, sample * channels + c0 + b, n, ownOrder);
+        orderRow(order, sender * channels + c0 + b, n, senderOrder);
+        // The scaled gradient rounded to float32, then the float32 sum, as scaleRows
+        // and tf.add.
+        for (let k = 0; k < n; k++) {
+          const i = start + (ownOrder[k] as number);
+          sum[i] = (ownValues[i] as number) + Math.fround(weight * (theirValues[start + (senderOrder[k] as number)] as number));
         }
       }
-    }
+      writeBlock(sumBits, out, layout, sample, c0, count);
+    });
   },
 };
 

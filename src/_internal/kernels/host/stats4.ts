@@ -414,8 +414,9 @@ function scaleShiftPlanes(
     const base = p * A * QB;
     if (compiled !== undefined) {
       compiled.rows([x], [y], base, A, ([xAt, yAt], rows) => compiled.sweeps.scaleShiftPlane(xAt as number, yAt as number, rows, QB, factor.byteOffset, offsetTerm.byteOffset));
+    } else {
+      scaleShiftSweep(x, y, base, A, QB, factor, offsetTerm);
     }
-    else scaleShiftSweep(x, y, base, A, QB, factor, offsetTerm);
   }
 }
 
@@ -579,8 +580,9 @@ function gradSumsPlanes(x: Float32Array, dy: Float32Array, view: View, mean: Flo
       compiled.rows([x, dy], [], base, A, ([xAt, dyAt], rows) =>
         compiled.sweeps.gradSumsPlane(xAt as number, dyAt as number, rows, QB, m.byteOffset, sumDy.byteOffset, sumDyCentered.byteOffset),
       );
+    } else {
+      gradSumsSweep(x, dy, base, A, QB, m, sumDy, sumDyCentered);
     }
-    else gradSumsSweep(x, dy, base, A, QB, m, sumDy, sumDyCentered);
     for (let q = 0, j = 0; q < Q; q++) {
       const g = p * Q + q;
       const s = scale[g] as number;
