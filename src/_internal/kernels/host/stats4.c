@@ -32,6 +32,14 @@ static inline v128_t load2(const float *p) { return wasm_f64x2_promote_low_f32x4
 
 static inline void store2(float *p, v128_t v) { wasm_v128_store64_lane(p, wasm_f32x4_demote_f64x2_zero(v), 0); }
 
+/* Lanes 0–1 and 2–3 of four floats as float64 pairs, and two float64 pairs back as four
+ * floats: exact conversions and a rounding per lane, as load2/store2. */
+static inline v128_t low2(v128_t v) { return wasm_f64x2_promote_low_f32x4(v); }
+
+static inline v128_t high2(v128_t v) { return wasm_f64x2_promote_low_f32x4(wasm_i32x4_shuffle(v, v, 2, 3, 2, 3)); }
+
+static inline v128_t pack4(v128_t lo, v128_t hi) { return wasm_i32x4_shuffle(wasm_f32x4_demote_f64x2_zero(lo), wasm_f32x4_demote_f64x2_zero(hi), 0, 1, 4, 5); }
+
 #define ADD wasm_f64x2_add
 #define SUB wasm_f64x2_sub
 #define MUL wasm_f64x2_mul
@@ -66,12 +74,20 @@ EXPORT("momentsPlane") void momentsPlane(const float *x, i32 rows, i32 columns, 
   }
 }
 
-/* y = x·f + o per column: scaleShiftPlanes. y may be x. */
+/* y = x·f + o per column: scaleShiftPlanes. y may be x. Four columns a step (one
+ * 16-byte load and store), then two, then one; the per-element float64 arithmetic is
+ * the same in each, so the values do not depend on which step wrote them. */
 EXPORT("scaleShiftPlane") void scaleShiftPlane(const float *x, float *y, i32 rows, i32 columns, const double *f, const double *o) {
   for (i32 a = 0; a < rows; a++) {
     const float *r = x + a * columns;
     float *w = y + a * columns;
     i32 j = 0;
+    for (; j + 3 < columns; j += 4) {
+      v128_t v = wasm_v128_load(r + j);
+      v128_t lo = ADD(MUL(low2(v), wasm_v128_load(f + j)), wasm_v128_load(o + j));
+      v128_t hi = ADD(MUL(high2(v), wasm_v128_load(f + j + 2)), wasm_v128_load(o + j + 2));
+      wasm_v128_store(w + j, pack4(lo, hi));
+    }
     for (; j + 1 < columns; j += 2) store2(w + j, ADD(MUL(load2(r + j), wasm_v128_load(f + j)), wasm_v128_load(o + j)));
     for (; j < columns; j++) w[j] = (float)(r[j] * f[j] + o[j]);
   }
@@ -109,12 +125,19 @@ EXPORT("gradSumsPlane") void gradSumsPlane(const float *x, const float *dy, i32 
   }
 }
 
-/* dx = dy·fd − x·fx + c per column: gradApplyPlanes. dx may be x. */
+/* dx = dy·fd − x·fx + c per column: gradApplyPlanes. dx may be x. Four columns a
+ * step, then two, then one, as scaleShiftPlane. */
 EXPORT("gradApplyPlane") void gradApplyPlane(const float *x, const float *dy, float *dx, i32 rows, i32 columns, const double *fd, const double *fx, const double *c) {
   for (i32 a = 0; a < rows; a++) {
     const float *r = x + a * columns, *g = dy + a * columns;
     float *w = dx + a * columns;
     i32 j = 0;
+    for (; j + 3 < columns; j += 4) {
+      v128_t xv = wasm_v128_load(r + j), gv = wasm_v128_load(g + j);
+      v128_t lo = ADD(SUB(MUL(low2(gv), wasm_v128_load(fd + j)), MUL(low2(xv), wasm_v128_load(fx + j))), wasm_v128_load(c + j));
+      v128_t hi = ADD(SUB(MUL(high2(gv), wasm_v128_load(fd + j + 2)), MUL(high2(xv), wasm_v128_load(fx + j + 2))), wasm_v128_load(c + j + 2));
+      wasm_v128_store(w + j, pack4(lo, hi));
+    }
     for (; j + 1 < columns; j += 2) {
       v128_t v = ADD(SUB(MUL(load2(g + j), wasm_v128_load(fd + j)), MUL(load2(r + j), wasm_v128_load(fx + j))), wasm_v128_load(c + j));
       store2(w + j, v);
