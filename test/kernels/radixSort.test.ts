@@ -127,6 +127,37 @@ describe('host radix argsort', () => {
     );
   });
 
+  // EFDMix's mix (efdmRows.ts), from first principles: float32 products, then their
+  // float32 sum, scattered through a permutation; every element written once.
+  it('both engines mix a row in float32 through its order (mix), every element written', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 300 }),
+        fc.tuple(fc.float({ noNaN: true }), fc.float({ noNaN: true })),
+        fc.integer({ min: 0, max: 2 ** 31 - 1 }),
+        (n, [wPartner, wSelf], seed) => {
+          const own = sortRowValues('spread', n, seed) as Float32Array;
+          const theirs = sortRowValues('ties', n, seed + 1) as Float32Array;
+          // A permutation of 0 … n − 1: the stable order of random values.
+          const order = referenceOrder(sortRowValues('spread', n, seed + 2), 1, n, false);
+          const expected = new Float32Array(n);
+          for (let k = 0; k < n; k++) {
+            expected[order[k] as number] = Math.fround(Math.fround((theirs[k] as number) * wPartner) + Math.fround((own[k] as number) * wSelf));
+          }
+          const bitsOf = (t: Float32Array) => new Uint32Array(t.buffer, t.byteOffset, t.length);
+          for (const engine of ['auto', 'typescript'] as const) {
+            hostTesting.sortEngine = engine;
+            const out = new Float32Array(n).fill(Number.NaN);
+            scratchFor(n).mix(bitsOf(own), bitsOf(theirs), order, wPartner, wSelf, bitsOf(out));
+            const at = out.findIndex((v, i) => !Object.is(v, expected[i]));
+            expect(at === -1 ? 'mixed' : `${engine} differs at ${at}: ${out[at]}, expected ${expected[at]}`).toBe('mixed');
+          }
+        },
+      ),
+      runs(60),
+    );
+  });
+
   it('rows sorted one after another of different lengths keep their own buffers', () => {
     // Growing the module's memory for a longer row detaches the views of a shorter one.
     for (const n of [40, 3000, 40, 60000, 100]) expectEnginesMatchReference({ rows: 2, n, kind: 'spread', descending: false, seed: n });

@@ -7,8 +7,7 @@
  * transpose that reads each position's channels as one contiguous run; for NCHW one
  * block copy), processed row by row, and the result block is written back the same way.
  * This replaces the composite's two layout transposes per tensor and its separate
- * gather and scatter passes with one read and one write of each tensor (EFDMix reads x
- * once more: its sorts must all be done before any sample reads its partner's order).
+ * gather and scatter passes with one read and one write of each tensor.
  */
 import type * as tf from '@tensorflow/tfjs-core';
 
@@ -274,16 +273,16 @@ function cyclesOf(perm: readonly number[]): number[][] {
 /**
  * Walks each cycle n → perm[n] → … of a permutation of the samples, one block of
  * channels at a time, calling `visit(sample, next, own, theirs, c0, count)` with the
- * blocks of `sample` and of next = perm[sample], both read from `source` (user layout)
- * into block scratch a, b, c. Each block is read once: `theirs` becomes the next
- * sample's `own`, and the cycle's first block, read before any visit, serves as the
- * last sample's `theirs`. So a visit may overwrite its own sample's block in `source`
- * (EFDMix's forward does): every later read in the cycle is of another sample.
+ * blocks of `sample` and of next = perm[sample], which `load(sample, dst, c0, count)`
+ * puts into block scratch a, b, c as rows `[count, L]`. Each block is loaded once:
+ * `theirs` becomes the next sample's `own`, and the cycle's first block, loaded before
+ * any visit, serves as the last sample's `theirs`. A block of channels touches only its
+ * own channels' elements, so the cycles run block by block.
  */
 function walkCycles(
   perm: readonly number[],
-  source: Uint32Array,
   layout: RowsLayout,
+  load: (sample: number, dst: Uint32Array, c0: number, count: number) => void,
   visit: (sample: number, next: number, own: Uint32Array, theirs: Uint32Array, c0: number, count: number) => void,
 ): void {
   const { channels, block, positions, stride } = layout;
@@ -291,14 +290,14 @@ function walkCycles(
   for (const cycle of cyclesOf(perm)) {
     for (let c0 = 0; c0 < channels; c0 += block) {
       const count = Math.min(block, channels - c0);
-      readBlock(source, first, layout, cycle[0] as number, c0, count);
+      load(cycle[0] as number, first, c0, count);
       let own = first;
       for (let j = 0; j < cycle.length; j++) {
         const next = cycle[(j + 1) % cycle.length] as number;
         let theirs = first;
         if (j + 1 < cycle.length) {
           theirs = own === a ? b : a;
-          readBlock(source, theirs, layout, next, c0, count);
+          load(next, theirs, c0, count);
         }
         visit(cycle[j] as number, next, own, theirs, c0, count);
         own = theirs;
@@ -308,29 +307,25 @@ function walkCycles(
 }
 
 /**
- * EFDMix forward in two passes over x's size. The first sorts every row and stores its
- * order, and its sorted values in the output, in the sample's own place and in the user's
- * layout with the rank as the position. The second mixes sample by sample: with m =
- * partner[n] and i = order[n][k], `out[n][i] = (1 − λₙ)·sorted[m][k] + λₙ·sorted[n][k]`,
- * since x[n][i] = sorted[n][k]. So x is read once, and the target needs no gather from
- * x. Sample n's output overwrites its sorted values, which the sample whose partner n is
- * still needs; following each cycle of the partner permutation, n → partner[n] → …,
- * that sample comes just before n, except for the cycle's first sample, whose sorted
- * values are kept aside in a block. A block of channels only touches its own channels'
- * elements, so the cycles run block by block.
+ * EFDMix forward in one pass over x: with m = partner[n] and i = order[n][k],
+ * `out[n][i] = (1 − λₙ)·sorted[m][k] + λₙ·sorted[n][k]`, since x[n][i] = sorted[n][k].
+ * Following each cycle of the partner permutation, n → partner[n] → …, a sample's
+ * sorted block is made once (its rows sorted in place, their orders stored) and serves
+ * as its own block and then as the previous sample's partner block; so x is read once,
+ * each row sorted once, and the output written once, with no gather from x.
  */
 const efdmixForward: HostKernel = {
   outputs: (inputs, attrs) => {
     const rows = (attrs['batch'] as number) * (attrs['channels'] as number);
     return [
-      // Every element is written: the sorted values, then the mix through a permutation.
+      // Every element is written: the mix through a permutation, the orders row by row.
       { shape: [...input(inputs, 'x').shape], dtype: 'float32', filled: true },
       { shape: [rows, attrs['positions'] as number], dtype: 'int32', filled: true },
     ];
   },
   run: (inputs, [mixed, orderOut], attrs) => {
     const layout = layoutOf(attrs);
-    const { batch, channels, positions: n, block, stride } = layout;
+    const { channels, positions: n, block, stride } = layout;
     const partner = attrs['partner'] as number[];
     const partnerWeight = sampleWeights(attrs, 'partnerWeight');
     const selfWeight = sampleWeights(attrs, 'selfWeight');
@@ -338,44 +333,26 @@ const efdmixForward: HostKernel = {
     const out = bitsOf(mixed as Float32Array);
     const order = orderOut as Int32Array;
     const s = scratchFor(n);
-    const { a, d: mixBits, rowOrder } = blockScratch(block * stride, n);
-    for (let sample = 0; sample < batch; sample++) {
-      for (let c0 = 0; c0 < channels; c0 += block) {
-        const count = Math.min(block, channels - c0);
-        readBlock(x, a, layout, sample, c0, count);
-        for (let b = 0; b < count; b++) {
-          const start = b * stride;
-          const row = (sample * channels + c0 + b) * n;
-          s.rowBits.set(a.subarray(start, start + n));
-          s.argsort(true, 0);
-          s.gatherSorted();
-          order.set(s.rowOrder, row);
-          mixBits.set(s.rowSorted, start);
-        }
-        writeBlock(mixBits, out, layout, sample, c0, count);
+    const { d: mixBits } = blockScratch(block * stride, n);
+    // A sample's block of x, each row replaced by its sorted values; its orders stored.
+    const sortBlock = (sample: number, dst: Uint32Array, c0: number, count: number): void => {
+      readBlock(x, dst, layout, sample, c0, count);
+      for (let b = 0; b < count; b++) {
+        const start = b * stride;
+        s.rowBits.set(dst.subarray(start, start + n));
+        s.argsort(true, 0);
+        s.gatherSorted();
+        order.set(s.rowOrder, (sample * channels + c0 + b) * n);
+        dst.set(s.rowSorted, start);
       }
-    }
-    const mix = floats(mixBits);
-    walkCycles(partner, out, layout, (sample, _partner, own, theirs, c0, count) => {
-      const [ownValues, theirValues] = [floats(own), floats(theirs)];
+    };
+    walkCycles(partner, layout, sortBlock, (sample, _partner, own, theirs, c0, count) => {
       const [wPartner, wSelf] = [partnerWeight[sample] as number, selfWeight[sample] as number];
       for (let b = 0; b < count; b++) {
         const start = b * stride;
-        orderRow(order, sample * channels + c0 + b, n, rowOrder);
-        // t·(1 − λ) + x·λ at i = order[k], each product rounded to float32 before the
-        // sum, as blendRows. Four per iteration: V8 does not unroll, and the loop's
-        // overhead was a quarter of its time (scratch measurement).
-        let k = 0;
-        for (; k + 3 < n; k += 4) {
-          const j = start + k;
-          mix[start + (rowOrder[k] as number)] = Math.fround((theirValues[j] as number) * wPartner) + Math.fround((ownValues[j] as number) * wSelf);
-          mix[start + (rowOrder[k + 1] as number)] = Math.fround((theirValues[j + 1] as number) * wPartner) + Math.fround((ownValues[j + 1] as number) * wSelf);
-          mix[start + (rowOrder[k + 2] as number)] = Math.fround((theirValues[j + 2] as number) * wPartner) + Math.fround((ownValues[j + 2] as number) * wSelf);
-          mix[start + (rowOrder[k + 3] as number)] = Math.fround((theirValues[j + 3] as number) * wPartner) + Math.fround((ownValues[j + 3] as number) * wSelf);
-        }
-        for (; k < n; k++) {
-          mix[start + (rowOrder[k] as number)] = Math.fround((theirValues[start + k] as number) * wPartner) + Math.fround((ownValues[start + k] as number) * wSelf);
-        }
+        const row = (sample * channels + c0 + b) * n;
+        // t·(1 − λ) + x·λ at i = order[k], as blendRows.
+        s.mix(own.subarray(start, start + n), theirs.subarray(start, start + n), order.subarray(row, row + n), wPartner, wSelf, mixBits.subarray(start, start + n));
       }
       writeBlock(mixBits, out, layout, sample, c0, count);
     });
@@ -401,7 +378,8 @@ const efdmixBackward: HostKernel = {
     const out = bitsOf(dx as Float32Array);
     const { d: sumBits, rowOrder: ownOrder, otherOrder: senderOrder } = blockScratch(block * stride, n);
     const sum = floats(sumBits);
-    walkCycles(inverse, dy, layout, (sample, sender, own, theirs, c0, count) => {
+    const readDy = (sample: number, dst: Uint32Array, c0: number, count: number): void => readBlock(dy, dst, layout, sample, c0, count);
+    walkCycles(inverse, layout, readDy, (sample, sender, own, theirs, c0, count) => {
       const [ownValues, theirValues] = [floats(own), floats(theirs)];
       const weight = partnerWeight[sender] as number;
       for (let b = 0; b < count; b++) {

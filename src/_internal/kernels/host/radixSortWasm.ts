@@ -17,6 +17,8 @@ export interface WasmRow {
   readonly order: Int32Array;
   /** The row's patterns in that order, which `sorted` leaves. */
   readonly sorted: Uint32Array;
+  /** Where `mix` writes (the second key buffer, free between sorts). */
+  readonly mixed: Uint32Array;
 }
 
 export interface WasmRadixSort {
@@ -26,6 +28,8 @@ export interface WasmRadixSort {
   argsort(n: number, isFloat: number, flip: number): void;
   /** The reserved row's patterns in the order of the last `argsort`, into `sorted`. */
   sorted(n: number): void;
+  /** `mixed[order[k]] = sorted[k]·wPartner + bits[k]·wSelf` in float32 (EFDMix). */
+  mix(n: number, wPartner: number, wSelf: number): void;
 }
 
 interface Exports {
@@ -33,6 +37,7 @@ interface Exports {
   reserve(n: number): number;
   argsort(n: number, isFloat: number, flip: number): void;
   sorted(n: number): void;
+  mix(n: number, wPartner: number, wSelf: number): void;
 }
 
 /** undefined: not tried yet; null: unavailable here. */
@@ -49,10 +54,11 @@ function instantiate(): WasmRadixSort | null {
         if (address === 0) return undefined;
         // Views made after reserve: growing the memory detaches the earlier ones.
         const buffer = exports.memory.buffer;
-        return { bits: new Uint32Array(buffer, address, n), order: new Int32Array(buffer, address + 4 * n, n), sorted: new Uint32Array(buffer, address + 8 * n, n) };
+        return { bits: new Uint32Array(buffer, address, n), order: new Int32Array(buffer, address + 4 * n, n), sorted: new Uint32Array(buffer, address + 8 * n, n), mixed: new Uint32Array(buffer, address + 12 * n, n) };
       },
       argsort: exports.argsort,
       sorted: exports.sorted,
+      mix: exports.mix,
     };
   } catch {
     return null;
