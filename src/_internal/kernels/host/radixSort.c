@@ -193,9 +193,10 @@ EXPORT("sorted") void sorted(i32 n) {
  * own[k]·wSelf in float32, each product rounded and then the sum, with own at the row's
  * input (address), the order at address + 4n, theirs at address + 8n and out at address
  * + 12n (the key buffers: no argsort may run in between). V8 runs this scatter at about a
- * quarter of this speed. The JavaScript loop it replaces rounds float64 products and sum
- * to float32, which gives these values: each float64 product of two float32 is exact,
- * and a float64 sum of two float32 rounded to float32 is the float32 sum.
+ * quarter of this speed. The TypeScript fallback (radixSort.ts) rounds float64 products
+ * and their sum to float32, which gives these values: each float64 product of two
+ * float32 is exact, and a float64 sum of two float32 rounded to float32 is the float32
+ * sum.
  */
 EXPORT("mix") void mix(i32 n, float wPartner, float wSelf) {
   const float *own = (const float *)bits, *theirs = (const float *)keysA;
