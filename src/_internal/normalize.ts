@@ -10,7 +10,8 @@
  *   dx = r·g                              (fixed statistics: inference),
  *   dγ = Σ dy·x̂,  dβ = Σ dy               (over every axis γ broadcasts along).
  * The first follows from ∂x̂ᵢ/∂xⱼ = r·(δᵢⱼ − 1/M) − r·x̂ᵢx̂ⱼ/M. Every step is one kernel of
- * `kernels/stats4.ts`: the forward is `moments4` + `scaleShift4`; the backward is
+ * `kernels/stats4.ts`: the forward is `normalize4` (on cpu one kernel; elsewhere `moments4`
+ * + `scaleShift4`), or `scaleShift4` alone for fixed statistics; the backward is
  * `gradSums4` (Σg, Σg·x̂, dγ, dβ) + `gradApply4` with a = Σg/M, b = Σg·x̂/M, outScale = r,
  * or, for fixed statistics, `scaleShift4` of dy about 0 with scale r. The backward saves
  * x and the [P, 1, Q, 1] statistics and recomputes x̂, so no x-sized intermediate is kept;
@@ -20,7 +21,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 
 import { customGrad } from './customGrad';
-import { gradApply4, gradSums4, moments4, scaleShift4, type AffineMap } from './kernels/stats4';
+import { gradApply4, gradSums4, normalize4, scaleShift4, type AffineMap } from './kernels/stats4';
 import type { View4 } from './layout';
 import { reducedSize } from './moments';
 
@@ -60,19 +61,20 @@ export function normalize(x: tf.Tensor, gamma: tf.Tensor | undefined, beta: tf.T
     // the engine's clone of the saved x shares x's buffer on cpu and webgl, and on wasm,
     // where it is a copy, dx is written into that copy.
     const arranged = arrange(input as tf.Tensor);
+    const gammaValue = flat(gamma === undefined ? undefined : affine[0]);
+    const betaValue = flat(beta === undefined ? undefined : affine[gamma === undefined ? 0 : 1]);
     let mean: tf.Tensor;
-    let variance: tf.Tensor;
+    let inverseStd: tf.Tensor;
+    let y: tf.Tensor;
     if (fixedStatistics === undefined) {
-      [mean, variance] = moments4(arranged, 0, view);
+      let variance: tf.Tensor;
+      [y, mean, variance, inverseStd] = normalize4(arranged, { epsilon, gamma: gammaValue, beta: betaValue, ...map, view });
       spec.onStatistics?.(mean, variance);
     } else {
       mean = tf.reshape(fixedStatistics.mean, statsShape);
-      variance = tf.reshape(fixedStatistics.variance, statsShape);
+      inverseStd = tf.rsqrt(tf.add(tf.reshape(fixedStatistics.variance, statsShape), epsilon));
+      y = scaleShift4(arranged, mean, { scale: inverseStd, gamma: gammaValue, beta: betaValue, ...map, view });
     }
-    const inverseStd = tf.rsqrt(tf.add(variance, epsilon));
-    const gammaValue = flat(gamma === undefined ? undefined : affine[0]);
-    const betaValue = flat(beta === undefined ? undefined : affine[gamma === undefined ? 0 : 1]);
-    const y = scaleShift4(arranged, mean, { scale: inverseStd, gamma: gammaValue, beta: betaValue, ...map, view });
     const value = restore(y);
     if (value !== y) y.dispose();
     save([arranged, mean, inverseStd, ...(gammaValue === undefined ? [] : [gammaValue])]);

@@ -32,10 +32,10 @@ export async function useBackend(name: BackendName): Promise<void> {
   if (name === 'wasm') {
     const wasm = await import('@tensorflow/tfjs-backend-wasm');
     wasm.setWasmPaths(await wasmDirectory());
-    // Outputs a host kernel declares fully written start as NaN rather than stale heap.
-    const { hostTesting } = await import('../../src/_internal/kernels/host');
-    hostTesting.poisonFilledOutputs = true;
   }
+  // Outputs a host kernel declares fully written start as NaN rather than stale memory.
+  const { hostTesting } = await import('../../src/_internal/kernels/host');
+  hostTesting.poisonFilledOutputs = true;
   if (!(await tf.setBackend(name))) throw new Error(`backend ${name} failed to initialise`);
   await tf.ready();
 }

@@ -11,7 +11,7 @@ import { expect, it } from 'vitest';
 
 import { setFastPaths } from '../../src';
 import { hostTesting } from '../../src/_internal/kernels/host';
-import { gradApply4, gradSums4, moments4, scaleShift4 } from '../../src/_internal/kernels/stats4';
+import { gradApply4, gradSums4, moments4, normalize4, scaleShift4 } from '../../src/_internal/kernels/stats4';
 import { uniformFrom } from '../helpers/arbitraries';
 import { expectClose, expectNoLeak, maxAbs } from '../helpers/assert';
 import { describeBackends } from '../helpers/backends';
@@ -222,6 +222,64 @@ describeBackends('stats4 kernels', (backend) => {
     else expect(hostTesting.compiledStatsCalls).toBeGreaterThan(before);
   });
 
+  // normalize4 is one kernel on cpu (x staged once per plane, or, past the whole-plane
+  // limit, the two sweeps chunk by chunk) and the three steps elsewhere, where the
+  // property holds by construction. Its values must be the steps' bit for bit, with the
+  // compiled sweeps and with the TypeScript ones.
+  it('normalize4 gives moments4, rsqrt(variance + ε) and scaleShift4\'s values bit for bit', async () => {
+    const normalizeCase = fc.record({
+      c: fc.oneof(
+        kernelCase,
+        fc.constantFrom<[number, number, number, number]>([2, 2051, 32, 2], [1, 9, 5000, 16]).map((view) => ({ view, stride: 1, size: 1, ddof: 0, seed: 5, constantGroups: true })),
+      ),
+      epsilon: fc.constantFrom(1e-5, 1e-3, 0.3),
+      withGamma: fc.boolean(),
+      withBeta: fc.boolean(),
+      wholePlane: fc.boolean(),
+      engine: fc.constantFrom<'auto' | 'typescript'>('auto', 'typescript'),
+    });
+    const before = hostTesting.compiledStatsCalls;
+    const bits = async (outputs: tf.Tensor[]) => {
+      const values = await Promise.all(outputs.map(async (t) => Array.from(new Uint32Array(((await t.data()) as Float32Array).buffer))));
+      tf.dispose(outputs);
+      return values;
+    };
+    await fc.assert(
+      fc.asyncProperty(normalizeCase, async ({ c, epsilon, withGamma, withBeta, wholePlane, engine }) => {
+        const x = tf.tensor4d(makeView(c).values, c.view);
+        const gamma = withGamma ? randomTensor([c.size], c.seed + 8, -2, 2) : undefined;
+        const beta = withBeta ? randomTensor([c.size], c.seed + 9, -2, 2) : undefined;
+        const affine = { gamma, beta, affineStride: c.stride, affineSize: c.size };
+        const steps = await bits(
+          tf.tidy(() => {
+            const [mean, variance] = moments4(x, 0);
+            const inverseStd = tf.rsqrt(tf.add(variance, epsilon));
+            return [scaleShift4(x, mean, { scale: inverseStd, ...affine }), mean, variance, inverseStd];
+          }),
+        );
+        hostTesting.statsEngine = engine;
+        hostTesting.wholePlaneElements = wholePlane ? 1 << 22 : 0;
+        try {
+          const fused = await bits(normalize4(x, { epsilon, ...affine }));
+          // The first differing element of each output (-1: none), not a diff of whole
+          // arrays, which takes minutes to print for the larger views.
+          const firstDifference = steps.map((expected, k) => {
+            const got = fused[k] as number[];
+            return got.length === expected.length ? expected.findIndex((b, i) => got[i] !== b) : -2;
+          });
+          expect(firstDifference).toEqual([-1, -1, -1, -1]);
+        } finally {
+          hostTesting.statsEngine = 'auto';
+          hostTesting.wholePlaneElements = 1 << 22;
+        }
+        tf.dispose([x, ...(gamma === undefined ? [] : [gamma]), ...(beta === undefined ? [] : [beta])]);
+      }),
+      runs(40),
+    );
+    if (backend === 'webgl') expect(hostTesting.compiledStatsCalls).toBe(before);
+    else expect(hostTesting.compiledStatsCalls).toBeGreaterThan(before);
+  });
+
   it('reads x and dy in their own shape through the view attr and returns y and dx in that shape', async () => {
     const view: [number, number, number, number] = [3, 10, 4, 3];
     const shape = [6, 5, 12];
@@ -297,7 +355,7 @@ describeBackends('stats4 kernels', (backend) => {
       const y = scaleShift4(x, mean, { scale: variance, gamma, affineStride: 20, affineSize: 4 });
       const sums = gradSums4(x, y, mean, { gamma, affineGrads: true, affineStride: 20, affineSize: 4 });
       const dx = gradApply4(x, y, mean, { a: sums[0] as tf.Tensor, b: sums[1] as tf.Tensor, outScale: mean, gamma, affineStride: 20, affineSize: 4 });
-      tf.dispose([mean, variance, y, ...sums, dx]);
+      tf.dispose([mean, variance, y, ...sums, dx, ...normalize4(x, { epsilon: 1e-5, gamma, affineStride: 20, affineSize: 4 })]);
     });
     tf.dispose([x, gamma]);
   });

@@ -1,13 +1,14 @@
 /**
  * The fused-kernel contracts of the statistics core. Every op built on channel/group/
  * batch/layer statistics (meanStd, adain, the norms, perturbMeanStd, channelVariance)
- * reduces to these four kernels over a 4-D view `[P, A, Q, B]` (see `../layout.ts`),
+ * reduces to these kernels over a 4-D view `[P, A, Q, B]` (see `../layout.ts`),
  * with statistics shaped `[P, 1, Q, 1]` (reductions over axes 1 and 3):
  *
  * | kernel | inputs → outputs |
  * |---|---|
  * | `FeatstatsMoments4`    | x → mean, variance (÷ (M − ddof)), M = A·B |
  * | `FeatstatsScaleShift4` | x, mean, scale?, shift?, gamma?, beta? → y = (x − mean)·scale·γ + β + shift |
+ * | `FeatstatsNormalize4`  | x, gamma?, beta? → y = (x − mean)·rsqrt(variance + ε)·γ + β, mean, variance, rsqrt(variance + ε) (cpu only; elsewhere the two above) |
  * | `FeatstatsGradSums4`   | x, dy, mean, scale?, gamma? → Σg, Σg·x̂ (per statistic) [, dγ = Σdy·x̂, dβ = Σdy] |
  * | `FeatstatsGradApply4`  | x, dy, mean, scale?, gamma?, a, b, outScale → dx = (g − a − x̂·b)·outScale |
  *
@@ -50,6 +51,15 @@ export const MOMENTS4: FusedKernel = {
 export const SCALE_SHIFT4: FusedKernel = {
   name: 'FeatstatsScaleShift4',
   backends: { cpu: host.scaleShift4Cpu, wasm: host.scaleShift4Wasm, webgl: webgl.scaleShift4Webgl },
+};
+/**
+ * The norms' forward (moments4, rsqrt(variance + ε), scaleShift4) in one kernel: on the
+ * cpu backend it stages x once instead of twice (see `./host/stats4.ts`). Other backends
+ * run the three steps, each their own fused kernel.
+ */
+export const NORMALIZE4: FusedKernel = {
+  name: 'FeatstatsNormalize4',
+  backends: { cpu: host.normalize4Cpu },
 };
 export const GRAD_SUMS4: FusedKernel = {
   name: 'FeatstatsGradSums4',
@@ -153,6 +163,22 @@ export function scaleShift4(
       return tf.reshape(shift === undefined ? y : tf.add(y, shift), x.shape);
     }),
   ) as tf.Tensor;
+}
+
+/**
+ * `y = (x − mean)·rsqrt(variance + ε)·γ + β` with the biased moments of x over the view:
+ * `[y, mean, variance, inverseStd]`, y shaped like x and the statistics `[P, 1, Q, 1]`.
+ */
+export function normalize4(x: tf.Tensor, options: { readonly epsilon: number } & Affine & ViewOption): [tf.Tensor, tf.Tensor4D, tf.Tensor4D, tf.Tensor4D] {
+  const { gamma, beta, epsilon } = options;
+  const map = affineAttrs(options);
+  const view = viewOf(x, options.view);
+  const inputs = withOptional({ x }, { gamma, beta });
+  return dispatch(NORMALIZE4, inputs, { ...map, view, epsilon }, () => {
+    const [mean, variance] = moments4(x, 0, view);
+    const inverseStd = tf.tidy(() => tf.rsqrt(tf.add(variance, epsilon))) as tf.Tensor4D;
+    return [scaleShift4(x, mean, { scale: inverseStd, gamma, beta, ...map, view }), mean, variance, inverseStd];
+  }) as [tf.Tensor, tf.Tensor4D, tf.Tensor4D, tf.Tensor4D];
 }
 
 /** Σg and Σg·x̂ per statistic, and dγ, dβ `[affineSize]` when `affineGrads`; dy shaped like x. */
