@@ -42,7 +42,7 @@ export const GOALS: readonly Goal[] = [
     kind: 'max',
     unit: '×',
     whenMissed:
-      "the fused forwards read each input once for its statistics and once more for the output, in sweeps compiled to WebAssembly (on cpu staged through the module's memory), and write one fresh output; this target was met by every op in the full runs at commits 1232911 and 8abcc6d.",
+      "the fused forwards read each input once for its statistics and once more for the output, in sweeps compiled to WebAssembly (on cpu staged through the module's memory), and write one fresh output; this target was met by every op in the full runs at commits 1232911, 8abcc6d and 1d36e9e.",
   },
   {
     text: 'forward+backward ≤ 6× the plain-JS floor',
@@ -54,7 +54,7 @@ export const GOALS: readonly Goal[] = [
     kind: 'max',
     unit: '×',
     whenMissed:
-      "adain's forward+backward makes three outputs (y, dcontent, dstyle) and reads 16 MiB inputs eight times in its statistics sweeps; on node-cpu, whose tensors are JavaScript arrays that WebAssembly cannot address, each of those reads is first copied into the compiled module's memory and each output copied out. It met the target in the full run at commit 8abcc6d (5.5×), after missing it at 1232911 (6.9×); the norms make two outputs and met it in both.",
+      "adain's forward+backward makes three outputs (y, dcontent, dstyle) and reads 16 MiB inputs eight times in its statistics sweeps; on node-cpu, whose tensors are JavaScript arrays that WebAssembly cannot address, each of those reads is first copied into the compiled module's memory and each output copied out. It met the target in the full runs at commits 8abcc6d and 1d36e9e (5.5× both times), after missing it at 1232911 (6.9×); the norms make two outputs and met it in all three.",
   },
   {
     text: 'forward ≤ 1.0× PyTorch, one thread',
@@ -66,7 +66,7 @@ export const GOALS: readonly Goal[] = [
     kind: 'max',
     unit: '×',
     whenMissed:
-      "on node-wasm both fused forwards beat PyTorch (0.51× and 0.56× in this run): their sweeps run compiled to WebAssembly SIMD in place in the backend's memory, and instance norm's forward takes 5.2 ms. On node-cpu batch norm meets the target (0.91×) and instance norm does not (12.6 ms against PyTorch's 10.2 ms). tfjs-backend-cpu keeps tensors in JavaScript arrays, which WebAssembly cannot address, so there the same sweeps work on copies staged through the module's memory in 256 KiB chunks. An instrumented scratch build (median of 20 calls, a full GC before each) splits that forward into 4.6 ms copying x in (once for the statistics kernel, once for the output kernel), 6.6 ms of sweeps and 3.1 ms copying y out. A fused normalize kernel that keeps each sample's 2 MiB plane staged between its statistics and its output would spare one of the two copies in; a scratch build that skipped that copy (timing only) ran 0.7–2 ms faster, about 11 ms, still above PyTorch, so it is not built. PyTorch's kernels are AVX2 (eight float32 lanes) in float32; these sweeps compute in float64, two lanes per WebAssembly SIMD vector, so that the output is rounded once.",
+      "on node-wasm the fused forwards run compiled to WebAssembly SIMD in place in the backend's memory. tfjs-backend-cpu keeps tensors in JavaScript arrays, which WebAssembly cannot address, so on node-cpu the same sweeps work on copies staged through the module's memory. There a norm's forward is one kernel (normalize4): each plane of x is copied in once and summed chunk by chunk as it arrives, then each chunk is scaled in place and copied out into an output that Node leaves unzeroed. Both norms met the target on both backends in the full run at commit 1d36e9e (node-cpu 0.75× and 0.79×, node-wasm 0.66× and 0.47×). At 8abcc6d, before that kernel, the cpu instance norm missed it (12.6 ms against PyTorch's 10.2 ms, 1.24×), when x was copied in twice, once for the statistics kernel and once for the output kernel. PyTorch's kernels are AVX2 (eight float32 lanes) in float32; these sweeps compute in float64, two lanes per WebAssembly SIMD vector, so that the output is rounded once. This VM's run-to-run spread is 20–50%.",
   },
   { text: 'forward+backward ≤ 0.5× PyTorch (reference AdaIN), one thread', targets: HOST, ops: ['adain'], size: 'medium', measure: backward((r) => r.torch1), limit: 0.5, kind: 'max', unit: '×' },
   {
@@ -99,7 +99,7 @@ export const GOALS: readonly Goal[] = [
     kind: 'max',
     unit: '×',
     whenMissed:
-      "the composites of sort, argsort, efdm and efdmix stand on tf.topk, whose cpu kernel is already one JavaScript sort per row over the backend's typed array, not a chain of tfjs ops as the statistics composites are. Against it the radix sort (compiled to WebAssembly) gains 15–17× for sort and argsort and 29× for EFDM in this run. 50× is out of reach on this CPU: for argsort it would mean sorting these 4 M keys in under 29 ms (0.02 × the composite's 1.44 s), while the same radix sort compiled natively with gcc -O3 takes 38 ms for the sort alone (scratch measurement, 4096 rows of 1024); EFDM needs two such sorts against a budget of 110 ms (0.02 × 5.5 s). efdmix, one sort, meets it (0.013×). Their composite forward+backward is not measured: tf.topk has no gradient.",
+      "the composites of sort, argsort, efdm and efdmix stand on tf.topk, whose cpu kernel is already one JavaScript sort per row over the backend's typed array, not a chain of tfjs ops as the statistics composites are. Against it the radix sort (compiled to WebAssembly) gains 14× for sort, 28× for argsort and 33× for EFDM in the full run at commit 1d36e9e. 50× is out of reach on this CPU: for argsort it would mean sorting these 4 M keys in under 35 ms (0.02 × the composite's 1.73 s), while the same radix sort compiled natively with gcc -O3 takes 38 ms for the sort alone (scratch measurement, 4096 rows of 1024); EFDM needs two such sorts against a budget of 107 ms (0.02 × 5.35 s). efdmix, one sort, met it at 8abcc6d (0.013×, 91 ms) and missed it at 1d36e9e (0.031×): that run's forward median was 186 ms with a median absolute deviation of 38 ms, while an alternating scratch comparison on the same evening gave 98–126 ms with the cpu adapter's unzeroed outputs and 98–129 ms with zeroed ones (medians of 7 calls, five rounds each); nothing else on its path changed between the two runs. Their composite forward+backward is not measured: tf.topk has no gradient.",
   },
   { text: 'forward+backward ≥ 50× faster than the tfjs composite (ratio ≤ 0.02)', targets: ['node-cpu'], ops: [...STATISTICS, 'efdm', 'efdmix', 'sort'], size: 'medium', measure: backward((r) => r.composite), limit: 0.02, kind: 'max', unit: '×' },
   {
@@ -122,7 +122,7 @@ export const GOALS: readonly Goal[] = [
     kind: 'max',
     unit: '×',
     whenMissed:
-      "layer norm's composite reduces over the last axis, the one reduction tfjs-backend-webgl does in a single shader pass, so its composite is about twice as fast as the other norms' composites while the fused kernels cost about the same for every norm; it met the target in the full run at commit 8abcc6d (0.26×) and missed it narrowly at 1232911 (0.34×), within this VM's run-to-run spread.",
+      "layer norm's composite reduces over the last axis, the one reduction tfjs-backend-webgl does in a single shader pass, so its composite is about twice as fast as the other norms' composites while the fused kernels cost about the same for every norm; it met the target in the full run at commit 8abcc6d (0.26×) and missed it narrowly at 1232911 and 1d36e9e (0.34× both), within this VM's run-to-run spread; no webgl kernel changed between 8abcc6d and 1d36e9e.",
   },
   {
     text: 'forward faster than the topk-handoff composite',
