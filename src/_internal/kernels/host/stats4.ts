@@ -563,8 +563,8 @@ function scaleShiftRows(x: Float32Array, y: Float32Array, view: View, mean: Floa
 // cache; with the plane's statistics known, each chunk is scaled in place and copied
 // out. The outputs are moments4's, rsqrt(variance + ε) as tfjs-backend-cpu computes it
 // (float32 add, then 1/√ rounded to float32), and scaleShift4's with those, bit for bit:
-// the same sweeps over the same row groups. (On a medium instance norm, 12.5 → 10.6 ms
-// median in an alternating scratch comparison; the bench has the figures.)
+// the same sweeps over the same row groups. Only cpu registers it: on wasm the sweeps
+// already work in place, with nothing to stage.
 
 const NORMALIZE4: HostKernel = {
   outputs: (inputs, attrs) => {
@@ -573,22 +573,22 @@ const NORMALIZE4: HostKernel = {
     const statistic = (): HostOutputSpec => ({ shape: [...shape], dtype: 'float32' });
     return [{ shape: [...x.shape], dtype: 'float32', filled: true }, statistic(), statistic(), statistic()];
   },
-  run(inputs, outputs, attrs, heap) {
+  run(inputs, outputs, attrs) {
     const x = input(inputs, 'x');
     const [y, mean, variance, inverseStd] = outputs as [Float32Array, Float32Array, Float32Array, Float32Array];
     const view = viewOf(inputs.x as HostInput, attrs);
     // tf.add(variance, ε) makes ε a float32 scalar.
     const epsilon = Math.fround(attrs.epsilon as number);
     const affine = affineOf(inputs, attrs, view);
-    const whole = heap === undefined ? stagedWhole(view) : undefined;
+    const whole = stagedWhole(view);
     if (whole !== undefined) {
       normalizeStaged(x, y, view, epsilon, affine, whole, mean, variance, inverseStd);
       return;
     }
     const groups = view.P * view.Q;
-    moments(x, view, 0, mean, variance, heap);
+    moments(x, view, 0, mean, variance);
     inverseStdOf(variance, epsilon, inverseStd, 0, groups);
-    scaleShift(x, y, view, Float64Array.from(mean), Float64Array.from(inverseStd), new Float64Array(groups), affine, heap);
+    scaleShift(x, y, view, Float64Array.from(mean), Float64Array.from(inverseStd), new Float64Array(groups), affine);
   },
 };
 

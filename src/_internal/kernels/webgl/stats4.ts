@@ -109,13 +109,13 @@ export const moments4Webgl: tf.KernelFunc = ({ inputs, backend: rawBackend, attr
  * for element (p, a, q, b) of the view, with ints `p`, `q` in scope and `a`, `b` GLSL
  * int expressions.
  */
-function normalizedTerms(view: View4, inputs: tf.NamedTensorInfoMap, affine: AffineAttrs, a = 'a', b = 'b'): string {
+function normalizedTerms(view: View4, inputs: tf.NamedTensorInfoMap, affine: AffineAttrs, a = 'a', b = 'b', atOutput = false): string {
   const scale = inputs['scale'];
   const gamma = inputs['gamma'];
   const mean = statAt('mean', requiredInput(inputs, 'mean'), view, 'p', 'q');
   return `
-    float normalized = (getX(p, ${a}, q, ${b}) - ${mean})${scale === undefined ? '' : ` * ${statAt('scale', scale, view, 'p', 'q')}`};
-    float upstream = getDy(p, ${a}, q, ${b});
+    float normalized = (${atOutput ? 'getXAtOutCoords()' : `getX(p, ${a}, q, ${b})`} - ${mean})${scale === undefined ? '' : ` * ${statAt('scale', scale, view, 'p', 'q')}`};
+    float upstream = ${atOutput ? 'getDyAtOutCoords()' : `getDy(p, ${a}, q, ${b})`};
     float g = upstream${gamma === undefined ? '' : ` * getGamma(${affineIndex(view, affine.stride, affine.size, 'q', b)})`};
   `;
 }
@@ -135,7 +135,7 @@ export const scaleShift4Webgl: tf.KernelFunc = ({ inputs, backend: rawBackend, a
       int p = coords.x;
       int q = coords.z;
       int b = coords.w;
-      float y = getX(p, coords.y, q, b) - ${statAt('mean', requiredInput(inputs, 'mean'), view, 'p', 'q')};
+      float y = getXAtOutCoords() - ${statAt('mean', requiredInput(inputs, 'mean'), view, 'p', 'q')};
       ${has('scale') ? `y *= ${statAt('scale', requiredInput(inputs, 'scale'), view, 'p', 'q')};` : ''}
       ${has('gamma') || has('beta') ? `int j = ${index};` : ''}
       ${has('gamma') ? 'y *= getGamma(j);' : ''}
@@ -161,7 +161,7 @@ export const gradApply4Webgl: tf.KernelFunc = ({ inputs, backend: rawBackend, at
       ivec4 coords = getOutputCoords();
       int p = coords.x;
       int q = coords.z;
-      ${normalizedTerms(view, inputs, affineAttrs(attrs), 'coords.y', 'coords.w')}
+      ${normalizedTerms(view, inputs, affineAttrs(attrs), 'coords.y', 'coords.w', true)}
       setOutput((g - ${stat('a')} - normalized * ${stat('b')}) * ${stat('outScale')});
     }
   `);
