@@ -132,8 +132,8 @@ function goalsSection(all: BackendResults[]): string[] {
   return [
     '## Targets of the fused kernels',
     '',
-    `Checked against this run (bench/goals.ts): ${counted.filter((row) => row.met).length} of ${counted.length} measured figures meet their target` +
-      `${rows.length > counted.length ? `; ${rows.length - counted.length} were not measured in this run` : ''}. ` +
+    `Checked against the results below, each backend's from the run its section names (bench/goals.ts): ${counted.filter((row) => row.met).length} of ${counted.length} measured figures meet their target` +
+      `${rows.length > counted.length ? `; ${rows.length - counted.length} were not measured` : ''}. ` +
       'Ratios are featstats ÷ the peer (below 1 featstats is faster). Notes under the table explain the misses that remain.',
     '',
     '| target | backend | measured per op |',
