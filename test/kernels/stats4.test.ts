@@ -90,6 +90,18 @@ function randomTensor(shape: number[], seed: number, low: number, high: number):
   return tf.tensor(Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => low + uniform() * (high - low)), shape);
 }
 
+/** The float32 bit patterns of each tensor, which are then disposed. */
+async function readBits(outputs: tf.Tensor[]): Promise<number[][]> {
+  const values = await Promise.all(
+    outputs.map(async (t) => {
+      const data = (await t.data()) as Float32Array;
+      return Array.from(new Uint32Array(data.buffer, data.byteOffset, data.length));
+    }),
+  );
+  tf.dispose(outputs);
+  return values;
+}
+
 /** Runs `body` with fast paths on and off, returning both results read back. */
 async function bothPaths(body: () => tf.Tensor[]): Promise<{ fused: Float32Array[]; composite: Float32Array[] }> {
   const read = async (fast: boolean) => {
@@ -195,20 +207,12 @@ describeBackends('stats4 kernels', (backend) => {
         const bits = async (engine: 'auto' | 'typescript') => {
           hostTesting.statsEngine = engine;
           try {
-            const outputs = [
+            return await readBits([
               ...moments4(x, 0),
               scaleShift4(x, mean as tf.Tensor, { scale, shift, ...affine }),
               ...gradSums4(x, dy, mean as tf.Tensor, { scale, affineGrads: withGamma, ...affine }),
               gradApply4(x, dy, mean as tf.Tensor, { a: a as tf.Tensor, b: b as tf.Tensor, outScale: outScale as tf.Tensor, scale, ...affine }),
-            ];
-            const values = await Promise.all(
-              outputs.map(async (t) => {
-                const data = (await t.data()) as Float32Array;
-                return Array.from(new Uint32Array(data.buffer, data.byteOffset, data.length));
-              }),
-            );
-            tf.dispose(outputs);
-            return values;
+            ]);
           } finally {
             hostTesting.statsEngine = 'auto';
           }
@@ -239,18 +243,14 @@ describeBackends('stats4 kernels', (backend) => {
       engine: fc.constantFrom<'auto' | 'typescript'>('auto', 'typescript'),
     });
     const before = hostTesting.compiledStatsCalls;
-    const bits = async (outputs: tf.Tensor[]) => {
-      const values = await Promise.all(outputs.map(async (t) => Array.from(new Uint32Array(((await t.data()) as Float32Array).buffer))));
-      tf.dispose(outputs);
-      return values;
-    };
+    const defaultWholePlane = hostTesting.wholePlaneElements;
     await fc.assert(
       fc.asyncProperty(normalizeCase, async ({ c, epsilon, withGamma, withBeta, wholePlane, engine }) => {
         const x = tf.tensor4d(makeView(c).values, c.view);
         const gamma = withGamma ? randomTensor([c.size], c.seed + 8, -2, 2) : undefined;
         const beta = withBeta ? randomTensor([c.size], c.seed + 9, -2, 2) : undefined;
         const affine = { gamma, beta, affineStride: c.stride, affineSize: c.size };
-        const steps = await bits(
+        const steps = await readBits(
           tf.tidy(() => {
             const [mean, variance] = moments4(x, 0);
             const inverseStd = tf.rsqrt(tf.add(variance, epsilon));
@@ -258,9 +258,9 @@ describeBackends('stats4 kernels', (backend) => {
           }),
         );
         hostTesting.statsEngine = engine;
-        hostTesting.wholePlaneElements = wholePlane ? 1 << 22 : 0;
+        hostTesting.wholePlaneElements = wholePlane ? defaultWholePlane : 0;
         try {
-          const fused = await bits(normalize4(x, { epsilon, ...affine }));
+          const fused = await readBits(normalize4(x, { epsilon, ...affine }));
           // The first differing element of each output (-1: none), not a diff of whole
           // arrays, which takes minutes to print for the larger views.
           const firstDifference = steps.map((expected, k) => {
@@ -270,7 +270,7 @@ describeBackends('stats4 kernels', (backend) => {
           expect(firstDifference).toEqual([-1, -1, -1, -1]);
         } finally {
           hostTesting.statsEngine = 'auto';
-          hostTesting.wholePlaneElements = 1 << 22;
+          hostTesting.wholePlaneElements = defaultWholePlane;
         }
         tf.dispose([x, ...(gamma === undefined ? [] : [gamma]), ...(beta === undefined ? [] : [beta])]);
       }),

@@ -190,19 +190,44 @@ const STAGED_ARRAYS = 3;
 /** The module's own memory for staged sweeps, made on first use and grown as needed. */
 let staging: WebAssembly.Memory | undefined;
 
+/** Rows per staged chunk of a plane of Q·B columns: a multiple of 4, so the sweeps group rows as over the whole plane. */
+function chunkRowsOf(QB: number): number {
+  return Math.max(4, Math.floor(STAGE_ELEMENTS / QB / 4) * 4);
+}
+
+/**
+ * The sweeps on the staging memory, grown to `count` float64 coefficient arrays of Q·B
+ * (the returned `scratch`) followed by `dataBytes` for staged rows from `dataOffset`; or
+ * undefined where the module cannot run.
+ */
+function stagedSweeps(QB: number, count: number, dataBytes: number): { sweeps: Stats4Sweeps; scratch: Float64Array[]; buffer: ArrayBuffer; dataOffset: number } | undefined {
+  const dataOffset = count * QB * 8;
+  if (typeof WebAssembly !== 'object') return undefined;
+  try {
+    staging ??= new WebAssembly.Memory({ initial: 1 });
+    const pages = Math.ceil((dataOffset + dataBytes) / 65536) - staging.buffer.byteLength / 65536;
+    if (pages > 0) staging.grow(pages);
+  } catch {
+    return undefined;
+  }
+  const sweeps = stats4Sweeps(staging);
+  if (sweeps === undefined) return undefined;
+  hostTesting.compiledStatsCalls++;
+  const buffer = staging.buffer as ArrayBuffer;
+  const scratch = Array.from({ length: count }, (_, i) => new Float64Array(buffer, i * QB * 8, QB));
+  return { sweeps, scratch, buffer, dataOffset };
+}
+
 function stagedPlanes(view: View, count: number): Compiled | undefined {
   const { QB } = view;
-  const chunkRows = Math.max(4, Math.floor(STAGE_ELEMENTS / QB / 4) * 4);
-  const coefficientBytes = count * QB * 8;
-  const memory = stagingMemory(coefficientBytes + STAGED_ARRAYS * chunkRows * QB * 4);
-  const sweeps = memory === undefined ? undefined : stats4Sweeps(memory);
-  if (memory === undefined || sweeps === undefined) return undefined;
-  hostTesting.compiledStatsCalls++;
-  const buffer = memory.buffer;
-  const chunks = Array.from({ length: STAGED_ARRAYS }, (_, i) => new Float32Array(buffer, coefficientBytes + i * chunkRows * QB * 4, chunkRows * QB));
+  const chunkRows = chunkRowsOf(QB);
+  const staged = stagedSweeps(QB, count, STAGED_ARRAYS * chunkRows * QB * 4);
+  if (staged === undefined) return undefined;
+  const { sweeps, scratch, buffer, dataOffset } = staged;
+  const chunks = Array.from({ length: STAGED_ARRAYS }, (_, i) => new Float32Array(buffer, dataOffset + i * chunkRows * QB * 4, chunkRows * QB));
   return {
     sweeps,
-    scratch: Array.from({ length: count }, (_, i) => new Float64Array(buffer, i * QB * 8, QB)),
+    scratch,
     rows: (inputs, outputs, base, A, sweep) => {
       const addresses = chunks.slice(0, inputs.length + outputs.length).map((chunk) => chunk.byteOffset);
       for (let a = 0; a < A; a += chunkRows) {
@@ -215,19 +240,6 @@ function stagedPlanes(view: View, count: number): Compiled | undefined {
       }
     },
   };
-}
-
-/** The staging memory with at least `bytes`, or undefined where it cannot be had. */
-function stagingMemory(bytes: number): WebAssembly.Memory | undefined {
-  if (typeof WebAssembly !== 'object') return undefined;
-  try {
-    staging ??= new WebAssembly.Memory({ initial: 1 });
-    const pages = Math.ceil(bytes / 65536) - staging.buffer.byteLength / 65536;
-    if (pages > 0) staging.grow(pages);
-    return staging;
-  } catch {
-    return undefined;
-  }
 }
 
 /** The call's per-column float64 arrays: the compiled call's scratch, else fresh ones. */
@@ -602,7 +614,7 @@ interface WholePlane {
   readonly sweeps: Stats4Sweeps;
   readonly scratch: Triple;
   readonly plane: Float32Array;
-  /** Rows per chunk, a multiple of 4 (so the sweeps group rows as over the whole plane). */
+  /** Rows per chunk ({@link chunkRowsOf}). */
   readonly chunkRows: number;
 }
 
@@ -613,17 +625,13 @@ function stagedWhole(view: View): WholePlane | undefined {
   // keeps its heap; a larger plane takes the two sweeps chunk by chunk, as moments4 and
   // scaleShift4 do.
   if (B > PLANE_MAX_ROW || A * QB > hostTesting.wholePlaneElements || hostTesting.statsEngine === 'typescript') return undefined;
-  const coefficientBytes = 3 * QB * 8;
-  const memory = stagingMemory(coefficientBytes + A * QB * 4);
-  const sweeps = memory === undefined ? undefined : stats4Sweeps(memory);
-  if (memory === undefined || sweeps === undefined) return undefined;
-  hostTesting.compiledStatsCalls++;
-  const buffer = memory.buffer;
+  const staged = stagedSweeps(QB, 3, A * QB * 4);
+  if (staged === undefined) return undefined;
   return {
-    sweeps,
-    scratch: [0, 1, 2].map((i) => new Float64Array(buffer, i * QB * 8, QB)) as Triple,
-    plane: new Float32Array(buffer, coefficientBytes, A * QB),
-    chunkRows: Math.max(4, Math.floor(STAGE_ELEMENTS / QB / 4) * 4),
+    sweeps: staged.sweeps,
+    scratch: staged.scratch as Triple,
+    plane: new Float32Array(staged.buffer, staged.dataOffset, A * QB),
+    chunkRows: chunkRowsOf(QB),
   };
 }
 
