@@ -71,8 +71,38 @@ for (const op of ops) {
   }
   const minified = await build({ stdin: { contents: code, loader: 'js' }, write: false, minify: true, format: 'esm', logLevel: 'silent' });
   const bytes = minified.outputFiles[0].contents;
-  rows.push({ op, bytes: bytes.length, gzip: gzipSync(bytes).length, foreign: foreign.join(', ') || '-' });
+  rows.push({ op, bytes: bytes.length, gzip: gzipSync(bytes).length, foreign: foreign.join(', ') || '-', code });
 }
+
+// The main entry never imports tfjs-layers: not in any single-op bundle (above) nor in a
+// bundle of every export.
+const everything = await bundle(`export * from ${JSON.stringify(entry)};\n`);
+for (const [name, code] of [['every export of featstats', everything], ...rows.map((row) => [row.op, row.code])]) {
+  if (code.includes('@tensorflow/tfjs-layers')) {
+    console.error(`FAIL ${name}: the bundle imports @tensorflow/tfjs-layers (only featstats/layers may)`);
+    failures++;
+  }
+}
+for (const row of rows) delete row.code;
+
+// featstats/layers registers its classes on import (its declared side effect), so a bare
+// import carries every layer class; all of its exports together carry the ops they wrap,
+// and nothing else.
+const layersEntry = path.join(root, 'dist', 'layers.js');
+const layersCode = await bundle(`export * from ${JSON.stringify(layersEntry)};\n`);
+const layersImportOnly = await bundle(`import ${JSON.stringify(layersEntry)};\n`);
+const wrapped = ['adain', 'efdm', 'efdmix', 'layerNorm', 'meanStd', 'perturbMeanStd', 'adversarialMeanStd', 'informationBottleneck', 'ibaAttribution'];
+const layersOps = ops.filter((name) => layersCode.includes(`"featstats.${name}"`) || new RegExp(`= "${name}";`).test(layersCode));
+const unexpected = layersOps.filter((name) => !wrapped.includes(name));
+if (unexpected.length > 0) {
+  console.error(`FAIL featstats/layers: the bundle also contains ${unexpected.join(', ')}`);
+  failures++;
+}
+if (!layersImportOnly.includes('registerClass(') || !layersImportOnly.includes('"GroupNormalization"')) {
+  console.error('FAIL featstats/layers: an import of the entry no longer registers the layer classes');
+  failures++;
+}
+console.log(`featstats/layers (every export) carries the ops: ${layersOps.join(', ')}`);
 
 const bare = (await bundle(`import ${JSON.stringify(entry)};\n`)).replace(/\/\/.*\n/g, '').trim();
 if (bare !== '') {
