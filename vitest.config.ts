@@ -29,6 +29,7 @@ export default defineConfig({
       '@tensorflow/tfjs-backend-cpu',
       '@tensorflow/tfjs-backend-webgl',
       '@tensorflow/tfjs-backend-wasm',
+      '@tensorflow/tfjs-layers',
       'fast-check',
     ],
   },
