@@ -58,3 +58,33 @@ it('exports exactly the documented API', () => {
   expect(featstats.NORM_EPSILON).toBe(1e-5);
   expect(featstats.BATCH_NORM_MOMENTUM).toBe(0.1);
 });
+
+it('featstats/layers exports exactly the documented API, with Keras defaults', async () => {
+  const layers = await import('../src/layers');
+  expect(Object.keys(layers).sort()).toEqual([
+    'AdaIN',
+    'AddonsGroupNormalization',
+    'AddonsInstanceNormalization',
+    'AdvBN',
+    'BatchNormalization',
+    'EFDM',
+    'EFDMix',
+    'GROUP_NORMALIZATION_GROUPS',
+    'GroupNormalization',
+    'InstanceNormalization',
+    'KERAS_BATCH_NORMALIZATION_MOMENTUM',
+    'KERAS_NORMALIZATION_EPSILON',
+    'LayerNormalization',
+    'advbnTrainStep',
+    'ibaAttributionForModel',
+    'registerLayers',
+  ]);
+  // The class names tfjs-layers serializes and looks up.
+  expect(
+    [layers.GroupNormalization, layers.InstanceNormalization, layers.AddonsInstanceNormalization, layers.AddonsGroupNormalization, layers.BatchNormalization,
+      layers.LayerNormalization, layers.AdaIN, layers.EFDM, layers.EFDMix, layers.AdvBN].map((cls) => cls.className),
+  ).toEqual(['GroupNormalization', 'InstanceNormalization', 'Addons>InstanceNormalization', 'Addons>GroupNormalization', 'BatchNormalization',
+    'LayerNormalization', 'featstats>AdaIN', 'featstats>EFDM', 'featstats>EFDMix', 'featstats>AdvBN']);
+  // Keras's defaults (keras.layers.GroupNormalization / BatchNormalization).
+  expect([layers.GROUP_NORMALIZATION_GROUPS, layers.KERAS_NORMALIZATION_EPSILON, layers.KERAS_BATCH_NORMALIZATION_MOMENTUM]).toEqual([32, 1e-3, 0.99]);
+});

@@ -15,7 +15,10 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 
+import * as tfl from '@tensorflow/tfjs-layers';
+
 import * as featstats from '../src';
+import * as featstatsLayers from '../src/layers';
 
 const sourceRoot = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'src');
 
@@ -71,11 +74,18 @@ describe('JSDoc examples', () => {
       'infoNCE', 'ntXent', 'supCon', 'styleContrastiveLoss', 'contentContrastiveLoss', 'ieContraAstIds', 'contrastiveDistillation']) {
       expect(documented).toContain(name);
     }
+    for (const name of ['GroupNormalization', 'InstanceNormalization', 'BatchNormalization', 'LayerNormalization', 'AdaIN', 'EFDM', 'EFDMix', 'AdvBN',
+      'advbnTrainStep', 'ibaAttributionForModel', 'registerLayers']) {
+      expect(documented).toContain(name);
+    }
   });
 
   for (const file of files) {
+    // featstats/layers' examples are written as a tfjs user writes them with
+    // @tensorflow/tfjs: tf.sequential, tf.layers, … next to tfjs-core's ops.
+    const layers = path.relative(sourceRoot, file).startsWith(`layers${path.sep}`);
     examples(file).forEach((code, index) => {
-      it(`${path.relative(sourceRoot, file)} example ${index + 1} runs and its stated values hold`, async () => runExample(code));
+      it(`${path.relative(sourceRoot, file)} example ${index + 1} runs and its stated values hold`, async () => runExample(code, layers));
     });
   }
 
@@ -91,21 +101,29 @@ describe('JSDoc examples', () => {
  * Runs example code (which may `await`) with tf and every featstats export in scope, in
  * an engine scope that frees what it allocates, and checks that nothing outlives it.
  */
-async function runExample(code: string): Promise<void> {
+async function runExample(code: string, layers = false): Promise<void> {
   const javascript = transformSync(instrument(code), { loader: 'ts' }).code;
+  const scope: Record<string, unknown> = layers ? { ...featstats, ...featstatsLayers } : featstats;
+  const namespace = layers ? { ...tf, ...tfl } : tf;
   const check = (value: unknown, expected: string) => {
     const actual = value instanceof tf.Tensor ? value.arraySync() : value;
     expect(actual).toEqual(JSON.parse(expected));
   };
+  const body = new Function('tf', 'featstats', '__check', `return (async () => {\nconst { ${Object.keys(scope).join(', ')} } = featstats;\n${javascript}\n})();`);
+  const run = async () => {
+    tf.engine().startScope();
+    try {
+      await body(namespace, scope, check);
+    } finally {
+      tf.engine().endScope();
+    }
+    // Variables outlive scopes by design; an example may create them (batchNorm's moving statistics).
+    tf.disposeVariables();
+  };
+  // tfjs-layers keeps a cache of scalar constants for good on first use: a layers example
+  // runs once before the count is taken, so only a second run's leftovers count.
+  if (layers) await run();
   const before = tf.memory().numTensors;
-  const body = new Function('tf', 'featstats', '__check', `return (async () => {\nconst { ${Object.keys(featstats).join(', ')} } = featstats;\n${javascript}\n})();`);
-  tf.engine().startScope();
-  try {
-    await body(tf, featstats, check);
-  } finally {
-    tf.engine().endScope();
-  }
-  // Variables outlive scopes by design; an example may create them (batchNorm's moving statistics).
-  tf.disposeVariables();
+  await run();
   expect(tf.memory().numTensors).toBe(before);
 }

@@ -88,6 +88,9 @@ export const BATCH_NORMALIZATION_KEYS = [
  *   tf.layers.dense({ inputShape: [16], units: 8 }),
  *   new BatchNormalization({ momentum: 0.9 }),
  * ] });
+ * model.compile({ optimizer: 'sgd', loss: 'meanSquaredError' });
+ * await model.fit(tf.randomNormal([32, 16]), tf.randomNormal([32, 8]), { epochs: 1, verbose: 0 }); // updates the moving statistics
+ * model.dispose(); // its weights and optimizer
  * ```
  * @see S. Ioffe, C. Szegedy, "Batch Normalization: Accelerating Deep Network Training by
  *   Reducing Internal Covariate Shift", ICML 2015.

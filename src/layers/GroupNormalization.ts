@@ -46,8 +46,10 @@ export const GROUP_NORMALIZATION_KEYS = ['groups', 'axis', 'epsilon', ...AFFINE_
  * ```ts
  * const model = tf.sequential({ layers: [
  *   tf.layers.conv2d({ inputShape: [8, 8, 1], filters: 16, kernelSize: 3 }),
- *   new GroupNormalization({ groups: 4 }),
+ *   new GroupNormalization({ groups: 4 }), // 4 groups of 4 channels
  * ] });
+ * const y = model.predict(tf.randomNormal([2, 8, 8, 1])) as tf.Tensor;
+ * y.shape; // [2, 6, 6, 16]
  * ```
  * @see Y. Wu, K. He, "Group Normalization", ECCV 2018.
  */

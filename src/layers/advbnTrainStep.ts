@@ -61,8 +61,17 @@ export interface AdvbnTrainStep {
  *
  * @example
  * ```ts
- * model.compile({ optimizer: tf.train.sgd(0.1), loss: 'categoricalCrossentropy' });
- * const { loss, meanScale } = await advbnTrainStep(model, images, labels); // at the AdvBN layer
+ * const model = tf.sequential({ layers: [
+ *   tf.layers.dense({ inputShape: [4, 4, 2], units: 3, activation: 'relu' }),
+ *   new AdvBN({ steps: 2 }), // the cut: its input is perturbed
+ *   tf.layers.flatten(),
+ *   tf.layers.dense({ units: 2, activation: 'softmax' }),
+ * ] });
+ * model.compile({ optimizer: 'sgd', loss: 'categoricalCrossentropy' });
+ * const images = tf.randomNormal([8, 4, 4, 2]);
+ * const labels = tf.oneHot(tf.tensor1d([0, 1, 0, 1, 0, 1, 0, 1], 'int32'), 2);
+ * const { loss, meanScale } = await advbnTrainStep(model, images, labels); // loss: a number
+ * model.dispose(); // its weights and optimizer
  * ```
  * @see M. Shu, Z. Wu, M. Goldblum, T. Goldstein, "Encoding Robustness to Image Style via
  *   Adversarial Feature Perturbations", NeurIPS 2021.

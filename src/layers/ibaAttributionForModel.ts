@@ -47,7 +47,16 @@ export type IbaAttributionForModel = {
  *
  * @example
  * ```ts
- * const { heatmaps } = ibaAttributionForModel(model, images, { layer: 'conv2', target: [3, 7], mean, std, seed: 1 });
+ * const model = tf.sequential({ layers: [
+ *   tf.layers.conv2d({ inputShape: [8, 8, 1], filters: 4, kernelSize: 3, padding: 'same', name: 'conv' }),
+ *   tf.layers.flatten(),
+ *   tf.layers.dense({ units: 3 }), // logits
+ * ] });
+ * const images = tf.randomNormal([2, 8, 8, 1]);
+ * const mean = tf.zeros([8, 8, 4]); // the features' dataset statistics at 'conv'
+ * const std = tf.ones([8, 8, 4]);
+ * const { heatmaps } = ibaAttributionForModel(model, images, { layer: 'conv', target: [2, 0], mean, std, steps: 2, seed: 1 });
+ * heatmaps.shape; // [2, 8, 8]
  * ```
  * @see K. Schulz, L. Sixt, F. Tombari, T. Landgraf, "Restricting the Flow: Information
  *   Bottlenecks for Attribution", ICLR 2020.

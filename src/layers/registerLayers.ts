@@ -45,8 +45,8 @@ const originals = new Map<string, RegistryEntry | undefined>();
  *
  * @example
  * ```ts
- * registerLayers({ replaceBuiltins: true });
- * const model = await tf.loadLayersModel(tf.io.fromMemory(artifacts)); // featstats BatchNormalization inside
+ * registerLayers({ replaceBuiltins: true }); // models loaded from now on run featstats' BatchNormalization
+ * registerLayers({ replaceBuiltins: false }); // and from now on tfjs-layers' own again
  * ```
  */
 export function registerLayers(options?: RegisterLayersOptions): void {
