@@ -10,6 +10,7 @@ import * as featstats from '../src';
 import * as composite from './baselines';
 import type { BackendName, SizeName } from './config';
 import { normalTensor, uniformGenerator, uniformTensor } from './inputs';
+import { LAYER_CASES } from './layerCases';
 
 /** One tensor or several (multi-output ops; their sum is differentiated). */
 export type Outputs = tf.Tensor | tf.Tensor[];
@@ -277,6 +278,8 @@ export const CASES: readonly BenchCase[] = [
   image('randomMask', 'fraction: 0.5', true, (x) => featstats.randomMask(x, { fraction: 0.5, seed: SEED }), (x) => composite.randomMask(x, 0.5, SEED)),
   image('gaussianNoise', 'std: 0.1', true, (x) => featstats.gaussianNoise(x, { std: 0.1, seed: SEED }), (x) => composite.gaussianNoise(x, 0.1, SEED)),
   image('gaussianBlur', 'kernelSize: 37, sigma: 9', false, (x) => featstats.gaussianBlur(x, { kernelSize: 37, sigma: 9 }), (x) => composite.gaussianBlur(x, 37, 9)),
+  // featstats/layers: a training step against tfjs-layers' own layer
+  ...LAYER_CASES,
 ];
 
 /** Public exports that are not benchmarked, and why (the report lists them). */

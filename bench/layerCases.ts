@@ -1,0 +1,43 @@
+/**
+ * featstats/layers in training: one normalization layer's training step as `model.fit`
+ * runs it — the forward in training mode (batch statistics, moving statistics updated)
+ * and the backward to the input and to γ and β — against tfjs-layers' own layer of the
+ * same name and config on the same backend. Each case's "forward" is that whole step.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import * as tfl from '@tensorflow/tfjs-layers';
+
+import * as featstatsLayers from '../src/layers';
+import type { BenchCase, Outputs } from './cases';
+import { normalTensor } from './inputs';
+
+const STEP = 'one training step (forward in training mode, gradients to x, γ and β, moving statistics updated)';
+const STEP_ONLY = 'the case is already a whole training step';
+
+/** The training step of a built layer: the gradients of Σ layer(x) to x and its trainable weights. */
+function trainingStep(layer: tfl.layers.Layer): (x: tf.Tensor) => Outputs {
+  const weights = layer.trainableWeights.map((w) => w.read());
+  return (x) => tf.grads((input: tf.Tensor) => tf.sum(layer.apply(input, { training: true }) as tf.Tensor))([x, ...weights]);
+}
+
+/** A layer case: featstats' class and tfjs-layers' own, both built for the input shape. */
+function layerCase(op: string, settings: string, featstats: () => tfl.layers.Layer, tfjs: () => tfl.layers.Layer): BenchCase {
+  return {
+    op,
+    family: 'features',
+    settings: `${settings}; ${STEP}`,
+    noGradient: STEP_ONLY,
+    compositeNoGradient: STEP_ONLY,
+    setup: (shape) => {
+      const [ours, theirs] = [featstats(), tfjs()];
+      ours.build(shape);
+      theirs.build(shape);
+      return { inputs: [normalTensor(shape, 11, 1, 2)], featstats: trainingStep(ours), composite: trainingStep(theirs) };
+    },
+  };
+}
+
+export const LAYER_CASES: readonly BenchCase[] = [
+  layerCase('layers.BatchNormalization', 'axis −1', () => new featstatsLayers.BatchNormalization(), () => tfl.layers.batchNormalization()),
+  layerCase('layers.LayerNormalization', 'axis −1', () => new featstatsLayers.LayerNormalization(), () => tfl.layers.layerNormalization()),
+];
