@@ -89,6 +89,14 @@ describe('JSDoc examples', () => {
     });
   }
 
+  it("README's featstats/layers snippets run", async () => {
+    const readme = readFileSync(path.join(sourceRoot, '..', 'README.md'), 'utf8');
+    const section = readme.slice(readme.indexOf('## Layers'), readme.indexOf('\n## ', readme.indexOf('## Layers') + 1));
+    const blocks = [...section.matchAll(/```ts\n([\s\S]*?)\n```/g)].map((match) => match[1] as string);
+    expect(blocks.length).toBeGreaterThanOrEqual(6);
+    for (const block of blocks) await runExample(block, true);
+  });
+
   it('README example runs', async () => {
     const readme = readFileSync(path.join(sourceRoot, '..', 'README.md'), 'utf8');
     const block = /```ts\n([\s\S]*?)\n```/.exec(readme);
