@@ -105,9 +105,12 @@ export function sortableTensor(x: TensorInput, arg: string, op: string): tf.Tens
   return input;
 }
 
-/** Throws unless x is non-empty features of rank ≥ 3 in the given layout. */
-export function checkFeatures(x: tf.Tensor, arg: string, op: string, dataFormat: DataFormat): void {
-  checkMinRank(x, 3, arg, op, ` (${dataFormat === 'NHWC' ? '[N, ...S, C]' : '[N, C, ...S]'})`);
+/**
+ * Throws unless x is non-empty features of rank ≥ `minRank` (3; 2 for the norms that,
+ * as PyTorch's and Keras's, also take dense features `[N, C]`) in the given layout.
+ */
+export function checkFeatures(x: tf.Tensor, arg: string, op: string, dataFormat: DataFormat, minRank = 3): void {
+  checkMinRank(x, minRank, arg, op, ` (${dataFormat === 'NHWC' ? '[N, ...S, C]' : '[N, C, ...S]'})`);
   checkNonEmpty(x, arg, op);
 }
 

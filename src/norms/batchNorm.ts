@@ -39,10 +39,11 @@ export interface BatchNormOptions extends NormOptions {
  * statistics are constants and the gradient is `dx = γ·dy·rsqrt(σ² + ε)`.
  * Unlike `tf.batchNorm`, it is right for any rank and layout on every backend.
  *
- * @param x Features `[N, ...S, C]` (NHWC) or `[N, C, ...S]` (NCHW), rank ≥ 3, float32.
+ * @param x Features `[N, ...S, C]` (NHWC) or `[N, C, ...S]` (NCHW), rank ≥ 2 (`[N, C]`:
+ *   dense features, as PyTorch's `BatchNorm1d`), float32.
  * @param options See {@link BatchNormOptions}.
  * @returns The normalised features, shaped like x.
- * @throws If x is not a non-empty float32 tensor of rank ≥ 3.
+ * @throws If x is not a non-empty float32 tensor of rank ≥ 2.
  * @throws If training is false and a moving statistic is missing, or only one is given.
  * @throws If training with one value per channel (N·L = 1), or with moving statistics
  *   that are not `tf.Variable`s (they could not be updated).
@@ -74,7 +75,7 @@ export function batchNorm(x: TensorInput, options?: BatchNormOptions): tf.Tensor
   }
   return tf.tidy(`featstats.${OP}`, () => {
     const input = floatTensor(x, 'x', OP);
-    checkFeatures(input, 'x', OP, dataFormat);
+    checkFeatures(input, 'x', OP, dataFormat, 2);
     const { batch, positions, channels } = channelLayout(input.shape, dataFormat);
     const moving = movingMean === undefined || movingVariance === undefined ? undefined : {
       mean: movingStatistic(movingMean, 'movingMean', channels, training),

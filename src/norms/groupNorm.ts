@@ -26,11 +26,12 @@ export type GroupNormOptions = NormOptions & ({ groups: number; groupSize?: neve
  * `F.group_norm`. `groups: C` equals {@link instanceNorm}; `groups: 1` normalises each
  * sample over all of (C, spatial), a layer norm with per-channel affine.
  *
- * @param x Features `[N, ...S, C]` (NHWC) or `[N, C, ...S]` (NCHW), rank ≥ 3, float32.
+ * @param x Features `[N, ...S, C]` (NHWC) or `[N, C, ...S]` (NCHW), rank ≥ 2 (`[N, C]`:
+ *   dense features, as `F.group_norm` takes them), float32.
  * @param options `groups` or `groupSize` (required, exclusive), plus epsilon (1e-5),
  *   dataFormat ('NHWC'), gamma/beta `[C]`.
  * @returns The normalised features, shaped like x.
- * @throws If x is not a non-empty float32 tensor of rank ≥ 3.
+ * @throws If x is not a non-empty float32 tensor of rank ≥ 2.
  * @throws If neither or both of groups and groupSize are given, either is not a positive
  *   integer, or it does not divide C.
  * @throws If gamma or beta is not shaped `[C]`, or epsilon is not > 0.
@@ -47,7 +48,7 @@ export function groupNorm(x: TensorInput, options: GroupNormOptions): tf.Tensor 
   const { epsilon, dataFormat } = resolveNormScalars(given, OP);
   return tf.tidy(`featstats.${OP}`, () => {
     const input = floatTensor(x, 'x', OP);
-    checkFeatures(input, 'x', OP, dataFormat);
+    checkFeatures(input, 'x', OP, dataFormat, 2);
     const layout = channelLayout(input.shape, dataFormat);
     const groups = resolveGroups(given, layout.channels, input.shape);
     const gamma = affineTensor(given.gamma, 'gamma', [layout.channels], OP);

@@ -16,7 +16,7 @@ type GroupCase = FeatureCase & { groups: number; bySize: boolean };
 
 /** Feature cases with a group count dividing C, given either as groups or as groupSize. */
 function groupCases(constraints: { maxSize?: number; scales?: number[]; kinds?: FeatureCase['kind'][] }): fc.Arbitrary<GroupCase> {
-  return featureCase({ ...(constraints.maxSize === undefined ? {} : { maxSize: constraints.maxSize }) }, constraints.kinds, constraints.scales).chain((c) => {
+  return featureCase({ minRank: 2, ...(constraints.maxSize === undefined ? {} : { maxSize: constraints.maxSize }) }, constraints.kinds, constraints.scales).chain((c) => {
     const channels = dims(c.shape, c.dataFormat).channels;
     const divisors = Array.from({ length: channels }, (_, i) => i + 1).filter((g) => channels % g === 0);
     return fc.record({ groups: fc.constantFrom(...divisors), bySize: fc.boolean() }).map((extra) => ({ ...c, ...extra }));
