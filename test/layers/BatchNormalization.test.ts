@@ -3,6 +3,7 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import fc from 'fast-check';
 import { expect, it } from 'vitest';
 
+import { batchNorm } from '../../src';
 import { BatchNormalization, registerLayers, type BatchNormalizationArgs } from '../../src/layers';
 import { expectClose, readAndDispose } from '../helpers/assert';
 import { describeBackendsBothPaths } from '../helpers/backends';
@@ -41,6 +42,26 @@ describeBackendsBothPaths('BatchNormalization layer', (backend) => {
       }),
       runs(12),
     );
+  });
+
+  it('gives exactly the batchNorm op in both layouts: batch statistics while training, the moving ones otherwise', async () => {
+    for (const [axis, dataFormat] of [[-1, 'NHWC'], [1, 'NCHW']] as const) {
+      const x = seededTensor([3, 4, 2, 5], 51, 2, 1);
+      const layer = new BatchNormalization({ axis, epsilon: 1e-3 });
+      layer.build(x.shape);
+      const channels = x.shape[axis === -1 ? 3 : 1] as number;
+      const [gamma, beta, movingMean, movingVariance] = [seededTensor([channels], 52, 1, 1), seededTensor([channels], 53), seededTensor([channels], 54), seededTensor([channels], 55, 0.5, 1)];
+      layer.setWeights([gamma, beta, movingMean, movingVariance]);
+      const affine = { epsilon: 1e-3, dataFormat, gamma, beta };
+      // Inference first: the training call updates the layer's moving statistics.
+      const pairs: [tf.Tensor, tf.Tensor][] = [
+        [layer.apply(x) as tf.Tensor, batchNorm(x, { ...affine, movingMean, movingVariance })],
+        [layer.apply(x, { training: true }) as tf.Tensor, batchNorm(x, affine)],
+      ];
+      for (const [fromLayer, fromOp] of pairs) expect(Array.from(await readAndDispose(fromLayer))).toEqual(Array.from(await readAndDispose(fromOp)));
+      tf.dispose([x, gamma, beta, movingMean, movingVariance]);
+      disposeWeights(layer);
+    }
   });
 
   it("updates the moving statistics once per model.fit step by Keras's rule, with the biased batch variance", async () => {

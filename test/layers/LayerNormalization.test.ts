@@ -3,6 +3,7 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import fc from 'fast-check';
 import { expect, it } from 'vitest';
 
+import { layerNorm } from '../../src';
 import { LayerNormalization, registerLayers } from '../../src/layers';
 import { expectClose, readAndDispose } from '../helpers/assert';
 import { describeBackendsBothPaths } from '../helpers/backends';
@@ -47,6 +48,19 @@ describeBackendsBothPaths('LayerNormalization layer', (backend) => {
       }),
       runs(12),
     );
+  });
+
+  it('gives exactly the layerNorm op (ε 1e-3)', async () => {
+    const x = seededTensor([2, 3, 4], 291, 2, 1);
+    const layer = new LayerNormalization({ axis: [1, 2] });
+    layer.build(x.shape);
+    const [gamma, beta] = [seededTensor([3, 4], 292, 1, 1), seededTensor([3, 4], 293)];
+    layer.setWeights([gamma, beta]);
+    const fromLayer = await readAndDispose(layer.apply(x) as tf.Tensor);
+    const fromOp = await readAndDispose(layerNorm(x, { axes: [1, 2], epsilon: 1e-3, gamma, beta }));
+    expect(Array.from(fromLayer)).toEqual(Array.from(fromOp));
+    tf.dispose([x, gamma, beta]);
+    disposeWeights(layer);
   });
 
   it("predicts as tfjs-layers' own LayerNormalization when a model is loaded with replaceBuiltins", async () => {
