@@ -1,7 +1,8 @@
 /**
  * Every `@example` in the sources runs here, so the documentation cannot rot. Lines of
  * the form `expression; // <JSON>` also check their claim: the expression's value must
- * equal the JSON (e.g. `sort(tf.tensor1d([3, 1, 2])); // [1, 2, 3]`).
+ * equal the JSON (e.g. `sort(tf.tensor1d([3, 1, 2])); // [1, 2, 3]`, `x > y; // true`,
+ * `typeof v; // "number"`).
  */
 import * as tf from '@tensorflow/tfjs-core';
 // Examples are user code, and some (ibaAttribution's head) differentiate tfjs ops, so
@@ -42,7 +43,7 @@ function instrument(code: string): string {
     .split('\n')
     .filter((line) => !/^\s*import\s/.test(line))
     .map((line) => {
-      const claim = /^(\s*)(.*?);\s*\/\/\s*(\[.*\]|-?\d.*)$/.exec(line);
+      const claim = /^(\s*)(.*?);\s*\/\/\s*(\[.*\]|-?\d.*|true|false|".*")$/.exec(line);
       if (claim === null) return line;
       const [, indent, expression, expected] = claim as unknown as [string, string, string, string];
       try {
@@ -67,6 +68,7 @@ describe('JSDoc examples', () => {
     for (const name of ['adain', 'argsort', 'efdm', 'efdmix', 'meanStd', 'sort', 'instanceNorm', 'groupNorm', 'layerNorm', 'batchNorm',
       'cosineSimilarityMatrix', 'activationSimilarity', 'stableRank', 'channelVariance', 'probe',
       'perturbMeanStd', 'adversarialMeanStd', 'informationBottleneck', 'ibaAttribution', 'WelfordEstimator',
+      'ibaAttributionAsync', 'adversarialMeanStdAsync', 'probeAsync',
       'randomMask', 'gaussianNoise', 'gaussianBlur',
       'infoNCE', 'ntXent', 'supCon', 'styleContrastiveLoss', 'contentContrastiveLoss', 'ieContraAstIds', 'contrastiveDistillation']) {
       expect(documented).toContain(name);
