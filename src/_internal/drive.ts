@@ -7,7 +7,7 @@
  * The generator owns every tensor it allocates and frees it in `finally` blocks, so
  * stopping it early (`return()`, after an abort or a throwing callback) leaks nothing.
  */
-import * as tf from '@tensorflow/tfjs-core';
+import type * as tf from '@tensorflow/tfjs-core';
 
 import { opError } from './errors';
 
@@ -64,9 +64,9 @@ export function checkCallback<F>(callback: F | undefined, arg: string, op: strin
 /**
  * Runs the steps asynchronously. After each step `report` turns what it yielded into
  * the progress the caller sees (reading and freeing tensors) and calls the user's
- * callback (awaited); then the driver yields to the event loop (`tf.nextFrame`: a
- * macrotask in Node, an animation frame in a browser) and stops if `signal` has been
- * aborted, rejecting with {@link abortError} after freeing everything the steps hold.
+ * callback (awaited); then the driver yields to the event loop ({@link yieldToEventLoop})
+ * and stops if `signal` has been aborted, rejecting with {@link abortError} after freeing
+ * everything the steps hold.
  * An aborted signal rejects before the first step.
  */
 export async function runStepsAsync<Yielded, Result>(
@@ -84,7 +84,7 @@ export async function runStepsAsync<Yielded, Result>(
       if (next.done === true) return next.value;
       step++;
       await report(next.value, step);
-      await tf.nextFrame();
+      await yieldToEventLoop();
       if (isAborted(signal)) throw abortError(op, signal, `after step ${step}`);
     }
   } catch (error) {
@@ -92,6 +92,28 @@ export async function runStepsAsync<Yielded, Result>(
     steps.return(undefined as never);
     throw error;
   }
+}
+
+/**
+ * Resolves after one macrotask, so that timers, I/O, input events and rendering can run
+ * between two steps: `setImmediate` in Node, a MessageChannel message in a browser.
+ * Not `tf.nextFrame` (an animation frame in a browser, as `model.fit` yields): animation
+ * frames stop in a background tab, and a minute-long attribution should not. Nor a
+ * zero-delay timeout, which background tabs throttle to one per second or less.
+ */
+export function yieldToEventLoop(): Promise<void> {
+  if (typeof setImmediate === 'function') return new Promise((resolve) => setImmediate(resolve));
+  if (typeof MessageChannel === 'function') {
+    return new Promise((resolve) => {
+      const channel = new MessageChannel();
+      channel.port1.onmessage = () => {
+        channel.port1.close();
+        resolve();
+      };
+      channel.port2.postMessage(null);
+    });
+  }
+  return new Promise((resolve) => setTimeout(resolve, 0));
 }
 
 /** A function rather than an inline test, so the compiler does not assume `aborted` stays false across awaits. */

@@ -24,9 +24,10 @@ export interface IbaAttributionAsyncOptions extends IbaAttributionOptions {
 /**
  * {@link ibaAttribution} without blocking: the same optimisation, step for step (the
  * same seed gives the same heatmap), yielding to the event loop after each Adam step
- * (`tf.nextFrame`), reporting each step's loss to `onStep`, and stopping when `signal`
- * is aborted. A step itself (one forward and backward pass of `head` on `batchSize`
- * copies) still runs without a break.
+ * (a macrotask, which a background tab does not pause, unlike an animation frame),
+ * reporting each step's loss to `onStep`, and stopping when `signal` is aborted. A step
+ * itself (one forward and backward pass of `head` on `batchSize` copies) still runs
+ * without a break.
  *
  * @param options See {@link IbaAttributionAsyncOptions} and {@link IbaAttributionOptions}.
  * @returns A promise of `{ heatmap, capacity }`, tensors the caller disposes.

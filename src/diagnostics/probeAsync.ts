@@ -53,7 +53,7 @@ export interface ProbeAsyncOptions extends ProbeOptions {
 /**
  * {@link probe} without blocking, with its results as plain numbers: the same
  * diagnostics, computed in steps (each layer's forward pass, the backward pass, each
- * layer's diagnostics) with a yield to the event loop (`tf.nextFrame`) and an `onStep`
+ * layer's diagnostics) with a yield to the event loop (a macrotask) and an `onStep`
  * report after each, read back and disposed as they come. It leaves no tensor behind.
  *
  * @param layers Layers applied in order; each maps a tensor to a tensor.

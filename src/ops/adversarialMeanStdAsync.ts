@@ -26,7 +26,7 @@ export interface AdversarialMeanStdAsyncOptions extends AdversarialMeanStdOption
 
 /**
  * {@link adversarialMeanStd} without blocking: the same sign-gradient ascent, step for
- * step (the same scales), yielding to the event loop after each step (`tf.nextFrame`),
+ * step (the same scales), yielding to the event loop after each step (a macrotask),
  * reporting the loss to `onStep`, and stopping when `signal` is aborted.
  *
  * The result is computed after the last await, outside any `tf.grad` the caller could

@@ -6,16 +6,22 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { expect } from 'vitest';
 
-const inBrowser = typeof window !== 'undefined';
-
 /**
- * Schedules `task` as a macrotask of the kind a driver's yield lets run: in Node a
- * setImmediate (queued before the driver's own, so it runs first), in a browser a
- * zero-delay timeout (which runs before the next animation frame the driver awaits).
+ * Schedules `task` as a macrotask from the same task source as a driver's yield
+ * (`yieldToEventLoop`): setImmediate in Node, a MessageChannel message in a browser.
+ * Queued from `onStep`, before the driver yields, it must run before the next step.
  */
 export function queueTask(task: () => void): void {
-  if (inBrowser) setTimeout(task, 0);
-  else setImmediate(task);
+  if (typeof setImmediate === 'function') {
+    setImmediate(task);
+    return;
+  }
+  const channel = new MessageChannel();
+  channel.port1.onmessage = () => {
+    channel.port1.close();
+    task();
+  };
+  channel.port2.postMessage(null);
 }
 
 /** Tensors (variables included) and variables currently registered. */
