@@ -11,7 +11,12 @@ import { stableRank } from './stableRank';
 const OP = 'probe';
 
 /** A layer {@link probe} can run: a function, or an object with `apply` (tfjs-layers' Layer). */
-export type ProbeLayer = ((x: tf.Tensor) => tf.Tensor) | { apply: (x: tf.Tensor) => unknown };
+export type ProbeLayer =
+  | ((x: tf.Tensor) => tf.Tensor)
+  | {
+      /** Maps the layer's input to its output tensor (a tfjs-layers `Layer.apply`). */
+      apply: (x: tf.Tensor) => unknown;
+    };
 
 /** Options of {@link probe}. */
 export interface ProbeOptions {
@@ -32,7 +37,12 @@ export type LayerProbe = {
 };
 
 /** What {@link probe} returns: the loss and one {@link LayerProbe} per layer. */
-export type ProbeResult = { loss: tf.Scalar; layers: LayerProbe[] };
+export type ProbeResult = {
+  /** `loss` of the last layer's output. */
+  loss: tf.Scalar;
+  /** The diagnostics of each layer's output, in order. */
+  layers: LayerProbe[];
+};
 
 /**
  * Runs a stack of layers on a batch and measures, at every layer's output, the
