@@ -2,7 +2,7 @@
  * Every `@example` in the sources runs here, so the documentation cannot rot. Lines of
  * the form `expression; // <JSON>` also check their claim: the expression's value must
  * equal the JSON (e.g. `sort(tf.tensor1d([3, 1, 2])); // [1, 2, 3]`, `x > y; // true`,
- * `typeof v; // "number"`).
+ * `typeof v; // "number"`; see test/helpers/runCode.ts).
  */
 import * as tf from '@tensorflow/tfjs-core';
 // Examples are user code, and some (ibaAttribution's head) differentiate tfjs ops, so
@@ -10,13 +10,13 @@ import * as tf from '@tensorflow/tfjs-core';
 // featstats ops without them.
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import '@tensorflow/tfjs-backend-cpu';
-import { transformSync } from 'esbuild';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 
 import * as featstats from '../src';
+import { runCode } from './helpers/runCode';
 
 const sourceRoot = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'src');
 
@@ -35,25 +35,6 @@ function examples(file: string): string[] {
     blocks.push((match[1] as string).replace(/^\s*\* ?/gm, ''));
   }
   return blocks;
-}
-
-/** Turns `expr; // [json]` lines into assertions and drops import lines (all in scope). */
-function instrument(code: string): string {
-  return code
-    .split('\n')
-    .filter((line) => !/^\s*import\s/.test(line))
-    .map((line) => {
-      const claim = /^(\s*)(.*?);\s*\/\/\s*(\[.*\]|-?\d.*|true|false|".*")$/.exec(line);
-      if (claim === null) return line;
-      const [, indent, expression, expected] = claim as unknown as [string, string, string, string];
-      try {
-        JSON.parse(expected);
-      } catch {
-        return line; // a prose comment, not a value claim
-      }
-      return `${indent}__check(${expression.replace(/^(const|let)\s+\w+\s*=\s*/, '')}, ${JSON.stringify(expected)});`;
-    })
-    .join('\n');
 }
 
 beforeAll(async () => {
@@ -89,25 +70,7 @@ describe('JSDoc examples', () => {
   });
 });
 
-/**
- * Runs example code (which may `await`) with tf and every featstats export in scope, in
- * an engine scope that frees what it allocates, and checks that nothing outlives it.
- */
+/** Runs example code with tf and every featstats export in scope (see runCode). */
 async function runExample(code: string): Promise<void> {
-  const javascript = transformSync(instrument(code), { loader: 'ts' }).code;
-  const check = (value: unknown, expected: string) => {
-    const actual = value instanceof tf.Tensor ? value.arraySync() : value;
-    expect(actual).toEqual(JSON.parse(expected));
-  };
-  const before = tf.memory().numTensors;
-  const body = new Function('tf', 'featstats', '__check', `return (async () => {\nconst { ${Object.keys(featstats).join(', ')} } = featstats;\n${javascript}\n})();`);
-  tf.engine().startScope();
-  try {
-    await body(tf, featstats, check);
-  } finally {
-    tf.engine().endScope();
-  }
-  // Variables outlive scopes by design; an example may create them (batchNorm's moving statistics).
-  tf.disposeVariables();
-  expect(tf.memory().numTensors).toBe(before);
+  await runCode(code, { tf, ...featstats });
 }
