@@ -57,6 +57,34 @@ beforeAll(async () => {
   await tf.setBackend('cpu');
 });
 
+/** Markdown and TypeScript files under a folder, recursively. */
+function textFiles(directory: string): string[] {
+  return readdirSync(directory, { withFileTypes: true }).flatMap((entry) => {
+    const full = path.join(directory, entry.name);
+    return entry.isDirectory() ? textFiles(full) : /\.(md|ts)$/.test(entry.name) ? [full] : [];
+  });
+}
+
+describe('the gradient set-up the documentation gives', () => {
+  // `import '@tensorflow/tfjs-core/dist/register_all_gradients'` works in bundlers and fails
+  // in Node (ESM and CJS): a page that offers it must say so, or a Node user follows it
+  // into ERR_MODULE_NOT_FOUND (the README's Node set-up itself runs in the consumer test).
+  it('never offers register_all_gradients without saying it is for bundlers', () => {
+    const repository = path.join(docs, '..');
+    const pages = [path.join(repository, 'README.md'), ...textFiles(path.join(repository, 'src')),
+      ...textFiles(docs).filter((file) => !file.includes(`${path.sep}api${path.sep}`))];
+    const offenders: string[] = [];
+    for (const file of pages) {
+      const text = readFileSync(file, 'utf8');
+      for (const match of text.matchAll(/register_all_gradients/g)) {
+        const around = text.slice(Math.max(0, (match.index ?? 0) - 400), (match.index ?? 0) + 400);
+        if (!/bundl/i.test(around)) offenders.push(`${path.relative(repository, file)} at ${match.index}`);
+      }
+    }
+    expect(offenders).toEqual([]);
+  });
+});
+
 describe('guides', () => {
   it('include the getting-started page and the four recipes', () => {
     expect(guides).toEqual(expect.arrayContaining(['GETTING_STARTED.md', 'recipes/style-transfer.md', 'recipes/domain-generalisation.md', 'recipes/simclr.md', 'recipes/iba-attribution.md']));

@@ -62,7 +62,9 @@ export type IbaAttribution = {
  * (feature area / image area) and resized bilinearly, so its sum is preserved.
  *
  * The head's ops must be differentiable in the caller's setup: load tfjs's gradients
- * (`@tensorflow/tfjs`, or `@tensorflow/tfjs-core/dist/register_all_gradients`).
+ * (use `@tensorflow/tfjs`; a bundled app may instead import
+ * `@tensorflow/tfjs-core/dist/register_all_gradients`, which Node itself cannot load: see
+ * the README's "Training through your own loss").
  *
  * @param options See {@link IbaAttributionOptions}.
  * @returns `{ heatmap, capacity }`.

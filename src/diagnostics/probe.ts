@@ -51,7 +51,8 @@ export type ProbeResult = {
  *
  * The gradients of all layers come from one backward pass: each activation aₖ is
  * replaced by aₖ + zₖ with zₖ = 0, and ∂loss/∂zₖ = ∂loss/∂aₖ. The layers and the loss
- * must be differentiable in the caller's setup (tfjs layers need tfjs's gradients).
+ * must be differentiable in the caller's setup (tfjs layers need tfjs's gradients:
+ * `@tensorflow/tfjs` registers them).
  *
  * @param layers Layers applied in order; each maps a tensor to a tensor.
  * @param input The batch `[N, ...]`.
