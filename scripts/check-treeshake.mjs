@@ -16,7 +16,8 @@ const ops = ['adain', 'argsort', 'efdm', 'efdmix', 'meanStd', 'sort', 'instanceN
   'cosineSimilarityMatrix', 'activationSimilarity', 'stableRank', 'channelVariance',
   'perturbMeanStd', 'adversarialMeanStd', 'informationBottleneck', 'ibaAttribution', 'WelfordEstimator', 'probe',
   'randomMask', 'gaussianNoise', 'gaussianBlur',
-  'infoNCE', 'ntXent', 'supCon', 'styleContrastiveLoss', 'contentContrastiveLoss', 'ieContraAstIds', 'contrastiveDistillation'];
+  'infoNCE', 'ntXent', 'supCon', 'styleContrastiveLoss', 'contentContrastiveLoss', 'ieContraAstIds', 'contrastiveDistillation',
+  'ibaAttributionAsync', 'adversarialMeanStdAsync', 'probeAsync'];
 
 async function bundle(source) {
   const result = await build({
@@ -37,6 +38,10 @@ const dependsOn = {
   adversarialMeanStd: ['perturbMeanStd'],
   ibaAttribution: ['informationBottleneck'],
   probe: ['activationSimilarity', 'channelVariance', 'stableRank'],
+  // An async driver runs its synchronous op's steps.
+  ibaAttributionAsync: ['ibaAttribution', 'informationBottleneck'],
+  adversarialMeanStdAsync: ['adversarialMeanStd', 'perturbMeanStd'],
+  probeAsync: ['probe', 'activationSimilarity', 'channelVariance', 'stableRank'],
 };
 
 // Kernel families: an op carries the host code of the fused kernels it dispatches to and

@@ -3,6 +3,8 @@
  *
  * Every export is a plain function with its own closed-form gradient (`tf.customGrad`),
  * so it trains even when only `@tensorflow/tfjs-core` is loaded. Nothing runs at import.
+ *
+ * @module featstats
  */
 export * from './ops';
 export * from './norms';

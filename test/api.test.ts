@@ -15,6 +15,7 @@ it('exports exactly the documented API', () => {
     'activationSimilarity',
     'adain',
     'adversarialMeanStd',
+    'adversarialMeanStdAsync',
     'argsort',
     'batchNorm',
     'channelVariance',
@@ -28,6 +29,7 @@ it('exports exactly the documented API', () => {
     'getFastPaths',
     'groupNorm',
     'ibaAttribution',
+    'ibaAttributionAsync',
     'ieContraAstIds',
     'infoNCE',
     'informationBottleneck',
@@ -37,6 +39,7 @@ it('exports exactly the documented API', () => {
     'ntXent',
     'perturbMeanStd',
     'probe',
+    'probeAsync',
     'randomMask',
     'setFastPaths',
     'sort',
@@ -50,6 +53,7 @@ it('exports exactly the documented API', () => {
     'layerNorm', 'meanStd', 'perturbMeanStd', 'probe', 'sort', 'stableRank', 'setFastPaths', 'getFastPaths',
     'randomMask', 'gaussianNoise', 'gaussianBlur',
     'infoNCE', 'ntXent', 'supCon', 'styleContrastiveLoss', 'contentContrastiveLoss', 'ieContraAstIds', 'contrastiveDistillation',
+    'ibaAttributionAsync', 'adversarialMeanStdAsync', 'probeAsync',
   ] as const;
   for (const name of functions) {
     expect(typeof featstats[name]).toBe('function');

@@ -1,7 +1,8 @@
 /**
  * Every `@example` in the sources runs here, so the documentation cannot rot. Lines of
  * the form `expression; // <JSON>` also check their claim: the expression's value must
- * equal the JSON (e.g. `sort(tf.tensor1d([3, 1, 2])); // [1, 2, 3]`).
+ * equal the JSON (e.g. `sort(tf.tensor1d([3, 1, 2])); // [1, 2, 3]`, `x > y; // true`,
+ * `typeof v; // "number"`; see test/helpers/runCode.ts).
  */
 import * as tf from '@tensorflow/tfjs-core';
 // Examples are user code, and some (ibaAttribution's head) differentiate tfjs ops, so
@@ -9,16 +10,15 @@ import * as tf from '@tensorflow/tfjs-core';
 // featstats ops without them.
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import '@tensorflow/tfjs-backend-cpu';
-import { transformSync } from 'esbuild';
+import * as tfl from '@tensorflow/tfjs-layers';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 
-import * as tfl from '@tensorflow/tfjs-layers';
-
 import * as featstats from '../src';
 import * as featstatsLayers from '../src/layers';
+import { runCode } from './helpers/runCode';
 
 const sourceRoot = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'src');
 
@@ -39,25 +39,6 @@ function examples(file: string): string[] {
   return blocks;
 }
 
-/** Turns `expr; // [json]` lines into assertions and drops import lines (all in scope). */
-function instrument(code: string): string {
-  return code
-    .split('\n')
-    .filter((line) => !/^\s*import\s/.test(line))
-    .map((line) => {
-      const claim = /^(\s*)(.*?);\s*\/\/\s*(\[.*\]|-?\d.*)$/.exec(line);
-      if (claim === null) return line;
-      const [, indent, expression, expected] = claim as unknown as [string, string, string, string];
-      try {
-        JSON.parse(expected);
-      } catch {
-        return line; // a prose comment, not a value claim
-      }
-      return `${indent}__check(${expression.replace(/^(const|let)\s+\w+\s*=\s*/, '')}, ${JSON.stringify(expected)});`;
-    })
-    .join('\n');
-}
-
 beforeAll(async () => {
   await tf.setBackend('cpu');
 });
@@ -70,6 +51,7 @@ describe('JSDoc examples', () => {
     for (const name of ['adain', 'argsort', 'efdm', 'efdmix', 'meanStd', 'sort', 'instanceNorm', 'groupNorm', 'layerNorm', 'batchNorm',
       'cosineSimilarityMatrix', 'activationSimilarity', 'stableRank', 'channelVariance', 'probe',
       'perturbMeanStd', 'adversarialMeanStd', 'informationBottleneck', 'ibaAttribution', 'WelfordEstimator',
+      'ibaAttributionAsync', 'adversarialMeanStdAsync', 'probeAsync',
       'randomMask', 'gaussianNoise', 'gaussianBlur',
       'infoNCE', 'ntXent', 'supCon', 'styleContrastiveLoss', 'contentContrastiveLoss', 'ieContraAstIds', 'contrastiveDistillation']) {
       expect(documented).toContain(name);
@@ -106,32 +88,11 @@ describe('JSDoc examples', () => {
 });
 
 /**
- * Runs example code (which may `await`) with tf and every featstats export in scope, in
- * an engine scope that frees what it allocates, and checks that nothing outlives it.
+ * Runs example code with tf and every featstats export in scope (see runCode); featstats/layers
+ * code also gets the layers' exports and a `tf` with tfjs-layers' namespace merged in, as
+ * `@tensorflow/tfjs` gives it.
  */
 async function runExample(code: string, layers = false): Promise<void> {
-  const javascript = transformSync(instrument(code), { loader: 'ts' }).code;
-  const scope: Record<string, unknown> = layers ? { ...featstats, ...featstatsLayers } : featstats;
-  const namespace = layers ? { ...tf, ...tfl } : tf;
-  const check = (value: unknown, expected: string) => {
-    const actual = value instanceof tf.Tensor ? value.arraySync() : value;
-    expect(actual).toEqual(JSON.parse(expected));
-  };
-  const body = new Function('tf', 'featstats', '__check', `return (async () => {\nconst { ${Object.keys(scope).join(', ')} } = featstats;\n${javascript}\n})();`);
-  const run = async () => {
-    tf.engine().startScope();
-    try {
-      await body(namespace, scope, check);
-    } finally {
-      tf.engine().endScope();
-    }
-    // Variables outlive scopes by design; an example may create them (batchNorm's moving statistics).
-    tf.disposeVariables();
-  };
-  // tfjs-layers keeps a cache of scalar constants for good on first use: a layers example
-  // runs once before the count is taken, so only a second run's leftovers count.
-  if (layers) await run();
-  const before = tf.memory().numTensors;
-  await run();
-  expect(tf.memory().numTensors).toBe(before);
+  if (!layers) return runCode(code, { tf, ...featstats });
+  return runCode(code, { tf: { ...tf, ...tfl }, ...featstats, ...featstatsLayers }, { warmUp: true });
 }

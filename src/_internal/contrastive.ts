@@ -24,6 +24,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { customGrad } from './customGrad';
 import { normalizeRows, normalizeRowsGrad } from './rowNormalize';
 
+/** How a loss reduces its per-anchor values: their mean, their sum, or none (the values `[N]`). */
 export type Reduction = 'mean' | 'sum' | 'none';
 
 /** Rows [start, end) of the stacked embeddings. */

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 
+import { runSteps, type Steps } from '../_internal/drive';
 import { formatShape, opError } from '../_internal/errors';
 import { checkDataFormat, checkNumber, checkOptions, floatTensor, type DataFormat, type TensorInput } from '../_internal/validate';
 import { informationBottleneck } from './informationBottleneck';
@@ -61,7 +62,9 @@ export type IbaAttribution = {
  * (feature area / image area) and resized bilinearly, so its sum is preserved.
  *
  * The head's ops must be differentiable in the caller's setup: load tfjs's gradients
- * (`@tensorflow/tfjs`, or `@tensorflow/tfjs-core/dist/register_all_gradients`).
+ * (use `@tensorflow/tfjs`; a bundled app may instead import
+ * `@tensorflow/tfjs-core/dist/register_all_gradients`, which Node itself cannot load: see
+ * the README's "Training through your own loss").
  *
  * @param options See {@link IbaAttributionOptions}.
  * @returns `{ heatmap, capacity }`.
@@ -78,7 +81,23 @@ export type IbaAttribution = {
  *   Bottlenecks for Attribution", ICLR 2020.
  */
 export function ibaAttribution(options: IbaAttributionOptions): IbaAttribution {
-  checkOptions(options, ['features', 'head', 'target', 'mean', 'std', 'beta', 'steps', 'learningRate', 'batchSize', 'smoothSigma', 'initAlpha', 'minStd', 'seed', 'imageSize', 'dataFormat'], OP);
+  return runSteps(ibaAttributionSteps(options, OP), ({ loss }) => loss.dispose());
+}
+
+/** What {@link ibaAttributionSteps} yields after each Adam step (the loss is the caller's to dispose). */
+export type IbaAttributionStep = { loss: tf.Scalar; steps: number };
+
+/**
+ * The steps of {@link ibaAttribution}, shared with `ibaAttributionAsync`: validates,
+ * then yields each Adam step's loss (the caller disposes it) and returns the result.
+ * Stopped early, its `finally` frees α, the optimizer and the batch. Not public.
+ *
+ * @param op The op named in errors.
+ * @param driverKeys Options the calling driver reads itself (accepted, ignored here).
+ */
+export function* ibaAttributionSteps(options: IbaAttributionOptions, op: string, driverKeys: readonly string[] = []): Steps<IbaAttributionStep, IbaAttribution> {
+  const OP = op; // errors name the op the caller called
+  checkOptions(options as IbaAttributionOptions & Record<string, unknown>, [...driverKeys, 'features', 'head', 'target', 'mean', 'std', 'beta', 'steps', 'learningRate', 'batchSize', 'smoothSigma', 'initAlpha', 'minStd', 'seed', 'imageSize', 'dataFormat'], OP);
   if (typeof options.head !== 'function') throw opError(OP, `head must be a function but got ${typeof options.head}`);
   const beta = checkNumber(options.beta ?? 10, 'beta', OP, { min: 0 });
   const steps = checkNumber(options.steps ?? 10, 'steps', OP, { min: 1 });
@@ -131,7 +150,8 @@ export function ibaAttribution(options: IbaAttributionOptions): IbaAttribution {
         true,
         [alpha],
       );
-      tf.dispose(loss ?? []);
+      // minimize returns the cost it was asked for (returnCost = true).
+      yield { loss: loss as tf.Scalar, steps };
     }
     // A clone, tracked by the caller's scope like any op result (the kept original is not).
     const capacity = tf.clone(lastCapacity as tf.Tensor);

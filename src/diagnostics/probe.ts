@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 
 import { customGrad } from '../_internal/customGrad';
+import { runSteps, type Steps } from '../_internal/drive';
 import { opError } from '../_internal/errors';
 import { checkDataFormat, checkOptions, floatTensor, type DataFormat, type TensorInput } from '../_internal/validate';
 import { activationSimilarity } from './activationSimilarity';
@@ -10,7 +11,12 @@ import { stableRank } from './stableRank';
 const OP = 'probe';
 
 /** A layer {@link probe} can run: a function, or an object with `apply` (tfjs-layers' Layer). */
-export type ProbeLayer = ((x: tf.Tensor) => tf.Tensor) | { apply: (x: tf.Tensor) => unknown };
+export type ProbeLayer =
+  | ((x: tf.Tensor) => tf.Tensor)
+  | {
+      /** Maps the layer's input to its output tensor (a tfjs-layers `Layer.apply`). */
+      apply: (x: tf.Tensor) => unknown;
+    };
 
 /** Options of {@link probe}. */
 export interface ProbeOptions {
@@ -31,7 +37,12 @@ export type LayerProbe = {
 };
 
 /** What {@link probe} returns: the loss and one {@link LayerProbe} per layer. */
-export type ProbeResult = { loss: tf.Scalar; layers: LayerProbe[] };
+export type ProbeResult = {
+  /** `loss` of the last layer's output. */
+  loss: tf.Scalar;
+  /** The diagnostics of each layer's output, in order. */
+  layers: LayerProbe[];
+};
 
 /**
  * Runs a stack of layers on a batch and measures, at every layer's output, the
@@ -40,7 +51,8 @@ export type ProbeResult = { loss: tf.Scalar; layers: LayerProbe[] };
  *
  * The gradients of all layers come from one backward pass: each activation aₖ is
  * replaced by aₖ + zₖ with zₖ = 0, and ∂loss/∂zₖ = ∂loss/∂aₖ. The layers and the loss
- * must be differentiable in the caller's setup (tfjs layers need tfjs's gradients).
+ * must be differentiable in the caller's setup (tfjs layers need tfjs's gradients:
+ * `@tensorflow/tfjs` registers them).
  *
  * @param layers Layers applied in order; each maps a tensor to a tensor.
  * @param input The batch `[N, ...]`.
@@ -60,15 +72,50 @@ export type ProbeResult = { loss: tf.Scalar; layers: LayerProbe[] };
  *   Understanding of Normalization in Deep Learning", NeurIPS 2021.
  */
 export function probe(layers: readonly ProbeLayer[], input: TensorInput, loss: (output: tf.Tensor) => tf.Tensor, options?: ProbeOptions): ProbeResult {
-  const dataFormat = checkDataFormat(checkOptions(options, ['dataFormat'], OP).dataFormat, OP);
+  return runSteps(probeSteps(layers, input, loss, options, OP));
+}
+
+/** Where {@link probeSteps} is: one layer's forward pass, the backward pass, or one layer's diagnostics. */
+export type ProbeStep =
+  | { phase: 'forward'; layer: number }
+  | { phase: 'backward'; loss: tf.Scalar }
+  | { phase: 'diagnostics'; layer: number; result: LayerProbe };
+
+/**
+ * The steps of {@link probe}, shared with `probeAsync`: validates, then yields after
+ * each layer's (untaped) forward pass, after the one backward pass (with the loss) and
+ * after each layer's diagnostics (with them), and returns the result, whose tensors are
+ * the ones it yielded. Stopped early, its `finally` frees them all. Not public.
+ *
+ * @param op The op named in errors.
+ * @param driverKeys Options the calling driver reads itself (accepted, ignored here).
+ */
+export function* probeSteps(
+  layers: readonly ProbeLayer[],
+  input: TensorInput,
+  loss: (output: tf.Tensor) => tf.Tensor,
+  options: ProbeOptions | undefined,
+  op: string,
+  driverKeys: readonly string[] = [],
+): Steps<ProbeStep, ProbeResult> {
+  const OP = op; // errors name the op the caller called
+  const dataFormat = checkDataFormat(checkOptions(options as (ProbeOptions & Record<string, unknown>) | undefined, [...driverKeys, 'dataFormat'], OP).dataFormat, OP);
   if (!Array.isArray(layers) || layers.length === 0) throw opError(OP, `layers must be a non-empty array but got ${String(layers)}`);
   layers.forEach((layer, k) => {
     if (typeof layer !== 'function' && typeof (layer as { apply?: unknown })?.apply !== 'function') {
       throw opError(OP, `layers[${k}] must be a function or have an apply method but got ${typeof layer}`);
     }
   });
-  return tf.tidy(`featstats.${OP}`, () => {
+  const scope = `featstats.${OP}`;
+  // What lives across steps (a tidy cannot span a yield), freed in finally; the loss and
+  // the diagnostics are the caller's once the steps return, and freed if they stop early.
+  const held: tf.Tensor[] = [];
+  const results: LayerProbe[] = [];
+  let lossValue: tf.Scalar | undefined;
+  let done = false;
+  try {
     const x = floatTensor(input, 'input', OP);
+    if (x !== input) held.push(x);
     const apply = (k: number, value: tf.Tensor): tf.Tensor => {
       const layer = layers[k] as ProbeLayer;
       const out = typeof layer === 'function' ? layer(value) : layer.apply(value);
@@ -84,25 +131,43 @@ export function probe(layers: readonly ProbeLayer[], input: TensorInput, loss: (
     // A first, untaped pass validates every layer and the loss: an error thrown inside
     // tf.valueAndGrads would strand the tensors its tape had saved.
     const activations: tf.Tensor[] = [];
-    layers.forEach((_, k) => activations.push(apply(k, k === 0 ? x : (activations[k - 1] as tf.Tensor))));
-    scalarLoss(activations[activations.length - 1] as tf.Tensor);
-    const probes = activations.map((a) => tf.zerosLike(a));
-    const forwardWithProbes = (...offsets: tf.Tensor[]) => {
-      let value = x;
-      offsets.forEach((offset, k) => (value = addProbe(apply(k, value), offset)));
-      return scalarLoss(value);
-    };
-    const { value: lossValue, grads } = tf.valueAndGrads(forwardWithProbes)(probes);
-    return {
-      loss: lossValue as tf.Scalar,
-      layers: activations.map((a, k) => ({
+    for (let k = 0; k < layers.length; k++) {
+      const previous = k === 0 ? x : (activations[k - 1] as tf.Tensor);
+      activations.push(tf.tidy(scope, () => apply(k, previous)));
+      held.push(activations[k] as tf.Tensor);
+      if (k === layers.length - 1) tf.tidy(scope, () => { scalarLoss(activations[k] as tf.Tensor); });
+      yield { phase: 'forward', layer: k };
+    }
+    const [value, ...gradients] = tf.tidy(scope, () => {
+      const probes = activations.map((a) => tf.zerosLike(a));
+      const forwardWithProbes = (...offsets: tf.Tensor[]) => {
+        let value = x;
+        offsets.forEach((offset, k) => (value = addProbe(apply(k, value), offset)));
+        return scalarLoss(value);
+      };
+      const { value, grads } = tf.valueAndGrads(forwardWithProbes)(probes);
+      return [value, ...grads];
+    });
+    lossValue = value as tf.Scalar;
+    held.push(...gradients);
+    yield { phase: 'backward', loss: lossValue as tf.Scalar };
+    for (let k = 0; k < activations.length; k++) {
+      const a = activations[k] as tf.Tensor;
+      const result: LayerProbe = tf.tidy(scope, () => ({
         similarity: activationSimilarity(a),
         variance: channelVariance(a, { dataFormat }),
         stableRank: stableRank(a),
-        gradientNorm: tf.sqrt(tf.sum(tf.square(grads[k] as tf.Tensor))) as tf.Scalar,
-      })),
-    };
-  }) as ProbeResult;
+        gradientNorm: tf.sqrt(tf.sum(tf.square(gradients[k] as tf.Tensor))) as tf.Scalar,
+      }));
+      results.push(result);
+      yield { phase: 'diagnostics', layer: k, result };
+    }
+    done = true;
+    return { loss: lossValue as tf.Scalar, layers: results };
+  } finally {
+    tf.dispose(held);
+    if (!done) tf.dispose([lossValue ?? [], ...results.flatMap((r) => [r.similarity, r.variance, r.stableRank, r.gradientNorm])]);
+  }
 }
 
 /** a + z with gradient dy to both: the tap through which probe reads ∂loss/∂a. */

@@ -14,7 +14,7 @@ export interface AdaINArgs extends StyleLayerArgs {
 }
 
 /**
- * The {@link adain} op as a layer of two inputs `[content, style]`: each content channel
+ * The `adain` op as a layer of two inputs `[content, style]`: each content channel
  * gets the mean and standard deviation of the matching style channel,
  * `α·(σ_s·(c − μ_c)/σ_c + μ_s) + (1 − α)·c`, statistics per (sample, channel) over the
  * spatial positions (a style batch of 1 broadcasts). No weights; serialised as
@@ -31,8 +31,11 @@ export interface AdaINArgs extends StyleLayerArgs {
  *   Instance Normalization", ICCV 2017.
  */
 export class AdaIN extends StyleLayer {
+  /** The class name tfjs-layers serializes and looks up (Keras's `package>Name` form). */
   static className = 'featstats>AdaIN';
+  /** Added to each variance inside the square root. */
   readonly epsilon: number;
+  /** Whether the variance is unbiased (÷(L − 1)). */
   readonly unbiased: boolean;
 
   constructor(args?: AdaINArgs) {
@@ -50,6 +53,7 @@ export class AdaIN extends StyleLayer {
     });
   }
 
+  /** Keras's config: `alpha`, `epsilon`, `unbiased`, `dataFormat` and the base-layer keys. */
   override getConfig(): tf.serialization.ConfigDict {
     return { ...super.getConfig(), epsilon: this.epsilon, unbiased: this.unbiased };
   }

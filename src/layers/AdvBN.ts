@@ -1,10 +1,10 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { layers } from '@tensorflow/tfjs-layers';
-import type { LayerArgs } from '@tensorflow/tfjs-layers/dist/engine/topology';
 
 import { opError } from '../_internal/errors';
 import { checkFlag, checkLayerArgs, checkRange, resolveDataFormat, type KerasDataFormat } from '../_internal/layers/kerasConfig';
 import { oneFloatInput } from '../_internal/layers/layerInput';
+import type { LayerArgs } from '../_internal/layers/tfjsLayersTypes';
 
 /** AdvBN's attack settings; defaults are the reference implementation's. */
 export interface AdvBNSettings {
@@ -20,11 +20,24 @@ export interface AdvBNSettings {
   dataFormat?: KerasDataFormat;
 }
 
+/** Per-channel factors found by an AdvBN attack. */
+export interface AdvBNScales {
+  /** Mean factors, one per channel. */
+  meanScale: number[];
+  /** Spread (standard deviation) factors, one per channel. */
+  stdScale: number[];
+}
+
 /** Constructor arguments (and config keys) of {@link AdvBN}. */
 export interface AdvBNArgs extends LayerArgs, AdvBNSettings {}
 
-/** The attack settings as resolved, with defaults. */
-export type ResolvedAdvBNSettings = Required<Omit<AdvBNSettings, 'dataFormat'>> & { dataFormat: KerasDataFormat; layout: 'NHWC' | 'NCHW' };
+/** The attack settings as resolved, with defaults, and the ops' layout name for `dataFormat`. */
+export type ResolvedAdvBNSettings = Required<Omit<AdvBNSettings, 'dataFormat'>> & {
+  /** Keras's name of the layout. */
+  dataFormat: KerasDataFormat;
+  /** The ops' name of the same layout. */
+  layout: 'NHWC' | 'NCHW';
+};
 
 /** Checks AdvBN settings (a layer's config or a step's options) and fills in the defaults. */
 export function resolveAdvBNSettings(given: AdvBNSettings, caller: string): ResolvedAdvBNSettings {
@@ -61,10 +74,12 @@ export function resolveAdvBNSettings(given: AdvBNSettings, caller: string): Reso
  *   Adversarial Feature Perturbations", NeurIPS 2021.
  */
 export class AdvBN extends layers.Layer {
+  /** The class name tfjs-layers serializes and looks up (Keras's `package>Name` form). */
   static className = 'featstats>AdvBN';
+  /** The attack settings, defaults filled in. */
   readonly settings: ResolvedAdvBNSettings;
-  /** Per-channel mean and spread factors of the latest attack through this layer, or null. */
-  lastScales: { meanScale: number[]; stdScale: number[] } | null = null;
+  /** The latest attack's factors through this layer (see {@link AdvBNScales}), or null. */
+  lastScales: AdvBNScales | null = null;
 
   constructor(args?: AdvBNArgs) {
     const layerName = (new.target as unknown as { className: string }).className;

@@ -1,7 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { InputSpec, type LayerVariable, type Shape } from '@tensorflow/tfjs-layers';
-import type { LayerArgs } from '@tensorflow/tfjs-layers/dist/engine/topology';
-import type { Kwargs } from '@tensorflow/tfjs-layers/dist/types';
 
 import { opError } from '../_internal/errors';
 import { AFFINE_KEYS, AffineNormalization, type AffineArgs } from '../_internal/layers/AffineNormalization';
@@ -20,6 +18,7 @@ import {
 import { definedDim, inputShapes, oneFloatInput } from '../_internal/layers/layerInput';
 import { normalize } from '../_internal/normalize';
 import { KERAS_NORMALIZATION_EPSILON } from './GroupNormalization';
+import type { Kwargs, LayerArgs } from '../_internal/layers/tfjsLayersTypes';
 
 /** Keras's momentum of the moving statistics, 0.99 (the weight of the old value). */
 export const KERAS_BATCH_NORMALIZATION_MOMENTUM = 0.99;
@@ -73,7 +72,7 @@ export const BATCH_NORMALIZATION_KEYS = [
  * and the moving statistics are updated once per call by Keras's rule
  * `moving = momentum·moving + (1 − momentum)·batch` with the **biased** batch variance
  * (Keras 3 and tfjs-layers). Otherwise — inference, or `trainable = false` as in Keras's
- * fine-tuning convention — the moving statistics normalise. The {@link batchNorm} op
+ * fine-tuning convention — the moving statistics normalise. The `batchNorm` op
  * keeps PyTorch's convention instead (momentum 0.1 is the weight of the batch, unbiased
  * moving variance, ε 1e-5).
  *
@@ -96,9 +95,13 @@ export const BATCH_NORMALIZATION_KEYS = [
  *   Reducing Internal Covariate Shift", ICML 2015.
  */
 export class BatchNormalization extends AffineNormalization {
+  /** The class name tfjs-layers serializes and looks up: Keras's (and tfjs-layers' own). */
   static className = 'BatchNormalization';
+  /** The channel axis, as configured (negative from the end). */
   readonly axis: number;
+  /** Weight of the old value in the moving average. */
   readonly momentum: number;
+  /** Added to the variance inside the square root. */
   readonly epsilon: number;
   protected readonly movingMeanInitializer: Initializer;
   protected readonly movingVarianceInitializer: Initializer;

@@ -8,7 +8,7 @@ import { efdm } from '../ops/efdm';
 export type EFDMArgs = StyleLayerArgs;
 
 /**
- * The {@link efdm} op as a layer of two inputs `[content, style]`: each content channel
+ * The `efdm` op as a layer of two inputs `[content, style]`: each content channel
  * takes the style channel's sorted values at its own (stable) ranks — exact histogram
  * matching — blended `α·t + (1 − α)·c`. The gradient is EFDM's: identity to the content,
  * α·dy routed to the style values used. No weights; serialised as `featstats>EFDM` with
@@ -24,6 +24,7 @@ export type EFDMArgs = StyleLayerArgs;
  *   Arbitrary Style Transfer and Domain Generalization", CVPR 2022.
  */
 export class EFDM extends StyleLayer {
+  /** The class name tfjs-layers serializes and looks up (Keras's `package>Name` form). */
   static className = 'featstats>EFDM';
 
   constructor(args?: EFDMArgs) {

@@ -1,12 +1,11 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { layers } from '@tensorflow/tfjs-layers';
-import type { LayerArgs } from '@tensorflow/tfjs-layers/dist/engine/topology';
-import type { Kwargs } from '@tensorflow/tfjs-layers/dist/types';
 
 import { opError } from '../_internal/errors';
 import { checkLayerArgs, checkRange, resolveDataFormat, type KerasDataFormat } from '../_internal/layers/kerasConfig';
 import { oneFloatInput } from '../_internal/layers/layerInput';
 import { efdmix, type EfdmixMode } from '../ops/efdmix';
+import type { Kwargs, LayerArgs } from '../_internal/layers/tfjsLayersTypes';
 
 /** Constructor arguments (and config keys) of {@link EFDMix}; defaults are the reference's. */
 export interface EFDMixArgs extends LayerArgs {
@@ -26,7 +25,7 @@ export interface EFDMixArgs extends LayerArgs {
 }
 
 /**
- * The {@link efdmix} op as a training-time augmentation layer: while training
+ * The `efdmix` op as a training-time augmentation layer: while training
  * (`model.fit`, or `apply(x, { training: true })`) it mixes each sample's per-channel
  * feature distribution with a partner's, with probability p per call; at inference it
  * returns its input unchanged, as the reference module does in `eval()` mode. No
@@ -44,11 +43,17 @@ export interface EFDMixArgs extends LayerArgs {
  *   Arbitrary Style Transfer and Domain Generalization", CVPR 2022.
  */
 export class EFDMix extends layers.Layer {
+  /** The class name tfjs-layers serializes and looks up (Keras's `package>Name` form). */
   static className = 'featstats>EFDMix';
+  /** Probability that a training call mixes the batch. */
   readonly p: number;
+  /** Parameter of the Beta(α, α) mixing weight. */
   readonly alpha: number;
+  /** How partners are drawn. */
   readonly mode: EfdmixMode;
+  /** Seed of the first training call's draws, or null for random draws. */
   readonly seed: number | null;
+  /** Layout of the input. */
   readonly dataFormat: KerasDataFormat;
   private readonly layout: 'NHWC' | 'NCHW';
   /** Training calls so far: the next one draws from seed + trainingCalls. */

@@ -1,6 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { InputSpec, type Shape } from '@tensorflow/tfjs-layers';
-import type { LayerArgs } from '@tensorflow/tfjs-layers/dist/engine/topology';
 
 import { opError } from '../_internal/errors';
 import { AFFINE_KEYS, AffineNormalization, type AffineArgs } from '../_internal/layers/AffineNormalization';
@@ -8,6 +7,7 @@ import { channelAxisAffineShape, groupChannelView } from '../_internal/layers/ch
 import { checkAxisArgument, checkLayerArgs, checkRange, resolveChannelAxis } from '../_internal/layers/kerasConfig';
 import { definedDim, inputShapes, oneFloatInput } from '../_internal/layers/layerInput';
 import { normalize } from '../_internal/normalize';
+import type { LayerArgs } from '../_internal/layers/tfjsLayersTypes';
 
 /** Keras's default group count, 32 (`keras.layers.GroupNormalization`). */
 export const GROUP_NORMALIZATION_GROUPS = 32;
@@ -39,7 +39,7 @@ export const GROUP_NORMALIZATION_KEYS = ['groups', 'axis', 'epsilon', ...AFFINE_
  * (`groups`, `axis`, `epsilon`, `center`, `scale`, initializers, regularizers,
  * constraints), weights `gamma` and `beta` of shape `[C]`, so a model converted from
  * Keras loads with `tf.loadLayersModel` once `featstats/layers` is imported. Unlike
- * the {@link groupNorm} op (PyTorch's defaults), ε defaults to Keras's 1e-3. Inputs of
+ * the `groupNorm` op (PyTorch's defaults), ε defaults to Keras's 1e-3. Inputs of
  * any rank ≥ 2: `[N, C]` dense features, `[N, L, C]` sequences, images in either layout.
  *
  * @example
@@ -58,7 +58,9 @@ export class GroupNormalization extends AffineNormalization {
   static className = 'GroupNormalization';
   /** G; −1 until built, then the channel count (Keras writes the resolved value). */
   groups: number;
+  /** The channel axis, as configured (negative from the end). */
   readonly axis: number;
+  /** Added to the variance inside the square root. */
   readonly epsilon: number;
 
   /**

@@ -18,7 +18,7 @@ export type InstanceNormalizationArgs = Omit<GroupNormalizationArgs, 'groups'> &
  * model saved from Keras with `tfa.layers.InstanceNormalization` names the class
  * `Addons>InstanceNormalization`; importing `featstats/layers` registers a subclass of
  * that name, so such a model loads with `tf.loadLayersModel`. Unlike the
- * {@link instanceNorm} op (PyTorch's defaults), ε defaults to Keras's 1e-3.
+ * `instanceNorm` op (PyTorch's defaults), ε defaults to Keras's 1e-3.
  *
  * @example
  * ```ts
@@ -29,6 +29,7 @@ export type InstanceNormalizationArgs = Omit<GroupNormalizationArgs, 'groups'> &
  *   Ingredient for Fast Stylization", arXiv 2016.
  */
 export class InstanceNormalization extends GroupNormalization {
+  /** The class name tfjs-layers serializes and looks up. */
   static override className = 'InstanceNormalization';
   protected static override readonly fixedGroups: number | undefined = -1;
 
@@ -44,6 +45,7 @@ export class InstanceNormalization extends GroupNormalization {
  * `Addons>InstanceNormalization` (tfjs-layers finds a class by its static `className`).
  */
 export class AddonsInstanceNormalization extends InstanceNormalization {
+  /** tensorflow-addons' registered name. */
   static override className = 'Addons>InstanceNormalization';
 }
 
@@ -53,6 +55,7 @@ export class AddonsInstanceNormalization extends InstanceNormalization {
  * configs always carry `groups`.
  */
 export class AddonsGroupNormalization extends GroupNormalization {
+  /** tensorflow-addons' registered name. */
   static override className = 'Addons>GroupNormalization';
   protected static override readonly defaultGroups: number = 2;
 }

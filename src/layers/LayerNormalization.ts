@@ -1,6 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Shape } from '@tensorflow/tfjs-layers';
-import type { LayerArgs } from '@tensorflow/tfjs-layers/dist/engine/topology';
 
 import { opError } from '../_internal/errors';
 import { AFFINE_KEYS, AffineNormalization, type AffineArgs } from '../_internal/layers/AffineNormalization';
@@ -8,6 +7,7 @@ import { checkFlag, checkLayerArgs, checkRange } from '../_internal/layers/keras
 import { definedDim, inputShapes, oneFloatInput } from '../_internal/layers/layerInput';
 import { layerNorm } from '../norms/layerNorm';
 import { KERAS_NORMALIZATION_EPSILON } from './GroupNormalization';
+import type { LayerArgs } from '../_internal/layers/tfjsLayersTypes';
 
 /** Constructor arguments (and config keys) of {@link LayerNormalization}: tfjs-layers' and Keras's. */
 export interface LayerNormalizationArgs extends LayerArgs, AffineArgs {
@@ -30,7 +30,7 @@ export const LAYER_NORMALIZATION_KEYS = ['axis', 'epsilon', 'rmsScaling', ...AFF
  *
  * biased variance, ε inside the square root, γ and β of shape
  * `[x.shape[a] for a in axis]` (Keras's parameter shape, in the order `axis` lists),
- * broadcast over the normalised axes. It is the {@link layerNorm} op with Keras's ε
+ * broadcast over the normalised axes. It is the `layerNorm` op with Keras's ε
  * 1e-3 default.
  *
  * @example
@@ -41,9 +41,11 @@ export const LAYER_NORMALIZATION_KEYS = ['axis', 'epsilon', 'rmsScaling', ...AFF
  * @see J. L. Ba, J. R. Kiros, G. E. Hinton, "Layer Normalization", arXiv 2016.
  */
 export class LayerNormalization extends AffineNormalization {
+  /** The class name tfjs-layers serializes and looks up: Keras's (and tfjs-layers' own). */
   static className = 'LayerNormalization';
   /** As configured: one axis or a list (tfjs-layers' own layer writes the resolved list). */
   readonly axis: number | number[];
+  /** Added to the variance inside the square root. */
   readonly epsilon: number;
 
   constructor(args?: LayerNormalizationArgs) {

@@ -40,7 +40,7 @@ export interface AdvbnTrainStep {
  * One step of AdvBN adversarial training on a `tf.LayersModel`. The model is cut at
  * `layer` into an encoder (inputs → that layer's output f) and a head (f → outputs):
  *
- * 1. the attack of {@link adversarialMeanStd} finds per-channel factors m, s that
+ * 1. the attack of `adversarialMeanStd` finds per-channel factors m, s that
  *    increase `loss(y, head(perturbMeanStd(f, m, s)))` (sign-gradient steps, scales in
  *    [1 − ε, 1 + ε]), with the network in training mode — and every non-trainable
  *    weight (batch normalization's moving statistics) restored afterwards, so the

@@ -8,7 +8,7 @@ import { ibaAttribution, type IbaAttributionOptions } from '../attribution/ibaAt
 
 const OP = 'ibaAttributionForModel';
 
-/** Options of {@link ibaAttributionForModel}: {@link ibaAttribution}'s, with the model cut at a layer. */
+/** Options of {@link ibaAttributionForModel}: `ibaAttribution`'s, with the model cut at a layer. */
 export interface IbaAttributionForModelOptions extends Omit<IbaAttributionOptions, 'features' | 'head' | 'target'> {
   /** The layer whose output is the bottleneck (IBA's reference uses a mid-level conv block). */
   layer: string;
@@ -32,7 +32,7 @@ export type IbaAttributionForModel = {
 /**
  * IBA attribution of a `tf.LayersModel` for a batch of images: the model is cut at
  * `layer`, the features of every image are computed there (inference mode), and each
- * image's bottleneck is optimised by {@link ibaAttribution} through the rest of the
+ * image's bottleneck is optimised by `ibaAttribution` through the rest of the
  * model (the head), with its own target. The head must depend on the model's input only
  * through the cut (no skip connection across it).
  *
@@ -40,7 +40,7 @@ export type IbaAttributionForModel = {
  *   tfjs-layers import loads them).
  * @param images The model's input batch `[B, …]`.
  * @param options See {@link IbaAttributionForModelOptions}; `mean`/`std` are the
- *   features' dataset statistics at `layer` (e.g. from {@link WelfordEstimator}).
+ *   features' dataset statistics at `layer` (e.g. from `WelfordEstimator`).
  * @returns `{ heatmaps, capacity }`.
  * @throws If the layer is not in the model, the model has several outputs, targets do not
  *   match the batch, or the head reads the model's input besides the cut.

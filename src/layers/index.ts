@@ -8,11 +8,13 @@
  * `Addons>InstanceNormalization` and the other names {@link registerLayers} lists.
  * `@tensorflow/tfjs-layers` is an optional peer dependency needed only here; the main
  * `featstats` entry never imports it.
+ *
+ * @module featstats/layers
  */
 import { registerLayers } from './registerLayers';
 
 export { AdaIN, type AdaINArgs } from './AdaIN';
-export { AdvBN, type AdvBNArgs, type AdvBNSettings } from './AdvBN';
+export { AdvBN, type AdvBNArgs, type AdvBNScales, type AdvBNSettings, type ResolvedAdvBNSettings } from './AdvBN';
 export { advbnTrainStep, type AdvbnTrainStep, type AdvbnTrainStepOptions, type LossFunction } from './advbnTrainStep';
 export { BatchNormalization, KERAS_BATCH_NORMALIZATION_MOMENTUM, type BatchNormalizationArgs } from './BatchNormalization';
 export { EFDM, type EFDMArgs } from './EFDM';
@@ -22,5 +24,7 @@ export { ibaAttributionForModel, type IbaAttributionForModel, type IbaAttributio
 export { AddonsGroupNormalization, AddonsInstanceNormalization, InstanceNormalization, type InstanceNormalizationArgs } from './InstanceNormalization';
 export { LayerNormalization, type LayerNormalizationArgs } from './LayerNormalization';
 export { registerLayers, type RegisterLayersOptions } from './registerLayers';
+export type { KerasDataFormat, KerasObjectIdentifier } from '../_internal/layers/kerasConfig';
+export type { StyleLayerArgs } from '../_internal/layers/styleLayer';
 
 registerLayers();

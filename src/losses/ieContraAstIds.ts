@@ -4,7 +4,9 @@ const OP = 'ieContraAstIds';
 
 /** Style and content ids of the rows of an IEContraAST training batch. */
 export interface IeContraAstIds {
+  /** Style id of each row: `[0, 1, …, half − 1]` twice. */
   styleIds: number[];
+  /** Content id of each row: `[0, 1, …, half − 1]`, then `[1, 2, …, half − 1, 0]` (each cᵢ₊₁). */
   contentIds: number[];
 }
 

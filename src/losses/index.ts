@@ -1,5 +1,6 @@
 export type { Reduction as LossReduction } from '../_internal/contrastive';
 export type { IdsInput } from '../_internal/contrastiveInputs';
+export type { IdContrastiveLossOptions } from '../_internal/idContrastive';
 export { contentContrastiveLoss, type ContentContrastiveLossOptions } from './contentContrastiveLoss';
 export { contrastiveDistillation, type ContrastiveDistillationOptions } from './contrastiveDistillation';
 export { ieContraAstIds, type IeContraAstIds } from './ieContraAstIds';

@@ -14,7 +14,21 @@ const OP = 'groupNorm';
  * requires `num_groups`, and a default group count silently competing with a group size
  * is what flax's API warns against.
  */
-export type GroupNormOptions = NormOptions & ({ groups: number; groupSize?: never } | { groupSize: number; groups?: never });
+export type GroupNormOptions = NormOptions &
+  (
+    | {
+        /** Number of groups G; the channel count C must be a multiple of it. */
+        groups: number;
+        /** Excluded: give `groups` or `groupSize`, not both. */
+        groupSize?: never;
+      }
+    | {
+        /** Channels per group, C/G; the channel count C must be a multiple of it. */
+        groupSize: number;
+        /** Excluded: give `groups` or `groupSize`, not both. */
+        groups?: never;
+      }
+  );
 
 /**
  * Group normalization: channels are split into G consecutive groups, and each (sample,

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 
 import { detach } from '../_internal/customGrad';
+import { runSteps, type Steps } from '../_internal/drive';
 import { opError } from '../_internal/errors';
 import { channelLayout } from '../_internal/layout';
 import { checkBoolean, checkDataFormat, checkFeatures, checkNumber, checkOptions, floatTensor, type DataFormat, type TensorInput } from '../_internal/validate';
@@ -64,17 +65,44 @@ export function adversarialMeanStd(
   loss: (perturbed: tf.Tensor) => tf.Tensor,
   options?: AdversarialMeanStdOptions,
 ): AdversarialMeanStd {
-  const given = checkOptions(options, ['steps', 'stepSize', 'epsilon', 'relu', 'dataFormat'], OP);
+  return runSteps(adversarialMeanStdSteps(x, loss, options, OP), (step) => step.loss.dispose());
+}
+
+/** What {@link adversarialMeanStdSteps} yields after each ascent step (the loss is the caller's to dispose). */
+export type AdversarialMeanStdStep = { loss: tf.Scalar; steps: number };
+
+/**
+ * The steps of {@link adversarialMeanStd}, shared with `adversarialMeanStdAsync`:
+ * validates, then yields the loss at the start of each ascent step (the caller disposes
+ * it) and returns the result. Stopped early, its `finally` frees the scales. Not public.
+ *
+ * @param op The op named in errors.
+ * @param driverKeys Options the calling driver reads itself (accepted, ignored here).
+ */
+export function* adversarialMeanStdSteps(
+  x: TensorInput,
+  loss: (perturbed: tf.Tensor) => tf.Tensor,
+  options: AdversarialMeanStdOptions | undefined,
+  op: string,
+  driverKeys: readonly string[] = [],
+): Steps<AdversarialMeanStdStep, AdversarialMeanStd> {
+  const OP = op; // errors name the op the caller called
+  const given = checkOptions(options as (AdversarialMeanStdOptions & Record<string, unknown>) | undefined, [...driverKeys, 'steps', 'stepSize', 'epsilon', 'relu', 'dataFormat'], OP);
   const steps = checkNumber(given.steps ?? 6, 'steps', OP, { min: 0 });
   if (!Number.isInteger(steps)) throw opError(OP, `steps must be an integer >= 0 but got ${steps}`);
   const stepSize = checkNumber(given.stepSize ?? 0.2, 'stepSize', OP, { min: 0 });
   const epsilon = checkNumber(given.epsilon ?? 1.1, 'epsilon', OP, { min: 0 });
   const perturbOptions = { dataFormat: checkDataFormat(given.dataFormat, OP), relu: checkBoolean(given.relu ?? false, 'relu', OP) };
-  return tf.tidy(`featstats.${OP}`, () => {
+  const scope = `featstats.${OP}`;
+  // Everything that lives across steps, freed in finally (a tidy cannot span a yield).
+  const held: tf.Tensor[] = [];
+  try {
     const input = floatTensor(x, 'x', OP);
+    if (input !== x) held.push(input);
     checkFeatures(input, 'x', OP, perturbOptions.dataFormat);
     const { channels } = channelLayout(input.shape, perturbOptions.dataFormat);
     const attacked = detach(input);
+    held.push(attacked);
     const objective = (meanScale: tf.Tensor, stdScale: tf.Tensor) => {
       const value = loss(perturbMeanStd(attacked, meanScale, stdScale, perturbOptions));
       if (!(value instanceof tf.Tensor) || value.rank !== 0) {
@@ -84,22 +112,32 @@ export function adversarialMeanStd(
     };
     let meanScale: tf.Tensor = tf.ones([channels]);
     let stdScale: tf.Tensor = tf.ones([channels]);
+    held.push(meanScale, stdScale);
     // Validate the loss once untaped: a throw inside tf.grads would strand its tape's tensors.
-    objective(meanScale, stdScale);
+    tf.tidy(scope, () => {
+      objective(meanScale, stdScale);
+    });
     for (let step = 0; step < steps; step++) {
-      const [nextMean, nextStd] = tf.tidy(() => {
-        const [dMean, dStd] = tf.grads(objective)([meanScale, stdScale]) as [tf.Tensor, tf.Tensor];
+      const [value, nextMean, nextStd] = tf.tidy(scope, () => {
+        const { value: lossValue, grads } = tf.valueAndGrads(objective)([meanScale, stdScale]);
+        const [dMean, dStd] = grads as [tf.Tensor, tf.Tensor];
         const ascend = (scale: tf.Tensor, gradient: tf.Tensor) => tf.clipByValue(tf.add(scale, tf.mul(tf.sign(gradient), stepSize)), 1 - epsilon, 1 + epsilon);
-        return [ascend(meanScale, dMean), ascend(stdScale, dStd)];
+        return [lossValue, ascend(meanScale, dMean), ascend(stdScale, dStd)];
       });
       tf.dispose([meanScale, stdScale]);
       [meanScale, stdScale] = [nextMean as tf.Tensor, nextStd as tf.Tensor];
+      held.splice(held.length - 2, 2, meanScale, stdScale);
+      yield { loss: value as tf.Scalar, steps };
     }
-    const [fixedMean, fixedStd] = [detach(meanScale), detach(stdScale)];
-    return {
-      output: perturbMeanStd(input, fixedMean, fixedStd, perturbOptions),
-      meanScale: fixedMean as tf.Tensor1D,
-      stdScale: fixedStd as tf.Tensor1D,
-    };
-  }) as AdversarialMeanStd;
+    return tf.tidy(scope, () => {
+      const [fixedMean, fixedStd] = [detach(meanScale), detach(stdScale)];
+      return {
+        output: perturbMeanStd(input, fixedMean, fixedStd, perturbOptions),
+        meanScale: fixedMean as tf.Tensor1D,
+        stdScale: fixedStd as tf.Tensor1D,
+      };
+    }) as AdversarialMeanStd;
+  } finally {
+    tf.dispose(held);
+  }
 }

@@ -1,5 +1,6 @@
 export { adain, type AdainOptions } from './adain';
 export { adversarialMeanStd, type AdversarialMeanStd, type AdversarialMeanStdOptions } from './adversarialMeanStd';
+export { adversarialMeanStdAsync, type AdversarialMeanStdAsyncOptions, type AdversarialMeanStdProgress } from './adversarialMeanStdAsync';
 export { argsort } from './argsort';
 export { efdm, type EfdmOptions } from './efdm';
 export { efdmix, type EfdmixMode, type EfdmixOptions } from './efdmix';

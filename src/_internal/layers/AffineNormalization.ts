@@ -5,8 +5,8 @@
  */
 import type * as tf from '@tensorflow/tfjs-core';
 import { layers, type LayerVariable } from '@tensorflow/tfjs-layers';
-import type { LayerArgs } from '@tensorflow/tfjs-layers/dist/engine/topology';
 
+import type { LayerArgs } from './tfjsLayersTypes';
 import {
   checkFlag,
   resolveConstraint,
@@ -53,7 +53,9 @@ export const AFFINE_KEYS = [
 
 /** A tfjs-layers Layer with Keras's γ/β handling; subclasses add the statistics. */
 export abstract class AffineNormalization extends layers.Layer {
+  /** Whether β is added (Keras's `center`). */
   readonly center: boolean;
+  /** Whether γ multiplies (Keras's `scale`). */
   readonly scale: boolean;
   protected readonly betaInitializer: Initializer;
   protected readonly gammaInitializer: Initializer;

@@ -14,9 +14,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { initializers } from '@tensorflow/tfjs-layers';
-import type { Constraint } from '@tensorflow/tfjs-layers/dist/constraints';
-import type { Initializer } from '@tensorflow/tfjs-layers/dist/initializers';
-import type { Regularizer } from '@tensorflow/tfjs-layers/dist/regularizers';
+import type { Constraint, Initializer, Regularizer } from './tfjsLayersTypes';
 
 import { opError } from '../errors';
 

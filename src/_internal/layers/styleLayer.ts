@@ -1,11 +1,11 @@
 /** What the two-input style layers (AdaIN, EFDM) share: `[content, style]` in, content's shape out. */
 import type * as tf from '@tensorflow/tfjs-core';
 import { layers, type Shape } from '@tensorflow/tfjs-layers';
-import type { LayerArgs } from '@tensorflow/tfjs-layers/dist/engine/topology';
 
 import { opError } from '../errors';
 import { checkRange, resolveDataFormat, type KerasDataFormat } from './kerasConfig';
 import { floatInput, inputShapes } from './layerInput';
+import type { LayerArgs } from './tfjsLayersTypes';
 
 /** Arguments every style layer takes. */
 export interface StyleLayerArgs extends LayerArgs {
@@ -17,7 +17,9 @@ export interface StyleLayerArgs extends LayerArgs {
 
 /** A layer of two inputs `[content, style]` whose output is shaped like the content. */
 export abstract class StyleLayer extends layers.Layer {
+  /** Blend between the stylised features (1) and the content (0). */
   readonly alpha: number;
+  /** Layout of both inputs. */
   readonly dataFormat: KerasDataFormat;
   protected readonly layout: 'NHWC' | 'NCHW';
 
