@@ -9,7 +9,8 @@
 //     saves and loads back with identical predictions;
 //   - one tfjs-core in the tree and no "Platform node has already been set" warning;
 //   - TypeScript in strict mode with moduleResolution node16, nodenext and bundler;
-//   - a Vite build of the README's bundler snippet, run in headless Chromium on webgl;
+//   - a Vite build of the README's bundler snippet and a featstats/layers model, run in
+//     headless Chromium on webgl;
 //   - a local-folder install: `npm install ../featstats` (a symlink) loads two copies of
 //     tfjs-core (the control), `--install-links` as the README says loads one.
 // Prints one line per check and exits non-zero if any failed. ~1–2 min on 2 cores.
@@ -240,13 +241,26 @@ for (const resolution of ['node16', 'nodenext', 'bundler']) {
   });
 }
 
-await check("Vite build of the README's bundler snippet, trained in headless Chromium on webgl", async () => {
+await check("Vite build of the README's bundler snippet and a featstats/layers model, run in headless Chromium on webgl", async () => {
   assert(existsSync(CHROMIUM), `no Chromium at ${CHROMIUM} (sudo apt-get install chromium)`);
   const web = path.join(app, 'web');
   mkdirSync(web);
   // The bundler snippet's imports, then the Node snippet's code without its own imports.
   const training = readmeBlock('node-training').replace(/^import .*\n/gm, '');
-  const page = `${readmeBlock('bundler-setup')}\n${training}\nwindow.__result = { backend: tf.getBackend(), losses };\n`;
+  // Then featstats/layers in the same bundle: a GroupNormalization layer in a tfjs-layers
+  // model, predicting on webgl (each group of a [1, 2, 2, 4] input normalised to mean 0).
+  const layersPart = `
+import * as tfl from '@tensorflow/tfjs-layers';
+import { GroupNormalization } from 'featstats/layers';
+const grouped = tfl.sequential({ layers: [new GroupNormalization({ inputShape: [2, 2, 4], groups: 2, center: false, scale: false })] });
+const normalised = await grouped.predict(tf.tensor4d([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16], [1, 2, 2, 4])).data();
+const groupMean = (g) => [0, 1, 2, 3].reduce((sum, p) => sum + normalised[p * 4 + 2 * g] + normalised[p * 4 + 2 * g + 1], 0) / 8;
+window.__layers = { className: grouped.layers[0].getClassName(), means: [groupMean(0), groupMean(1)] };
+`;
+  const imports = (code) => code.split('\n').filter((line) => line.startsWith('import ')).join('\n');
+  const body = (code) => code.split('\n').filter((line) => !line.startsWith('import ')).join('\n');
+  const setup = readmeBlock('bundler-setup');
+  const page = `${imports(setup)}\n${imports(layersPart)}\n${body(setup)}\n${training}\n${body(layersPart)}\nwindow.__result = { backend: tf.getBackend(), losses, layers: window.__layers };\n`;
   writeFileSync(path.join(web, 'main.js'), `${page}`);
   writeFileSync(path.join(web, 'index.html'), '<!doctype html><meta charset="utf-8"><title>featstats consumer</title><script type="module" src="./main.js"></script>\n');
   run(path.join(app, 'node_modules/.bin/vite'), ['build', 'web', '--outDir', '../web-dist', '--emptyOutDir', '--logLevel', 'error'], app);
@@ -270,6 +284,7 @@ await check("Vite build of the README's bundler snippet, trained in headless Chr
     assert(result.backend === 'webgl', `ran on ${result.backend}, not webgl`);
     const { losses } = result;
     assert(losses.length >= 2 && losses.every(Number.isFinite) && losses.at(-1) < 0.9 * losses[0], `the loss did not fall: ${JSON.stringify(losses)}`);
+    assert(result.layers?.className === 'GroupNormalization' && result.layers.means.every((m) => Math.abs(m) < 1e-5), `featstats/layers in the page: ${JSON.stringify(result.layers)}`);
   } finally {
     await browser.close();
     server.close();
