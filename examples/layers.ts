@@ -140,7 +140,7 @@ async function main(): Promise<void> {
     encoding: {
       x: { field: 'epoch', type: 'quantitative', title: 'epoch' },
       y: { field: 'testAccuracy', type: 'quantitative', title: 'test accuracy', scale: { zero: false } },
-      color: { field: 'variant', type: 'nominal', sort: variants.map((v) => v.name), title: null },
+      color: { field: 'variant', type: 'nominal', sort: variants.map((v) => v.name), title: null, legend: { labelLimit: 300 } },
     },
   };
   const view = new vega.View(vega.parse(vegaLite.compile(spec).spec), { renderer: 'none' });
