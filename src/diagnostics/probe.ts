@@ -2,7 +2,8 @@ import * as tf from '@tensorflow/tfjs-core';
 
 import { customGrad } from '../_internal/customGrad';
 import { opError } from '../_internal/errors';
-import { checkDataFormat, checkOptions, floatTensor, type DataFormat, type TensorInput } from '../_internal/validate';
+import { withTape } from '../_internal/tape';
+import { checkDataFormat, checkFunction, checkOptions, checkTensorLike, describeValue, floatTensor, type DataFormat, type TensorInput } from '../_internal/validate';
 import { activationSimilarity } from './activationSimilarity';
 import { channelVariance } from './channelVariance';
 import { stableRank } from './stableRank';
@@ -47,8 +48,10 @@ export type ProbeResult = { loss: tf.Scalar; layers: LayerProbe[] };
  * @param loss Maps the last layer's output to a scalar.
  * @param options See {@link ProbeOptions}.
  * @returns `{ loss, layers }`, all scalar tensors (the caller disposes them).
- * @throws If layers is empty, a layer is neither a function nor has `apply`, or a layer
- *   or the loss does not return a tensor (a scalar for the loss).
+ * @throws If layers is empty, a layer is neither a function nor has `apply`, input is not a
+ *   float32 tensor, or loss is not a function.
+ * @throws If a layer does not return float32 activations `[N, ...]` with N ≥ 2, the loss
+ *   does not return a float32 scalar, or they are not differentiable.
  *
  * @example
  * ```ts
@@ -60,31 +63,43 @@ export type ProbeResult = { loss: tf.Scalar; layers: LayerProbe[] };
  *   Understanding of Normalization in Deep Learning", NeurIPS 2021.
  */
 export function probe(layers: readonly ProbeLayer[], input: TensorInput, loss: (output: tf.Tensor) => tf.Tensor, options?: ProbeOptions): ProbeResult {
-  const dataFormat = checkDataFormat(checkOptions(options, ['dataFormat'], OP).dataFormat, OP);
-  if (!Array.isArray(layers) || layers.length === 0) throw opError(OP, `layers must be a non-empty array but got ${String(layers)}`);
-  layers.forEach((layer, k) => {
-    if (typeof layer !== 'function' && typeof (layer as { apply?: unknown })?.apply !== 'function') {
-      throw opError(OP, `layers[${k}] must be a function or have an apply method but got ${typeof layer}`);
+  if (!Array.isArray(layers) || layers.length === 0) throw opError(OP, `layers must be a non-empty array but got ${describeValue(layers)}`);
+  layers.forEach((layer: unknown, k) => {
+    if (typeof layer !== 'function' && typeof (layer as { apply?: unknown } | null)?.apply !== 'function') {
+      throw opError(OP, `layers[${k}] must be a function or have an apply method but got ${describeValue(layer)}`);
     }
   });
+  checkTensorLike(input, 'input', OP);
+  const lossFunction = checkFunction<typeof loss>(loss, 'loss', OP);
+  const dataFormat = checkDataFormat(checkOptions(options, ['dataFormat'], OP).dataFormat, OP);
   return tf.tidy(`featstats.${OP}`, () => {
     const x = floatTensor(input, 'input', OP);
     const apply = (k: number, value: tf.Tensor): tf.Tensor => {
       const layer = layers[k] as ProbeLayer;
-      const out = typeof layer === 'function' ? layer(value) : layer.apply(value);
-      if (!(out instanceof tf.Tensor)) throw opError(OP, `layers[${k}] must return a tensor but got ${typeof out}`);
+      const out: unknown = typeof layer === 'function' ? layer(value) : layer.apply(value);
+      if (!(out instanceof tf.Tensor)) throw opError(OP, `layers[${k}] must return a tensor but got ${describeValue(out)}`);
       return out;
     };
     const scalarLoss = (output: tf.Tensor): tf.Scalar => {
-      const value = loss(output);
-      if (!(value instanceof tf.Tensor) || value.rank !== 0) throw opError(OP, `loss must return a scalar tensor but got ${value instanceof tf.Tensor ? `rank ${value.rank}` : typeof value}`);
+      const value: unknown = lossFunction(output);
+      if (!(value instanceof tf.Tensor) || value.rank !== 0 || value.dtype !== 'float32') {
+        throw opError(OP, `loss must return a float32 scalar tensor but got ${describeValue(value)}`);
+      }
       return value as tf.Scalar;
     };
 
     // A first, untaped pass validates every layer and the loss: an error thrown inside
-    // tf.valueAndGrads would strand the tensors its tape had saved.
+    // tf.valueAndGrads would strand the tensors its tape had saved (withTape frees them
+    // should one still occur). Each activation must suit the three probes, which are
+    // checked here so that errors name probe, the entry point called.
     const activations: tf.Tensor[] = [];
-    layers.forEach((_, k) => activations.push(apply(k, k === 0 ? x : (activations[k - 1] as tf.Tensor))));
+    layers.forEach((_, k) => {
+      const activation = apply(k, k === 0 ? x : (activations[k - 1] as tf.Tensor));
+      if (activation.dtype !== 'float32' || activation.rank < 2 || (activation.shape[0] as number) < 2 || activation.size === 0) {
+        throw opError(OP, `layers[${k}] must return float32 activations [N, ...] with N >= 2 and no empty dimension but got ${describeValue(activation)}`);
+      }
+      activations.push(activation);
+    });
     scalarLoss(activations[activations.length - 1] as tf.Tensor);
     const probes = activations.map((a) => tf.zerosLike(a));
     const forwardWithProbes = (...offsets: tf.Tensor[]) => {
@@ -92,7 +107,7 @@ export function probe(layers: readonly ProbeLayer[], input: TensorInput, loss: (
       offsets.forEach((offset, k) => (value = addProbe(apply(k, value), offset)));
       return scalarLoss(value);
     };
-    const { value: lossValue, grads } = tf.valueAndGrads(forwardWithProbes)(probes);
+    const { value: lossValue, grads } = withTape(() => tf.valueAndGrads(forwardWithProbes)(probes), OP, 'layers and loss');
     return {
       loss: lossValue as tf.Scalar,
       layers: activations.map((a, k) => ({

@@ -3,7 +3,20 @@ import * as tf from '@tensorflow/tfjs-core';
 import { detach } from '../_internal/customGrad';
 import { opError } from '../_internal/errors';
 import { channelLayout } from '../_internal/layout';
-import { checkBoolean, checkDataFormat, checkFeatures, checkNumber, checkOptions, floatTensor, type DataFormat, type TensorInput } from '../_internal/validate';
+import { withTape } from '../_internal/tape';
+import {
+  checkBoolean,
+  checkDataFormat,
+  checkFeatures,
+  checkFunction,
+  checkInteger,
+  checkNumber,
+  checkOptions,
+  describeValue,
+  floatTensor,
+  type DataFormat,
+  type TensorInput,
+} from '../_internal/validate';
 import { perturbMeanStd } from './perturbMeanStd';
 
 const OP = 'adversarialMeanStd';
@@ -48,8 +61,8 @@ export type AdversarialMeanStd = {
  * @param options See {@link AdversarialMeanStdOptions}.
  * @returns `{ output, meanScale, stdScale }`.
  * @throws If x is not a non-empty float32 tensor of rank ≥ 3.
- * @throws If steps is not an integer ≥ 0, stepSize or epsilon is negative, or loss does not
- *   return a scalar tensor.
+ * @throws If loss is not a function, steps is not an integer ≥ 0, stepSize or epsilon is
+ *   negative, or loss does not return a float32 scalar tensor differentiable in its input.
  *
  * @example
  * ```ts
@@ -64,9 +77,9 @@ export function adversarialMeanStd(
   loss: (perturbed: tf.Tensor) => tf.Tensor,
   options?: AdversarialMeanStdOptions,
 ): AdversarialMeanStd {
+  const lossFunction = checkFunction<typeof loss>(loss, 'loss', OP);
   const given = checkOptions(options, ['steps', 'stepSize', 'epsilon', 'relu', 'dataFormat'], OP);
-  const steps = checkNumber(given.steps ?? 6, 'steps', OP, { min: 0 });
-  if (!Number.isInteger(steps)) throw opError(OP, `steps must be an integer >= 0 but got ${steps}`);
+  const steps = checkInteger(given.steps ?? 6, 'steps', OP, { min: 0 });
   const stepSize = checkNumber(given.stepSize ?? 0.2, 'stepSize', OP, { min: 0 });
   const epsilon = checkNumber(given.epsilon ?? 1.1, 'epsilon', OP, { min: 0 });
   const perturbOptions = { dataFormat: checkDataFormat(given.dataFormat, OP), relu: checkBoolean(given.relu ?? false, 'relu', OP) };
@@ -76,9 +89,9 @@ export function adversarialMeanStd(
     const { channels } = channelLayout(input.shape, perturbOptions.dataFormat);
     const attacked = detach(input);
     const objective = (meanScale: tf.Tensor, stdScale: tf.Tensor) => {
-      const value = loss(perturbMeanStd(attacked, meanScale, stdScale, perturbOptions));
-      if (!(value instanceof tf.Tensor) || value.rank !== 0) {
-        throw opError(OP, `loss must return a scalar tensor but got ${value instanceof tf.Tensor ? `rank ${value.rank}` : typeof value}`);
+      const value: unknown = lossFunction(perturbMeanStd(attacked, meanScale, stdScale, perturbOptions));
+      if (!(value instanceof tf.Tensor) || value.rank !== 0 || value.dtype !== 'float32') {
+        throw opError(OP, `loss must return a float32 scalar tensor but got ${describeValue(value)}`);
       }
       return value;
     };
@@ -88,7 +101,7 @@ export function adversarialMeanStd(
     objective(meanScale, stdScale);
     for (let step = 0; step < steps; step++) {
       const [nextMean, nextStd] = tf.tidy(() => {
-        const [dMean, dStd] = tf.grads(objective)([meanScale, stdScale]) as [tf.Tensor, tf.Tensor];
+        const [dMean, dStd] = withTape(() => tf.grads(objective)([meanScale, stdScale]), OP, 'loss') as [tf.Tensor, tf.Tensor];
         const ascend = (scale: tf.Tensor, gradient: tf.Tensor) => tf.clipByValue(tf.add(scale, tf.mul(tf.sign(gradient), stepSize)), 1 - epsilon, 1 + epsilon);
         return [ascend(meanScale, dMean), ascend(stdScale, dStd)];
       });
