@@ -144,6 +144,15 @@ function wrongKind(entry: string, expected: readonly string[], error: unknown): 
   return undefined;
 }
 
+/** A state snapshot as text (any value: a broken setter may have stored a bigint or a symbol). */
+function snapshot(entry: AnyEntry, args: unknown[]): string {
+  try {
+    return JSON.stringify(entry.state?.(args), (_, v: unknown) => (typeof v === 'bigint' || typeof v === 'symbol' ? String(v) : v)) ?? 'undefined';
+  } catch (error) {
+    return `unreadable (${String(error)})`;
+  }
+}
+
 /** Errors that mean the backend itself broke, not just the call. */
 const CRASH = /memory access out of bounds|unreachable|Aborted|RuntimeError|Maximum call stack/;
 
@@ -156,7 +165,7 @@ export async function runBadCase(badCase: BadCase, tally: Tally, gpu: boolean): 
   const describe = `${entry.name}(${badCase.label})`;
   const fastPaths = getFastPaths();
   const valid = await entry.build(badCase.base);
-  const stateBefore = entry.state === undefined ? undefined : JSON.stringify(entry.state(valid));
+  const stateBefore = entry.state === undefined ? undefined : snapshot(entry, valid);
   let args: unknown[] = valid;
   tally.cases += 1;
   try {
@@ -176,7 +185,7 @@ export async function runBadCase(badCase: BadCase, tally: Tally, gpu: boolean): 
     }
     if (before.some((v, i) => v !== after[i])) fail(tally, 'leaks', `${describe}: [tensors, buffers, bytes, texture bytes] went from [${before.join(', ')}] to [${after.join(', ')}]`);
     if (stateBefore !== undefined) {
-      const stateAfter = JSON.stringify(entry.state?.(valid));
+      const stateAfter = snapshot(entry, valid);
       if (stateAfter !== stateBefore) fail(tally, 'stateChanges', `${describe} changed the state from ${stateBefore} to ${stateAfter}`);
     }
     if (entry.stillWorks !== undefined) {
