@@ -77,8 +77,12 @@ export type IbaAttribution = {
  *
  * @param options See {@link IbaAttributionOptions}.
  * @returns `{ heatmap, capacity }`.
- * @throws If features is not `[1, …]` of rank 4 (2 spatial axes), an option is out of
- *   range, or head does not return `[batchSize, classes]` logits with target < classes.
+ * @throws If features is not non-empty `[1, …]` of rank 4 (2 spatial axes), head is not a
+ *   function, an option is out of range (integers: target ≥ 0, steps and batchSize ≥ 1;
+ *   imageSize positive integers; seed in [−2³¹, 2³² − 1]), or mean or std is not shaped
+ *   like one sample. Every message names `ibaAttribution`.
+ * @throws If head does not return float32 `[batchSize, classes]` logits with 2 ≤ classes
+ *   and target < classes, or is not differentiable. Nothing leaks when it throws.
  *
  * @example
  * ```ts
@@ -114,9 +118,11 @@ export function ibaAttribution(options: IbaAttributionOptions): IbaAttribution {
   // Step k draws its noise from seed + k, as 32 bits like every seed.
   const stepSeed = (step: number) => (seed + step) >>> 0;
   const checkedLogits = (logits: unknown): tf.Tensor => {
-    if (!(logits instanceof tf.Tensor) || logits.dtype !== 'float32' || logits.rank !== 2 || logits.shape[0] !== batchSize || (logits.shape[1] as number) <= target) {
+    // At least 2 classes: the softmax of one logit is 1 whatever α (and tfjs's oneHot needs depth ≥ 2).
+    const classes = logits instanceof tf.Tensor ? (logits.shape[1] ?? 0) : 0;
+    if (!(logits instanceof tf.Tensor) || logits.dtype !== 'float32' || logits.rank !== 2 || logits.shape[0] !== batchSize || classes < 2 || classes <= target) {
       const got = logits instanceof tf.Tensor ? (logits.dtype === 'float32' ? formatShape(logits.shape) : `a ${logits.dtype} tensor`) : describeValue(logits);
-      throw opError(OP, `head must return float32 logits [${batchSize}, classes > target] but got ${got}`);
+      throw opError(OP, `head must return float32 logits [${batchSize}, classes] with classes >= 2 and > target but got ${got}`);
     }
     return logits;
   };

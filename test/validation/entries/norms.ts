@@ -84,7 +84,7 @@ export const normEntries: AnyEntry[] = [
     base: batchCase,
     build: ({ f, moving, training }: BatchCase) => {
       const { channels } = layoutOf(f);
-      const statistics = moving ? { movingMean: tf.variable(tensorOf([channels], f.seed + 1), false), movingVariance: tf.variable(tf.ones([channels]), false) } : {};
+      const statistics = moving ? tf.tidy(() => ({ movingMean: tf.variable(tensorOf([channels], f.seed + 1), false), movingVariance: tf.variable(tf.ones([channels]), false) })) : {};
       return [tensorOf(f.shape, f.seed), { dataFormat: f.dataFormat, training: training || !moving, ...statistics }];
     },
     call: ([x, options]) => batchNorm(x as tf.Tensor, options as never),
