@@ -34,6 +34,9 @@ function isTensorTypedArray(value: unknown): value is Float32Array | Int32Array 
   return value instanceof Float32Array || value instanceof Int32Array || value instanceof Uint8Array || value instanceof Uint8ClampedArray;
 }
 
+/** "a" or "an" before a word, for messages ("an int32 tensor", "a float32 tensor"). */
+const article = (word: string) => (/^[aeiouAEIOU]/.test(word) ? `an ${word}` : `a ${word}`);
+
 /**
  * A short, one-line description of any value for a `but got …` clause: numbers and
  * booleans as written, strings quoted, tensors by dtype and shape, other objects by kind.
@@ -44,16 +47,16 @@ export function describeValue(value: unknown): string {
   if (typeof value === 'bigint') return `${value}n`;
   if (typeof value === 'symbol') return value.toString();
   if (typeof value === 'function') return 'a function';
-  if (value instanceof tf.Tensor) return value.isDisposed ? 'a disposed tensor' : `a ${value.dtype} tensor of shape ${formatShape(value.shape)}`;
+  if (value instanceof tf.Tensor) return value.isDisposed ? 'a disposed tensor' : `${article(value.dtype)} tensor of shape ${formatShape(value.shape)}`;
   if (Array.isArray(value)) {
     const short = value.length <= 8 && value.every((v: unknown) => v === null || (typeof v !== 'object' && typeof v !== 'function'));
     return short ? `[${value.map(describeValue).join(',')}]` : `an array of length ${value.length}`;
   }
-  if (ArrayBuffer.isView(value)) return `a ${value.constructor.name}`;
+  if (ArrayBuffer.isView(value)) return article(value.constructor.name);
   const object = value as { dataId?: unknown; shape?: unknown };
   if ('dataId' in object && Array.isArray(object.shape)) return 'a tensor of another copy of @tensorflow/tfjs-core';
   const kind = Object.prototype.toString.call(value).slice(8, -1);
-  return kind === 'Object' ? 'an object' : `a ${kind}`;
+  return kind === 'Object' ? 'an object' : article(kind);
 }
 
 /** What a tensor argument must be, for messages. */

@@ -35,8 +35,8 @@ const TARGET_CASES = 5000;
 
 const BUDGET: Record<'bad' | 'extreme' | 'stress', Record<BackendName, number>> = {
   bad: { cpu: 5000, wasm: 5000, webgl: 5000 },
-  extreme: { cpu: 600, wasm: 600, webgl: 60 },
-  stress: { cpu: 150, wasm: 150, webgl: 12 },
+  extreme: { cpu: 600, wasm: 600, webgl: 40 },
+  stress: { cpu: 150, wasm: 150, webgl: 8 },
 };
 
 const figures = new Map<BackendName, Record<'bad' | 'extreme' | 'stress', Tally>>();
