@@ -218,7 +218,8 @@ export function checkFunction<T extends (...args: never[]) => unknown>(value: un
 
 /** Validates a list of `length` positive integers, such as `[height, width]`. */
 export function checkSizes(value: unknown, arg: string, op: string, names: readonly string[]): number[] {
-  if (!Array.isArray(value) || value.length !== names.length || !value.every((v) => typeof v === 'number' && Number.isSafeInteger(v) && v >= 1)) {
+  // Array.from: every() would skip the holes of a sparse array.
+  if (!Array.isArray(value) || value.length !== names.length || !Array.from(value as unknown[]).every((v) => typeof v === 'number' && Number.isSafeInteger(v) && v >= 1)) {
     throw opError(op, `${arg} must be [${names.join(', ')}] of positive integers but got ${describeValue(value)}`);
   }
   return value as number[];

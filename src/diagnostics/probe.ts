@@ -64,7 +64,8 @@ export type ProbeResult = { loss: tf.Scalar; layers: LayerProbe[] };
  */
 export function probe(layers: readonly ProbeLayer[], input: TensorInput, loss: (output: tf.Tensor) => tf.Tensor, options?: ProbeOptions): ProbeResult {
   if (!Array.isArray(layers) || layers.length === 0) throw opError(OP, `layers must be a non-empty array but got ${describeValue(layers)}`);
-  layers.forEach((layer: unknown, k) => {
+  // Array.from: forEach would skip the holes of a sparse array, which would pass unchecked.
+  Array.from(layers as unknown[]).forEach((layer, k) => {
     if (typeof layer !== 'function' && typeof (layer as { apply?: unknown } | null)?.apply !== 'function') {
       throw opError(OP, `layers[${k}] must be a function or have an apply method but got ${describeValue(layer)}`);
     }

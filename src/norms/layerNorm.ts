@@ -71,7 +71,8 @@ function resolveAxes(axes: unknown, shape: number[]): number[] {
   const valid =
     Array.isArray(axes) &&
     axes.length > 0 &&
-    axes.every((axis) => Number.isInteger(axis) && axis >= -rank && axis < rank) &&
+    // Array.from: every() skips the holes of a sparse array, which would pass unchecked.
+    Array.from(axes as unknown[]).every((axis) => typeof axis === 'number' && Number.isInteger(axis) && axis >= -rank && axis < rank) &&
     new Set(axes.map((axis: number) => (axis + rank) % rank)).size === axes.length;
   if (!valid) {
     throw opError(OP, `axes must be distinct integers in [${-rank}, ${rank}) but got ${describeValue(axes)} (x ${formatShape(shape)})`);

@@ -260,6 +260,11 @@ export function badValues(kind: Kind, required: boolean): fc.Arbitrary<Corruptio
         constant('an infinite size', () => [Infinity, ...Array.from({ length: kind.length - 1 }, () => 2)]),
         constant('a string size', () => ['2', ...Array.from({ length: kind.length - 1 }, () => 2)]),
         constant('too few sizes', () => Array.from({ length: kind.length - 1 }, () => 2)),
+        constant('a sparse array', () => {
+          const sizes = new Array<number>(kind.length);
+          sizes[kind.length - 1] = 2;
+          return sizes;
+        }),
         constant('too many sizes', () => Array.from({ length: kind.length + 1 }, () => 2)),
         constant('a number', () => 2),
       );

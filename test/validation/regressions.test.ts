@@ -21,6 +21,7 @@ import {
   ieContraAstIds,
   informationBottleneck,
   instanceNorm,
+  layerNorm,
   meanStd,
   perturbMeanStd,
   probe,
@@ -185,6 +186,9 @@ describeBackends('validation regressions', () => {
     await expectThrowsWithoutLeak(() => meanStd(x, { epsilon: null as never }), /^featstats\.meanStd: epsilon must be given a value or left out but got null$/);
     await expectThrowsWithoutLeak(() => meanStd(x, new Map() as never), /^featstats\.meanStd: options must be an object but got a Map$/);
     await expectThrowsWithoutLeak(() => channelVariance(x, new Date(0) as never), /^featstats\.channelVariance: options must be an object but got a Date$/);
+    // Holes in sparse arrays, which every() and forEach() skip (layerNorm's reached tfjs's transpose).
+    await expectThrowsWithoutLeak(() => layerNorm(x, { axes: [, 1] as never }), /^featstats\.layerNorm: axes must be distinct integers in \[-4, 4\) but got \[,1\] \(x \[2,3,3,2\]\)$/); // eslint-disable-line no-sparse-arrays
+    await expectThrowsWithoutLeak(() => probe([(t: tf.Tensor) => t, , (t: tf.Tensor) => t] as never, x, (y) => y), /^featstats\.probe: layers\[1\] must be a function or have an apply method but got undefined$/); // eslint-disable-line no-sparse-arrays
     // Sizes beyond what could be allocated (a RangeError from tfjs or the host before).
     expect(() => ieContraAstIds(2 ** 32)).toThrow(/^featstats\.ieContraAstIds: half must be an integer >= 2 and <= 65536 but got 4294967296$/);
     await expectThrowsWithoutLeak(() => gaussianBlur(x, { kernelSize: 2 ** 32 + 1, sigma: 1 }), /^featstats\.gaussianBlur: kernelSize must be a positive odd integer <= 65535 but got 4294967297$/);

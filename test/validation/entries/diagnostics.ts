@@ -63,6 +63,7 @@ export const diagnosticEntries: AnyEntry[] = [
           layer('layers null', null),
           layer('a layer that is a number', [42]),
           layer('a layer that is null', [null]),
+          layer('a sparse layer array', [(x: tf.Tensor) => x, , (x: tf.Tensor) => x]), // eslint-disable-line no-sparse-arrays
           layer('a layer object without apply', [{ call: () => 1 }]),
           layer('a layer returning an array', [() => [1, 2]]),
           layer('a layer returning nothing', [() => undefined]),

@@ -74,7 +74,7 @@ export const normEntries: AnyEntry[] = [
       const rank = shape.length;
       return [
         fc
-          .constantFrom<unknown>([rank], [-rank - 1], [0, 0], [-1, rank - 1], [], [0.5], ['0'], [null], 0, 'last', [[0]])
+          .constantFrom<unknown>([rank], [-rank - 1], [0, 0], [-1, rank - 1], [], [0.5], ['0'], [null], 0, 'last', [[0]], [, 0]) // eslint-disable-line no-sparse-arrays
           .map((axes) => special(`axes ${JSON.stringify(axes)}`, ['axes'], (args) => withOptions(args, 1, { axes }))),
       ];
     },
