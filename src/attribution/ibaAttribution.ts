@@ -121,7 +121,7 @@ export function ibaAttribution(options: IbaAttributionOptions): IbaAttribution {
     // At least 2 classes: the softmax of one logit is 1 whatever α (and tfjs's oneHot needs depth ≥ 2).
     const classes = logits instanceof tf.Tensor ? (logits.shape[1] ?? 0) : 0;
     if (!(logits instanceof tf.Tensor) || logits.dtype !== 'float32' || logits.rank !== 2 || logits.shape[0] !== batchSize || classes < 2 || classes <= target) {
-      const got = logits instanceof tf.Tensor ? (logits.dtype === 'float32' ? formatShape(logits.shape) : `a ${logits.dtype} tensor`) : describeValue(logits);
+      const got = logits instanceof tf.Tensor && logits.dtype === 'float32' ? formatShape(logits.shape) : describeValue(logits);
       throw opError(OP, `head must return float32 logits [${batchSize}, classes] with classes >= 2 and > target but got ${got}`);
     }
     return logits;
