@@ -7,7 +7,7 @@ import * as tf from '@tensorflow/tfjs-core';
 
 import type { Reduction } from './contrastive';
 import { formatShape, opError } from './errors';
-import { checkBoolean, checkNonEmpty, checkNumber, floatTensor, type TensorInput } from './validate';
+import { checkBoolean, checkChoice, checkNonEmpty, checkNumber, describeValue, floatTensor, type TensorInput } from './validate';
 
 /** Ids or class labels, one per embedding row. */
 export type IdsInput = readonly number[] | Int32Array | tf.Tensor1D;
@@ -40,10 +40,7 @@ export function resolveContrastiveOptions(
   defaults: { temperature: number; reduction: Reduction },
   op: string,
 ): { temperature: number; normalize: boolean; reduction: Reduction } {
-  const reduction = given.reduction ?? defaults.reduction;
-  if (reduction !== 'mean' && reduction !== 'sum' && reduction !== 'none') {
-    throw opError(op, `reduction must be 'mean', 'sum' or 'none' but got ${JSON.stringify(reduction)}`);
-  }
+  const reduction = checkChoice<Reduction>(given.reduction, 'reduction', op, ['mean', 'sum', 'none'], defaults.reduction);
   return {
     temperature: checkNumber(given.temperature ?? defaults.temperature, 'temperature', op, { min: 0, minExclusive: true }),
     normalize: checkBoolean(given.normalize ?? true, 'normalize', op),
@@ -66,11 +63,11 @@ export function readIds(ids: unknown, arg: string, length: number, rowsArg: stri
   } else if (ids instanceof Int32Array) {
     values = Array.from(ids);
   } else if (Array.isArray(ids)) {
-    const bad = ids.find((v) => !Number.isSafeInteger(v));
-    if (bad !== undefined) throw opError(op, `${arg} must hold integers but got ${String(bad)}`);
+    const bad = ids.findIndex((v) => !Number.isSafeInteger(v));
+    if (bad !== -1) throw opError(op, `${arg} must hold integers but got ${describeValue(ids[bad])} at ${arg}[${bad}]`);
     values = ids as number[];
   } else {
-    throw opError(op, `${arg} must be an int32 Tensor1D, number[] or Int32Array but got ${ids === null ? 'null' : typeof ids}`);
+    throw opError(op, `${arg} must be an int32 Tensor1D, number[] or Int32Array but got ${describeValue(ids)}`);
   }
   if (values.length !== length) {
     throw opError(op, `${arg} must have length ${length} (one per row of ${rowsArg}) but got length ${values.length}`);

@@ -12,6 +12,8 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 
+import { checkBoolean } from './validate';
+
 /** A featstats kernel: a name and its implementations per backend name. */
 export interface FusedKernel {
   /** Registered kernel name. The `Featstats` prefix keeps it clear of tfjs kernels. */
@@ -22,10 +24,15 @@ export interface FusedKernel {
 
 let fastPathsEnabled = true;
 
+/** The entry point's name in errors. */
+const SET_FAST_PATHS = 'setFastPaths';
+
 /**
  * Turns featstats' fused kernels on or off for every op (default on). With fast paths
  * off every op runs its composite of tfjs-core ops: slower, but a reference to compare
  * a fused kernel against when debugging.
+ *
+ * @throws If enabled is not a boolean (the setting is then unchanged).
  *
  * @example
  * ```ts
@@ -34,7 +41,7 @@ let fastPathsEnabled = true;
  * ```
  */
 export function setFastPaths(enabled: boolean): void {
-  fastPathsEnabled = enabled;
+  fastPathsEnabled = checkBoolean(enabled, 'enabled', SET_FAST_PATHS);
 }
 
 /** Whether fused kernels are used where a backend has one (see {@link setFastPaths}). */

@@ -10,6 +10,7 @@
 import type * as tf from '@tensorflow/tfjs-core';
 
 import { opError } from './errors';
+import { checkFunction, describeValue } from './validate';
 
 /** A driver's steps: yields after each step, returns its result. */
 export type Steps<Yielded, Result> = Generator<Yielded, Result, void>;
@@ -50,15 +51,14 @@ export async function readScalar(t: tf.Tensor): Promise<number> {
 export function checkSignal(signal: unknown, op: string): AbortSignal | undefined {
   if (signal === undefined) return undefined;
   if (typeof signal !== 'object' || signal === null || typeof (signal as AbortSignal).aborted !== 'boolean' || typeof (signal as AbortSignal).addEventListener !== 'function') {
-    throw opError(op, `signal must be an AbortSignal but got ${signal === null ? 'null' : typeof signal}`);
+    throw opError(op, `signal must be an AbortSignal but got ${describeValue(signal)}`);
   }
   return signal as AbortSignal;
 }
 
 /** Throws unless `callback` is absent or a function. */
 export function checkCallback<F>(callback: F | undefined, arg: string, op: string): F | undefined {
-  if (callback !== undefined && typeof callback !== 'function') throw opError(op, `${arg} must be a function but got ${typeof callback}`);
-  return callback;
+  return callback === undefined ? undefined : (checkFunction(callback, arg, op) as F);
 }
 
 /**

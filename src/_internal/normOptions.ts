@@ -1,8 +1,7 @@
 /** Options and checks shared by the normalisation ops. */
 import type * as tf from '@tensorflow/tfjs-core';
 
-import { formatShape, opError } from './errors';
-import { checkDataFormat, checkNumber, floatTensor, type DataFormat, type TensorInput } from './validate';
+import { checkDataFormat, checkNumber, checkShape, floatTensor, type DataFormat, type TensorInput } from './validate';
 
 /** Default epsilon of every norm: 1e-5, as PyTorch (Keras uses 1e-3, flax 1e-6). */
 export const NORM_EPSILON = 1e-5;
@@ -34,9 +33,7 @@ export function resolveNormScalars(options: Partial<NormOptions>, op: string): {
 export function affineTensor(value: TensorInput | undefined, arg: string, expected: number[], op: string): tf.Tensor | undefined {
   if (value === undefined) return undefined;
   const t = floatTensor(value, arg, op);
-  if (t.shape.length !== expected.length || t.shape.some((d, i) => d !== expected[i])) {
-    throw opError(op, `${arg} must have shape ${formatShape(expected)} but got ${formatShape(t.shape)}`);
-  }
+  checkShape(t, expected, arg, op);
   return t;
 }
 

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 
 import { formatShape, opError } from '../_internal/errors';
-import { checkNumber, type TensorInput } from '../_internal/validate';
+import { checkMinRank, checkNonEmpty, checkNumber, describeValue, numericTensor, type TensorInput } from '../_internal/validate';
 
 const OP = 'WelfordEstimator';
 
@@ -37,17 +37,23 @@ export class WelfordEstimator {
 
   /**
    * Adds a batch `[B, ...sampleShape]` of samples. The sample shape is fixed by the first batch.
-   * @throws If the batch has rank < 1, is not float32/int32, or its sample shape differs from earlier batches'.
+   * A call that throws (or rejects) changes nothing: the batch is checked and read
+   * before any statistic is touched.
+   * @throws If the batch is not a live float32/int32 tensor (or nested numbers) of rank ≥ 1
+   *   with no empty dimension, or its sample shape differs from earlier batches'.
    */
   async update(batch: TensorInput): Promise<void> {
-    const tensor = batch instanceof tf.Tensor ? batch : tf.tensor(batch);
+    const op = `${OP}.update`;
+    const tensor = numericTensor(batch, 'batch', op, ['float32', 'int32']);
     try {
-      if (tensor.rank < 1 || (tensor.dtype !== 'float32' && tensor.dtype !== 'int32')) {
-        throw opError(OP, `batch must be a float32 or int32 tensor of rank >= 1 but got ${tensor.dtype} of shape ${formatShape(tensor.shape)}`);
-      }
+      checkMinRank(tensor, 1, 'batch', op, ' ([B, ...sampleShape])');
+      checkNonEmpty(tensor, 'batch', op);
       const shape = tensor.shape.slice(1);
-      this.ensureShape(shape, 'batch');
+      this.checkSampleShape(shape, 'batch', op);
       const values = await tensor.data();
+      // Another update may have fixed the sample shape while this one awaited its data.
+      this.checkSampleShape(shape, 'batch', op);
+      this.fixSampleShape(shape);
       const size = this.runningMean.length;
       const samples = tensor.shape[0] as number;
       for (let b = 0; b < samples; b++) {
@@ -70,11 +76,14 @@ export class WelfordEstimator {
   /**
    * Adds another estimator's samples to this one (Chan, Golub, LeVeque 1979):
    * `μ = μ_a + δ·n_b/n`, `M₂ = M₂_a + M₂_b + δ²·n_a·n_b/n`, δ = μ_b − μ_a.
-   * @throws If the two estimators' sample shapes differ.
+   * @throws If other is not a WelfordEstimator, or the two estimators' sample shapes differ.
    */
   merge(other: WelfordEstimator): this {
+    const op = `${OP}.merge`;
+    if (!(other instanceof WelfordEstimator)) throw opError(op, `other must be a WelfordEstimator but got ${describeValue(other)}`);
     if (other.count === 0 || other.sampleShape === undefined) return this;
-    this.ensureShape(other.sampleShape, 'other');
+    this.checkSampleShape(other.sampleShape, 'other', op);
+    this.fixSampleShape(other.sampleShape);
     const [na, nb] = [this.count, other.count];
     const n = na + nb;
     for (let i = 0; i < this.runningMean.length; i++) {
@@ -103,24 +112,30 @@ export class WelfordEstimator {
    * @throws If no sample was seen or threshold is outside [0, 1].
    */
   activeMask(threshold = 0.01): tf.Tensor {
-    checkNumber(threshold, 'threshold', OP, { min: 0, max: 1 });
+    checkNumber(threshold, 'threshold', `${OP}.activeMask`, { min: 0, max: 1 });
     const count = this.count;
     return this.toTensor(this.nonZero.map((k) => (k / count > threshold ? 1 : 0)), 'activeMask', 1);
   }
 
-  private ensureShape(shape: number[], arg: string): void {
-    if (this.sampleShape === undefined) {
-      this.sampleShape = shape;
-      const size = shape.reduce((a, b) => a * b, 1);
-      [this.runningMean, this.squares, this.nonZero] = [new Float64Array(size), new Float64Array(size), new Float64Array(size)];
-    } else if (shape.length !== this.sampleShape.length || shape.some((d, i) => d !== this.sampleShape?.[i])) {
-      throw opError(OP, `${arg} must have samples of shape ${formatShape(this.sampleShape)} but got ${formatShape(shape)}`);
+  /** Throws unless samples of `shape` match those seen so far (any shape before the first). */
+  private checkSampleShape(shape: readonly number[], arg: string, op: string): void {
+    const fixed = this.sampleShape;
+    if (fixed !== undefined && (shape.length !== fixed.length || shape.some((d, i) => d !== fixed[i]))) {
+      throw opError(op, `${arg} must have samples of shape ${formatShape(fixed)} but got ${formatShape(shape)}`);
     }
+  }
+
+  /** Fixes the sample shape, and sizes the statistics, on the first samples seen. */
+  private fixSampleShape(shape: readonly number[]): void {
+    if (this.sampleShape !== undefined) return;
+    this.sampleShape = [...shape];
+    const size = shape.reduce((a, b) => a * b, 1);
+    [this.runningMean, this.squares, this.nonZero] = [new Float64Array(size), new Float64Array(size), new Float64Array(size)];
   }
 
   private toTensor(values: Float64Array, what: string, minimum: number): tf.Tensor {
     if (this.sampleShape === undefined || this.count < minimum) {
-      throw opError(OP, `${what}() must follow at least ${minimum} sample${minimum > 1 ? 's' : ''} but got ${this.count}`);
+      throw opError(`${OP}.${what}`, `the estimator must have seen at least ${minimum} sample${minimum > 1 ? 's' : ''} but got ${this.count}`);
     }
     return tf.tensor(Float32Array.from(values), this.sampleShape, 'float32');
   }

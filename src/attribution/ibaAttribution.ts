@@ -2,8 +2,20 @@ import * as tf from '@tensorflow/tfjs-core';
 
 import { runSteps, type Steps } from '../_internal/drive';
 import { formatShape, opError } from '../_internal/errors';
-import { checkDataFormat, checkNumber, checkOptions, floatTensor, type DataFormat, type TensorInput } from '../_internal/validate';
-import { informationBottleneck } from './informationBottleneck';
+import { withTape } from '../_internal/tape';
+import {
+  checkFunction,
+  checkInteger,
+  checkNumber,
+  checkOptions,
+  checkSizes,
+  checkTensorLike,
+  describeValue,
+  floatTensor,
+  type DataFormat,
+  type TensorInput,
+} from '../_internal/validate';
+import { bottleneck, resolveBottleneckScalars } from './informationBottleneck';
 
 const OP = 'ibaAttribution';
 
@@ -33,7 +45,7 @@ export interface IbaAttributionOptions {
   initAlpha?: number;
   /** Floor of the standard deviation. Default 0.01. */
   minStd?: number;
-  /** Seed of the noise (step k uses seed + k); random when omitted. */
+  /** Seed of the noise, an integer in [−2³¹, 2³² − 1] (step k uses seed + k); random when omitted. */
   seed?: number;
   /** `[height, width]` of the input image: the heatmap is resized to it. */
   imageSize?: [number, number];
@@ -68,8 +80,12 @@ export type IbaAttribution = {
  *
  * @param options See {@link IbaAttributionOptions}.
  * @returns `{ heatmap, capacity }`.
- * @throws If features is not `[1, …]` of rank 4 (2 spatial axes), an option is out of
- *   range, or head does not return `[batchSize, classes]` logits with target < classes.
+ * @throws If features is not non-empty `[1, …]` of rank 4 (2 spatial axes), head is not a
+ *   function, an option is out of range (integers: target ≥ 0, steps and batchSize ≥ 1;
+ *   imageSize positive integers; seed in [−2³¹, 2³² − 1]), or mean or std is not shaped
+ *   like one sample. Every message names `ibaAttribution`.
+ * @throws If head does not return float32 `[batchSize, classes]` logits with 2 ≤ classes
+ *   and target < classes, or is not differentiable. Nothing leaks when it throws.
  *
  * @example
  * ```ts
@@ -97,29 +113,35 @@ export type IbaAttributionStep = { loss: tf.Scalar; steps: number };
  */
 export function* ibaAttributionSteps(options: IbaAttributionOptions, op: string, driverKeys: readonly string[] = []): Steps<IbaAttributionStep, IbaAttribution> {
   const OP = op; // errors name the op the caller called
-  checkOptions(options as IbaAttributionOptions & Record<string, unknown>, [...driverKeys, 'features', 'head', 'target', 'mean', 'std', 'beta', 'steps', 'learningRate', 'batchSize', 'smoothSigma', 'initAlpha', 'minStd', 'seed', 'imageSize', 'dataFormat'], OP);
-  if (typeof options.head !== 'function') throw opError(OP, `head must be a function but got ${typeof options.head}`);
-  const beta = checkNumber(options.beta ?? 10, 'beta', OP, { min: 0 });
-  const steps = checkNumber(options.steps ?? 10, 'steps', OP, { min: 1 });
-  const learningRate = checkNumber(options.learningRate ?? 1, 'learningRate', OP, { min: 0, minExclusive: true });
-  const batchSize = checkNumber(options.batchSize ?? 10, 'batchSize', OP, { min: 1 });
-  const initAlpha = checkNumber(options.initAlpha ?? 5, 'initAlpha', OP);
-  const dataFormat = checkDataFormat(options.dataFormat, OP);
-  for (const [name, value] of [['steps', steps], ['batchSize', batchSize], ['target', options.target]] as const) {
-    if (!Number.isInteger(value) || value < 0) throw opError(OP, `${name} must be a non-negative integer but got ${String(value)}`);
-  }
-  const seed = options.seed ?? Math.floor(Math.random() * 2 ** 31);
-  const features = floatTensor(options.features, 'features', OP);
-  const owned = features !== options.features;
-  if (features.rank !== 4 || features.shape[0] !== 1) {
+  const given = checkOptions(options as IbaAttributionOptions & Record<string, unknown>, [...driverKeys, ...OPTION_KEYS], OP, { required: true });
+  const head = checkFunction<IbaAttributionOptions['head']>(given.head, 'head', OP);
+  const target = checkInteger(given.target, 'target', OP, { min: 0 });
+  const beta = checkNumber(given.beta ?? 10, 'beta', OP, { min: 0 });
+  const steps = checkInteger(given.steps ?? 10, 'steps', OP, { min: 1 });
+  const learningRate = checkNumber(given.learningRate ?? 1, 'learningRate', OP, { min: 0, minExclusive: true });
+  const batchSize = checkInteger(given.batchSize ?? 10, 'batchSize', OP, { min: 1 });
+  const initAlpha = checkNumber(given.initAlpha ?? 5, 'initAlpha', OP);
+  const imageSize = given.imageSize === undefined ? undefined : checkSizes(given.imageSize, 'imageSize', OP, ['height', 'width']);
+  // The bottleneck's own options are checked here, under this entry point's name.
+  const { dataFormat, minStd, smoothSigma, seed } = resolveBottleneckScalars(given, OP);
+  checkTensorLike(given.mean, 'mean', OP);
+  checkTensorLike(given.std, 'std', OP);
+  const features = floatTensor(given.features as TensorInput, 'features', OP);
+  const owned = features !== given.features;
+  if (features.rank !== 4 || features.shape[0] !== 1 || features.size === 0) {
     if (owned) features.dispose();
-    throw opError(OP, `features must be one image's features [1, H, W, C] or [1, C, H, W] but got shape ${formatShape(features.shape)}`);
+    throw opError(OP, `features must be one image's non-empty features [1, H, W, C] or [1, C, H, W] but got shape ${formatShape(features.shape)}`);
   }
   const sampleShape = features.shape.slice(1);
-  const bottleneck = { mean: options.mean, std: options.std, minStd: options.minStd ?? 0.01, smoothSigma: options.smoothSigma ?? 1, dataFormat };
+  const bottleneckOptions = { mean: given.mean as TensorInput, std: given.std as TensorInput, minStd, smoothSigma, dataFormat };
+  // Step k draws its noise from seed + k, as 32 bits like every seed.
+  const stepSeed = (step: number) => (seed + step) >>> 0;
   const checkedLogits = (logits: unknown): tf.Tensor => {
-    if (!(logits instanceof tf.Tensor) || logits.rank !== 2 || logits.shape[0] !== batchSize || (logits.shape[1] as number) <= options.target) {
-      throw opError(OP, `head must return logits [${batchSize}, classes > target] but got ${logits instanceof tf.Tensor ? formatShape(logits.shape) : typeof logits}`);
+    // At least 2 classes: the softmax of one logit is 1 whatever α (and tfjs's oneHot needs depth ≥ 2).
+    const classes = logits instanceof tf.Tensor ? (logits.shape[1] ?? 0) : 0;
+    if (!(logits instanceof tf.Tensor) || logits.dtype !== 'float32' || logits.rank !== 2 || logits.shape[0] !== batchSize || classes < 2 || classes <= target) {
+      const got = logits instanceof tf.Tensor && logits.dtype === 'float32' ? formatShape(logits.shape) : describeValue(logits);
+      throw opError(OP, `head must return float32 logits [${batchSize}, classes] with classes >= 2 and > target but got ${got}`);
     }
     return logits;
   };
@@ -128,47 +150,61 @@ export function* ibaAttributionSteps(options: IbaAttributionOptions, op: string,
   const optimizer = tf.train.adam(learningRate);
   const batch = tf.tile(features, [batchSize, 1, 1, 1]);
   let lastCapacity: tf.Tensor | undefined;
+  let capacity: tf.Tensor | undefined;
   try {
     // One untaped pass validates the options and the head: a throw inside minimize would
-    // strand the tensors its tape had saved.
+    // strand the tensors its tape had saved (withTape frees them should one still occur).
     tf.tidy(() => {
-      checkedLogits(options.head(informationBottleneck(batch, alpha, { ...bottleneck, seed }).output));
+      checkedLogits(head(bottleneck(batch, alpha, { ...bottleneckOptions, seed: stepSeed(0) }, OP).output));
     });
     for (let step = 0; step < steps; step++) {
-      const loss = optimizer.minimize(
-        () => {
-          const { output, capacity } = informationBottleneck(batch, alpha, { ...bottleneck, seed: seed + step });
-          const logits = checkedLogits(options.head(output));
-          tf.dispose(lastCapacity);
-          lastCapacity = tf.keep(tf.mean(capacity, 0));
-          // −log softmax(logits)[target] by a one-hot product, not gather: gather's tfjs
-          // gradient needs UnsortedSegmentSum, which the wasm backend lacks.
-          const oneHot = tf.oneHot(tf.fill([batchSize], options.target, 'int32'), logits.shape[1] as number);
-          const crossEntropy = tf.neg(tf.mean(tf.sum(tf.mul(tf.logSoftmax(logits), oneHot), 1)));
-          return tf.add(crossEntropy, tf.mul(tf.mean(capacity), beta)) as tf.Scalar;
-        },
-        true,
-        [alpha],
-      );
-      // minimize returns the cost it was asked for (returnCost = true).
-      yield { loss: loss as tf.Scalar, steps };
+      // minimize returns the cost it was asked for (returnCost = true); withTape frees what
+      // tfjs's tape saved should the head throw inside it, the tidy its forward values.
+      const loss = tf.tidy(() => withTape(
+        () =>
+          optimizer.minimize(
+            () => {
+              const { output, capacity: stepCapacity } = bottleneck(batch, alpha, { ...bottleneckOptions, seed: stepSeed(step) }, OP);
+              const logits = checkedLogits(head(output));
+              tf.dispose(lastCapacity);
+              lastCapacity = tf.keep(tf.mean(stepCapacity, 0));
+              // −log softmax(logits)[target] by a one-hot product, not gather: gather's tfjs
+              // gradient needs UnsortedSegmentSum, which the wasm backend lacks.
+              const oneHot = tf.oneHot(tf.fill([batchSize], target, 'int32'), logits.shape[1] as number);
+              const crossEntropy = tf.neg(tf.mean(tf.sum(tf.mul(tf.logSoftmax(logits), oneHot), 1)));
+              return tf.add(crossEntropy, tf.mul(tf.mean(stepCapacity), beta)) as tf.Scalar;
+            },
+            true,
+            [alpha],
+          ),
+        OP,
+        'head',
+      ) as tf.Scalar);
+      yield { loss, steps };
     }
     // A clone, tracked by the caller's scope like any op result (the kept original is not).
-    const capacity = tf.clone(lastCapacity as tf.Tensor);
+    capacity = tf.clone(lastCapacity as tf.Tensor);
     const heatmap = tf.tidy(() => {
       const channelAxis = dataFormat === 'NHWC' ? 2 : 0;
-      const bits = tf.div(tf.sum(capacity, channelAxis), Math.LN2) as tf.Tensor2D;
-      if (options.imageSize === undefined) return bits;
-      const [height, width] = options.imageSize;
+      const bits = tf.div(tf.sum(capacity as tf.Tensor, channelAxis), Math.LN2) as tf.Tensor2D;
+      if (imageSize === undefined) return bits;
+      const [height, width] = imageSize as [number, number];
       const areaRatio = (bits.shape[0] * bits.shape[1]) / (height * width);
       const resized = tf.image.resizeBilinear(tf.expandDims(bits, 2) as tf.Tensor3D, [height, width]);
       return tf.mul(tf.squeeze(resized, [2]), areaRatio) as tf.Tensor2D;
     });
-    return { heatmap, capacity };
+    const result = { heatmap, capacity };
+    capacity = undefined;
+    return result;
   } finally {
-    tf.dispose(lastCapacity);
-    tf.dispose([alpha, batch]);
+    // capacity is still set here only if the heatmap threw: nothing may outlive a failure.
+    tf.dispose([...(lastCapacity === undefined ? [] : [lastCapacity]), ...(capacity === undefined ? [] : [capacity]), alpha, batch]);
     optimizer.dispose();
     if (owned) features.dispose();
   }
 }
+
+/** The option keys of {@link ibaAttribution}. */
+const OPTION_KEYS = [
+  'features', 'head', 'target', 'mean', 'std', 'beta', 'steps', 'learningRate', 'batchSize', 'smoothSigma', 'initAlpha', 'minStd', 'seed', 'imageSize', 'dataFormat',
+] as const;

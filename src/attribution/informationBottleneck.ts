@@ -1,9 +1,20 @@
 import * as tf from '@tensorflow/tfjs-core';
 
 import { customGrad } from '../_internal/customGrad';
-import { formatShape, opError } from '../_internal/errors';
+import { opError } from '../_internal/errors';
 import { applyAlongAxes, gaussianMatrix, ibaKernelSize } from '../_internal/gaussian';
-import { checkDataFormat, checkMinRank, checkNonEmpty, checkNumber, checkOptions, floatTensor, type DataFormat, type TensorInput } from '../_internal/validate';
+import {
+  checkDataFormat,
+  checkMinRank,
+  checkNonEmpty,
+  checkNumber,
+  checkOptions,
+  checkShape,
+  floatTensor,
+  resolveSeed,
+  type DataFormat,
+  type TensorInput,
+} from '../_internal/validate';
 
 const OP = 'informationBottleneck';
 
@@ -22,7 +33,7 @@ export interface InformationBottleneckOptions {
   smoothSigma?: number;
   /** Standard-normal noise shaped like R; drawn with `tf.randomNormal` (and `seed`) when omitted. */
   noise?: TensorInput;
-  /** Seed of the drawn noise. */
+  /** Seed of the drawn noise, an integer in [−2³¹, 2³² − 1]; random when omitted. */
   seed?: number;
   /** 0/1 per element of a sample (e.g. `WelfordEstimator.activeMask()`); masks output and capacity. */
   activeMask?: TensorInput;
@@ -63,7 +74,7 @@ export type InformationBottleneck = {
  * @returns `{ output, capacity }`, each shaped like R.
  * @throws If R is not a non-empty float32 tensor of rank ≥ 2.
  * @throws If alpha, mean, std or activeMask is not shaped like one sample, or noise not like R.
- * @throws If minStd is not > 0 or smoothSigma is negative.
+ * @throws If minStd is not > 0, smoothSigma is negative, or seed is not an integer in [−2³¹, 2³² − 1].
  *
  * @example
  * ```ts
@@ -76,21 +87,39 @@ export type InformationBottleneck = {
  *   Bottlenecks for Attribution", ICLR 2020.
  */
 export function informationBottleneck(R: TensorInput, alpha: TensorInput, options: InformationBottleneckOptions): InformationBottleneck {
-  const given = checkOptions(options, ['mean', 'std', 'minStd', 'smoothSigma', 'noise', 'seed', 'activeMask', 'dataFormat'], OP);
-  const dataFormat = checkDataFormat(given.dataFormat, OP);
-  const minStd = checkNumber(given.minStd ?? 0.01, 'minStd', OP, { min: 0, minExclusive: true });
-  const smoothSigma = checkNumber(given.smoothSigma ?? 1, 'smoothSigma', OP, { min: 0 });
-  if (given.mean === undefined || given.std === undefined) throw opError(OP, `options.mean and options.std must be given but got ${given.mean === undefined ? 'no mean' : 'no std'}`);
-  return tf.tidy(`featstats.${OP}`, () => {
-    const r = floatTensor(R, 'R', OP);
-    checkMinRank(r, 2, 'R', OP);
-    checkNonEmpty(r, 'R', OP);
+  return bottleneck(R, alpha, options, OP);
+}
+
+/** The option keys of {@link informationBottleneck}. */
+const OPTION_KEYS = ['mean', 'std', 'minStd', 'smoothSigma', 'noise', 'seed', 'activeMask', 'dataFormat'] as const;
+
+/** The scalar options of {@link informationBottleneck}, validated under the name of the entry point `op`. */
+export function resolveBottleneckScalars(given: Partial<InformationBottleneckOptions>, op: string) {
+  return {
+    dataFormat: checkDataFormat(given.dataFormat, op),
+    minStd: checkNumber(given.minStd ?? 0.01, 'minStd', op, { min: 0, minExclusive: true }),
+    smoothSigma: checkNumber(given.smoothSigma ?? 1, 'smoothSigma', op, { min: 0 }),
+    seed: resolveSeed(given.seed, op),
+  };
+}
+
+/**
+ * {@link informationBottleneck} with every check made under the name of the public entry
+ * point `op` the user called (`ibaAttribution` runs its bottleneck through this). Exported
+ * for ibaAttribution, not from the package.
+ */
+export function bottleneck(R: TensorInput, alpha: TensorInput, options: InformationBottleneckOptions, op: string): InformationBottleneck {
+  const given = checkOptions(options, OPTION_KEYS, op, { required: true });
+  const { dataFormat, minStd, smoothSigma, seed } = resolveBottleneckScalars(given, op);
+  if (given.mean === undefined || given.std === undefined) throw opError(op, `options.mean and options.std must be given but got ${given.mean === undefined ? 'no mean' : 'no std'}`);
+  return tf.tidy(`featstats.${op}`, () => {
+    const r = floatTensor(R, 'R', op);
+    checkMinRank(r, 2, 'R', op);
+    checkNonEmpty(r, 'R', op);
     const sampleShape = r.shape.slice(1);
     const sample = (value: TensorInput, arg: string) => {
-      const t = floatTensor(value, arg, OP);
-      if (t.rank !== sampleShape.length || t.shape.some((d, i) => d !== sampleShape[i])) {
-        throw opError(OP, `${arg} must have one sample's shape ${formatShape(sampleShape)} but got ${formatShape(t.shape)}`);
-      }
+      const t = floatTensor(value, arg, op);
+      checkShape(t, sampleShape, arg, op, "one sample's shape");
       return t;
     };
     const a = sample(alpha, 'alpha');
@@ -99,12 +128,12 @@ export function informationBottleneck(R: TensorInput, alpha: TensorInput, option
     const mask = given.activeMask === undefined ? undefined : sample(given.activeMask, 'activeMask');
     let noise: tf.Tensor;
     if (given.noise === undefined) {
-      noise = tf.randomNormal(r.shape, 0, 1, 'float32', given.seed);
+      // tfjs treats a seed of 0 as no seed (a fresh random stream each call): −1, which
+      // no seed equals once read as 32 bits (resolveSeed), stands in for it.
+      noise = tf.randomNormal(r.shape, 0, 1, 'float32', seed === 0 ? -1 : seed);
     } else {
-      noise = floatTensor(given.noise, 'noise', OP);
-      if (noise.shape.some((d, i) => d !== r.shape[i]) || noise.rank !== r.rank) {
-        throw opError(OP, `noise must have R's shape ${formatShape(r.shape)} but got ${formatShape(noise.shape)}`);
-      }
+      noise = floatTensor(given.noise, 'noise', op);
+      checkShape(noise, r.shape, 'noise', op, "R's shape");
     }
     const epsilon = tf.add(mean, tf.mul(sigma, noise));
     const smoothing = smoother(sampleShape, dataFormat, smoothSigma);

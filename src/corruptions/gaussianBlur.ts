@@ -4,9 +4,16 @@ import { customGrad } from '../_internal/customGrad';
 import { opError } from '../_internal/errors';
 import { applyAlongAxes, gaussianMatrix } from '../_internal/gaussian';
 import { channelLayout } from '../_internal/layout';
-import { checkDataFormat, checkFeatures, checkNumber, checkOptions, floatTensor, type DataFormat, type TensorInput } from '../_internal/validate';
+import { checkDataFormat, checkFeatures, checkNumber, checkOptions, describeValue, floatTensor, type DataFormat, type TensorInput } from '../_internal/validate';
 
 const OP = 'gaussianBlur';
+
+/**
+ * Largest kernel: the taps are built on the host, one per element of the kernel, and a
+ * tap further than 39σ from the centre is exactly 0 in float64, so larger kernels (the
+ * paper uses 37) would only cost time; the bound keeps the tap array allocatable.
+ */
+const MAX_KERNEL_SIZE = 65535;
 
 /** Options of {@link gaussianBlur}. */
 export interface GaussianBlurOptions {
@@ -39,7 +46,7 @@ export interface GaussianBlurOptions {
  * @param options See {@link GaussianBlurOptions}; `kernelSize` and `sigma` are required.
  * @returns The blurred images, shaped like `images`.
  * @throws If images is not a non-empty float32 tensor of rank ≥ 3.
- * @throws If kernelSize is not a positive odd integer.
+ * @throws If kernelSize is not a positive odd integer ≤ 65535.
  * @throws If sigma is not a finite number > 0.
  * @throws If dataFormat is not 'NHWC' or 'NCHW', or options name an unknown key.
  *
@@ -56,8 +63,8 @@ export function gaussianBlur(images: TensorInput, options: GaussianBlurOptions):
   const given = checkOptions(options, ['kernelSize', 'sigma', 'dataFormat'], OP);
   const dataFormat = checkDataFormat(given.dataFormat, OP);
   const { kernelSize } = given;
-  if (typeof kernelSize !== 'number' || !Number.isInteger(kernelSize) || kernelSize < 1 || kernelSize % 2 === 0) {
-    throw opError(OP, `kernelSize must be a positive odd integer but got ${String(kernelSize)}`);
+  if (typeof kernelSize !== 'number' || !Number.isInteger(kernelSize) || kernelSize < 1 || kernelSize > MAX_KERNEL_SIZE || kernelSize % 2 === 0) {
+    throw opError(OP, `kernelSize must be a positive odd integer <= ${MAX_KERNEL_SIZE} but got ${describeValue(kernelSize)}`);
   }
   const sigma = checkNumber(given.sigma, 'sigma', OP, { min: 0, minExclusive: true });
   return tf.tidy(`featstats.${OP}`, () => {

@@ -1,11 +1,11 @@
 import * as tf from '@tensorflow/tfjs-core';
 
-import { checkValueOrRange, drawInRange, resolveSeed } from '../_internal/corruption';
+import { checkValueOrRange, drawInRange } from '../_internal/corruption';
 import { customGrad } from '../_internal/customGrad';
 import { channelLayout } from '../_internal/layout';
 import { seededUniform } from '../_internal/random';
 import { fillStandardNormal } from '../_internal/sampling';
-import { checkDataFormat, checkFeatures, checkOptions, floatTensor, type DataFormat, type TensorInput } from '../_internal/validate';
+import { checkDataFormat, checkFeatures, checkOptions, floatTensor, resolveSeed, type DataFormat, type TensorInput } from '../_internal/validate';
 
 const OP = 'gaussianNoise';
 
@@ -16,7 +16,7 @@ export interface GaussianNoiseOptions {
    * from which each image draws its own σ uniformly. Required.
    */
   std: number | readonly [number, number];
-  /** Seed of the noise (and drawn σ); random per call when omitted. */
+  /** Seed of the noise (and drawn σ), an integer in [−2³¹, 2³² − 1]; random per call when omitted. */
   seed?: number;
   /** Layout of the images: `'NHWC'` (default) or `'NCHW'`. */
   dataFormat?: DataFormat;
@@ -41,7 +41,7 @@ export interface GaussianNoiseOptions {
  * @returns The noisy images, shaped like `images`.
  * @throws If images is not a non-empty float32 tensor of rank ≥ 3.
  * @throws If std is neither a number ≥ 0 nor a range [lo, hi] with 0 ≤ lo ≤ hi.
- * @throws If seed is not an integer.
+ * @throws If seed is not an integer in [−2³¹, 2³² − 1].
  * @throws If dataFormat is not 'NHWC' or 'NCHW', or options name an unknown key.
  *
  * @example

@@ -1,11 +1,11 @@
 import * as tf from '@tensorflow/tfjs-core';
 
-import { checkValueOrRange, drawInRange, resolveSeed } from '../_internal/corruption';
+import { checkValueOrRange, drawInRange } from '../_internal/corruption';
 import { customGrad } from '../_internal/customGrad';
 import { channelLayout } from '../_internal/layout';
 import { seededUniform } from '../_internal/random';
 import { sampleWithoutReplacement } from '../_internal/sampling';
-import { checkDataFormat, checkFeatures, checkOptions, floatTensor, type DataFormat, type TensorInput } from '../_internal/validate';
+import { checkDataFormat, checkFeatures, checkOptions, floatTensor, resolveSeed, type DataFormat, type TensorInput } from '../_internal/validate';
 
 const OP = 'randomMask';
 
@@ -17,7 +17,7 @@ export interface RandomMaskOptions {
    * Required.
    */
   fraction: number | readonly [number, number];
-  /** Seed of the masks (and drawn fractions); random per call when omitted. */
+  /** Seed of the masks (and drawn fractions), an integer in [−2³¹, 2³² − 1]; random per call when omitted. */
   seed?: number;
   /** Layout of the images: `'NHWC'` (default) or `'NCHW'`. */
   dataFormat?: DataFormat;
@@ -43,7 +43,7 @@ export interface RandomMaskOptions {
  * @returns The masked images, shaped like `images`.
  * @throws If images is not a non-empty float32 tensor of rank ≥ 3.
  * @throws If fraction is neither a number in [0, 1] nor a range [lo, hi] with 0 ≤ lo ≤ hi ≤ 1.
- * @throws If seed is not an integer.
+ * @throws If seed is not an integer in [−2³¹, 2³² − 1].
  * @throws If dataFormat is not 'NHWC' or 'NCHW', or options name an unknown key.
  *
  * @example

@@ -3,7 +3,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import { customGrad } from '../_internal/customGrad';
 import { runSteps, type Steps } from '../_internal/drive';
 import { opError } from '../_internal/errors';
-import { checkDataFormat, checkOptions, floatTensor, type DataFormat, type TensorInput } from '../_internal/validate';
+import { withTape } from '../_internal/tape';
+import { checkDataFormat, checkFunction, checkOptions, checkTensorLike, describeValue, floatTensor, type DataFormat, type TensorInput } from '../_internal/validate';
 import { activationSimilarity } from './activationSimilarity';
 import { channelVariance } from './channelVariance';
 import { stableRank } from './stableRank';
@@ -59,8 +60,10 @@ export type ProbeResult = {
  * @param loss Maps the last layer's output to a scalar.
  * @param options See {@link ProbeOptions}.
  * @returns `{ loss, layers }`, all scalar tensors (the caller disposes them).
- * @throws If layers is empty, a layer is neither a function nor has `apply`, or a layer
- *   or the loss does not return a tensor (a scalar for the loss).
+ * @throws If layers is empty, a layer is neither a function nor has `apply`, input is not a
+ *   float32 tensor, or loss is not a function.
+ * @throws If a layer does not return float32 activations `[N, ...]` with N ≥ 2, the loss
+ *   does not return a float32 scalar, or they are not differentiable.
  *
  * @example
  * ```ts
@@ -99,13 +102,16 @@ export function* probeSteps(
   driverKeys: readonly string[] = [],
 ): Steps<ProbeStep, ProbeResult> {
   const OP = op; // errors name the op the caller called
-  const dataFormat = checkDataFormat(checkOptions(options as (ProbeOptions & Record<string, unknown>) | undefined, [...driverKeys, 'dataFormat'], OP).dataFormat, OP);
-  if (!Array.isArray(layers) || layers.length === 0) throw opError(OP, `layers must be a non-empty array but got ${String(layers)}`);
-  layers.forEach((layer, k) => {
-    if (typeof layer !== 'function' && typeof (layer as { apply?: unknown })?.apply !== 'function') {
-      throw opError(OP, `layers[${k}] must be a function or have an apply method but got ${typeof layer}`);
+  if (!Array.isArray(layers) || layers.length === 0) throw opError(OP, `layers must be a non-empty array but got ${describeValue(layers)}`);
+  // Array.from: forEach would skip the holes of a sparse array, which would pass unchecked.
+  Array.from(layers as unknown[]).forEach((layer, k) => {
+    if (typeof layer !== 'function' && typeof (layer as { apply?: unknown } | null)?.apply !== 'function') {
+      throw opError(OP, `layers[${k}] must be a function or have an apply method but got ${describeValue(layer)}`);
     }
   });
+  checkTensorLike(input, 'input', OP);
+  const lossFunction = checkFunction<typeof loss>(loss, 'loss', OP);
+  const dataFormat = checkDataFormat(checkOptions(options as (ProbeOptions & Record<string, unknown>) | undefined, [...driverKeys, 'dataFormat'], OP).dataFormat, OP);
   const scope = `featstats.${OP}`;
   // What lives across steps (a tidy cannot span a yield), freed in finally; the loss and
   // the diagnostics are the caller's once the steps return, and freed if they stop early.
@@ -118,22 +124,34 @@ export function* probeSteps(
     if (x !== input) held.push(x);
     const apply = (k: number, value: tf.Tensor): tf.Tensor => {
       const layer = layers[k] as ProbeLayer;
-      const out = typeof layer === 'function' ? layer(value) : layer.apply(value);
-      if (!(out instanceof tf.Tensor)) throw opError(OP, `layers[${k}] must return a tensor but got ${typeof out}`);
+      const out: unknown = typeof layer === 'function' ? layer(value) : layer.apply(value);
+      if (!(out instanceof tf.Tensor)) throw opError(OP, `layers[${k}] must return a tensor but got ${describeValue(out)}`);
       return out;
     };
     const scalarLoss = (output: tf.Tensor): tf.Scalar => {
-      const value = loss(output);
-      if (!(value instanceof tf.Tensor) || value.rank !== 0) throw opError(OP, `loss must return a scalar tensor but got ${value instanceof tf.Tensor ? `rank ${value.rank}` : typeof value}`);
+      const value: unknown = lossFunction(output);
+      if (!(value instanceof tf.Tensor) || value.rank !== 0 || value.dtype !== 'float32') {
+        throw opError(OP, `loss must return a float32 scalar tensor but got ${describeValue(value)}`);
+      }
       return value as tf.Scalar;
     };
 
     // A first, untaped pass validates every layer and the loss: an error thrown inside
-    // tf.valueAndGrads would strand the tensors its tape had saved.
+    // tf.valueAndGrads would strand the tensors its tape had saved (withTape frees them
+    // should one still occur). Each activation must suit the three probes, which are
+    // checked here so that errors name probe, the entry point called.
     const activations: tf.Tensor[] = [];
     for (let k = 0; k < layers.length; k++) {
       const previous = k === 0 ? x : (activations[k - 1] as tf.Tensor);
-      activations.push(tf.tidy(scope, () => apply(k, previous)));
+      activations.push(
+        tf.tidy(scope, () => {
+          const activation = apply(k, previous);
+          if (activation.dtype !== 'float32' || activation.rank < 2 || (activation.shape[0] as number) < 2 || activation.size === 0) {
+            throw opError(OP, `layers[${k}] must return float32 activations [N, ...] with N >= 2 and no empty dimension but got ${describeValue(activation)}`);
+          }
+          return activation;
+        }),
+      );
       held.push(activations[k] as tf.Tensor);
       if (k === layers.length - 1) tf.tidy(scope, () => { scalarLoss(activations[k] as tf.Tensor); });
       yield { phase: 'forward', layer: k };
@@ -145,7 +163,7 @@ export function* probeSteps(
         offsets.forEach((offset, k) => (value = addProbe(apply(k, value), offset)));
         return scalarLoss(value);
       };
-      const { value, grads } = tf.valueAndGrads(forwardWithProbes)(probes);
+      const { value, grads } = withTape(() => tf.valueAndGrads(forwardWithProbes)(probes), OP, 'layers and loss');
       return [value, ...grads];
     });
     lossValue = value as tf.Scalar;

@@ -4,8 +4,7 @@ import { contrastiveLoss } from '../_internal/contrastive';
 import { checkSameShape, embeddingsTensor, resolveContrastiveOptions } from '../_internal/contrastiveInputs';
 import { infoNCETerms, ntXentTerms } from '../_internal/contrastivePlans';
 import { customGrad, detach } from '../_internal/customGrad';
-import { opError } from '../_internal/errors';
-import { checkBoolean, checkOptions, type TensorInput } from '../_internal/validate';
+import { checkBoolean, checkChoice, checkOptions, type TensorInput } from '../_internal/validate';
 
 const OP = 'contrastiveDistillation';
 
@@ -65,15 +64,10 @@ export type ContrastiveDistillationOptions =
  *   Pre-trained Contrastive Representations", NeurIPS 2021.
  */
 export function contrastiveDistillation(student: TensorInput, teacher: TensorInput, options?: ContrastiveDistillationOptions): tf.Scalar {
-  const mode = options?.mode ?? 'ntxent';
-  if (mode !== 'ntxent' && mode !== 'clip' && mode !== 'mse') {
-    throw opError(OP, `mode must be 'ntxent', 'clip' or 'mse' but got ${JSON.stringify(mode)}`);
-  }
-  const given = checkOptions<{ mode?: string; temperature?: number; detachTeacher?: boolean }>(
-    options,
-    mode === 'mse' ? ['mode', 'detachTeacher'] : ['mode', 'temperature', 'detachTeacher'],
-    OP,
-  );
+  const all = checkOptions<{ mode?: string; temperature?: number; detachTeacher?: boolean }>(options, ['mode', 'temperature', 'detachTeacher'], OP);
+  const mode = checkChoice(all.mode, 'mode', OP, ['ntxent', 'clip', 'mse'], 'ntxent');
+  // 'mse' has no temperature: naming one is a mistake, not a no-op.
+  const given = mode === 'mse' ? checkOptions(all, ['mode', 'detachTeacher'], OP) : all;
   const { temperature } = resolveContrastiveOptions(given, { temperature: 0.1, reduction: 'mean' }, OP);
   const detachTeacher = checkBoolean(given.detachTeacher ?? true, 'detachTeacher', OP);
   return tf.tidy(`featstats.${OP}`, () => {

@@ -1,6 +1,12 @@
-import { opError } from '../_internal/errors';
+import { checkInteger } from '../_internal/validate';
 
 const OP = 'ieContraAstIds';
+
+/**
+ * Largest `half`: the losses form an N×N matrix of the N = 2·half rows, which beyond
+ * 2¹⁷ rows no backend could hold; the bound also keeps the id arrays allocatable.
+ */
+const MAX_HALF = 2 ** 16;
 
 /** Style and content ids of the rows of an IEContraAST training batch. */
 export interface IeContraAstIds {
@@ -18,7 +24,7 @@ export interface IeContraAstIds {
  *
  * @param half Number of content/style pairs, an integer ≥ 2. Default 6 (a batch of 12, as the paper).
  * @returns `{ styleIds, contentIds }`, each of length 2·half.
- * @throws If half is not an integer ≥ 2.
+ * @throws If half is not an integer in [2, 2¹⁶].
  *
  * @example
  * ```ts
@@ -29,7 +35,7 @@ export interface IeContraAstIds {
  *   with Internal-External Learning and Contrastive Learning", NeurIPS 2021.
  */
 export function ieContraAstIds(half = 6): IeContraAstIds {
-  if (!Number.isInteger(half) || half < 2) throw opError(OP, `half must be an integer >= 2 but got ${String(half)}`);
+  checkInteger(half, 'half', OP, { min: 2, max: MAX_HALF });
   const pairs = Array.from({ length: half }, (_, i) => i);
   return { styleIds: [...pairs, ...pairs], contentIds: [...pairs, ...pairs.map((i) => (i + 1) % half)] };
 }

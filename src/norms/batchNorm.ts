@@ -46,7 +46,8 @@ export interface BatchNormOptions extends NormOptions {
  * @throws If x is not a non-empty float32 tensor of rank ≥ 2.
  * @throws If training is false and a moving statistic is missing, or only one is given.
  * @throws If training with one value per channel (N·L = 1), or with moving statistics
- *   that are not `tf.Variable`s (they could not be updated).
+ *   that are not two distinct `tf.Variable`s (they could not be updated).
+ * @throws Before any update: a call that throws leaves the moving statistics untouched.
  * @throws If a moving statistic, gamma or beta is not shaped `[C]`; momentum is outside
  *   [0, 1]; epsilon is not > 0.
  *
@@ -70,6 +71,9 @@ export function batchNorm(x: TensorInput, options?: BatchNormOptions): tf.Tensor
     throw opError(OP, `movingMean and movingVariance must be given together but got only ${movingMean === undefined ? 'movingVariance' : 'movingMean'}`);
   }
   const training = checkBoolean(given.training ?? movingMean === undefined, 'training', OP);
+  if (training && movingMean !== undefined && movingMean === movingVariance) {
+    throw opError(OP, 'movingVariance must be a different tf.Variable from movingMean (both are updated) but got the same one');
+  }
   if (!training && movingMean === undefined) {
     throw opError(OP, 'movingMean and movingVariance must be given when training is false but got neither');
   }

@@ -4,7 +4,7 @@ import { formatShape, opError } from '../_internal/errors';
 import { channelLayout, type View4 } from '../_internal/layout';
 import { normalize } from '../_internal/normalize';
 import { affineTensor, channelAffineShape, NORM_OPTION_KEYS, resolveNormScalars, type NormOptions } from '../_internal/normOptions';
-import { checkFeatures, checkOptions, floatTensor, type TensorInput } from '../_internal/validate';
+import { checkFeatures, checkOptions, describeValue, floatTensor, type TensorInput } from '../_internal/validate';
 
 const OP = 'groupNorm';
 
@@ -84,7 +84,7 @@ function resolveGroups(options: Partial<{ groups: number; groupSize: number }>, 
   }
   const [name, value] = groups !== undefined ? ['groups', groups] : ['groupSize', groupSize];
   if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || channels % value !== 0) {
-    throw opError(OP, `${name} must be a positive integer dividing C = ${channels} but got ${String(value)} (x ${formatShape(shape)})`);
+    throw opError(OP, `${name} must be a positive integer dividing C = ${channels} but got ${describeValue(value)} (x ${formatShape(shape)})`);
   }
   return groups ?? channels / value;
 }

@@ -3,7 +3,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { formatShape, opError } from '../_internal/errors';
 import { normalize } from '../_internal/normalize';
 import { affineTensor, NORM_EPSILON } from '../_internal/normOptions';
-import { checkMinRank, checkNonEmpty, checkNumber, checkOptions, floatTensor, type TensorInput } from '../_internal/validate';
+import { checkMinRank, checkNonEmpty, checkNumber, checkOptions, describeValue, floatTensor, type TensorInput } from '../_internal/validate';
 
 const OP = 'layerNorm';
 
@@ -71,10 +71,11 @@ function resolveAxes(axes: unknown, shape: number[]): number[] {
   const valid =
     Array.isArray(axes) &&
     axes.length > 0 &&
-    axes.every((axis) => Number.isInteger(axis) && axis >= -rank && axis < rank) &&
+    // Array.from: every() skips the holes of a sparse array, which would pass unchecked.
+    Array.from(axes as unknown[]).every((axis) => typeof axis === 'number' && Number.isInteger(axis) && axis >= -rank && axis < rank) &&
     new Set(axes.map((axis: number) => (axis + rank) % rank)).size === axes.length;
   if (!valid) {
-    throw opError(OP, `axes must be distinct integers in [${-rank}, ${rank}) but got ${JSON.stringify(axes)} (x ${formatShape(shape)})`);
+    throw opError(OP, `axes must be distinct integers in [${-rank}, ${rank}) but got ${describeValue(axes)} (x ${formatShape(shape)})`);
   }
   return (axes as number[]).map((axis) => (axis + rank) % rank).sort((a, b) => a - b);
 }

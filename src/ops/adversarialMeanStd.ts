@@ -4,7 +4,20 @@ import { detach } from '../_internal/customGrad';
 import { runSteps, type Steps } from '../_internal/drive';
 import { opError } from '../_internal/errors';
 import { channelLayout } from '../_internal/layout';
-import { checkBoolean, checkDataFormat, checkFeatures, checkNumber, checkOptions, floatTensor, type DataFormat, type TensorInput } from '../_internal/validate';
+import { withTape } from '../_internal/tape';
+import {
+  checkBoolean,
+  checkDataFormat,
+  checkFeatures,
+  checkFunction,
+  checkInteger,
+  checkNumber,
+  checkOptions,
+  describeValue,
+  floatTensor,
+  type DataFormat,
+  type TensorInput,
+} from '../_internal/validate';
 import { perturbMeanStd } from './perturbMeanStd';
 
 const OP = 'adversarialMeanStd';
@@ -49,8 +62,8 @@ export type AdversarialMeanStd = {
  * @param options See {@link AdversarialMeanStdOptions}.
  * @returns `{ output, meanScale, stdScale }`.
  * @throws If x is not a non-empty float32 tensor of rank ≥ 3.
- * @throws If steps is not an integer ≥ 0, stepSize or epsilon is negative, or loss does not
- *   return a scalar tensor.
+ * @throws If loss is not a function, steps is not an integer ≥ 0, stepSize or epsilon is
+ *   negative, or loss does not return a float32 scalar tensor differentiable in its input.
  *
  * @example
  * ```ts
@@ -87,9 +100,9 @@ export function* adversarialMeanStdSteps(
   driverKeys: readonly string[] = [],
 ): Steps<AdversarialMeanStdStep, AdversarialMeanStd> {
   const OP = op; // errors name the op the caller called
+  const lossFunction = checkFunction<typeof loss>(loss, 'loss', OP);
   const given = checkOptions(options as (AdversarialMeanStdOptions & Record<string, unknown>) | undefined, [...driverKeys, 'steps', 'stepSize', 'epsilon', 'relu', 'dataFormat'], OP);
-  const steps = checkNumber(given.steps ?? 6, 'steps', OP, { min: 0 });
-  if (!Number.isInteger(steps)) throw opError(OP, `steps must be an integer >= 0 but got ${steps}`);
+  const steps = checkInteger(given.steps ?? 6, 'steps', OP, { min: 0 });
   const stepSize = checkNumber(given.stepSize ?? 0.2, 'stepSize', OP, { min: 0 });
   const epsilon = checkNumber(given.epsilon ?? 1.1, 'epsilon', OP, { min: 0 });
   const perturbOptions = { dataFormat: checkDataFormat(given.dataFormat, OP), relu: checkBoolean(given.relu ?? false, 'relu', OP) };
@@ -104,9 +117,9 @@ export function* adversarialMeanStdSteps(
     const attacked = detach(input);
     held.push(attacked);
     const objective = (meanScale: tf.Tensor, stdScale: tf.Tensor) => {
-      const value = loss(perturbMeanStd(attacked, meanScale, stdScale, perturbOptions));
-      if (!(value instanceof tf.Tensor) || value.rank !== 0) {
-        throw opError(OP, `loss must return a scalar tensor but got ${value instanceof tf.Tensor ? `rank ${value.rank}` : typeof value}`);
+      const value: unknown = lossFunction(perturbMeanStd(attacked, meanScale, stdScale, perturbOptions));
+      if (!(value instanceof tf.Tensor) || value.rank !== 0 || value.dtype !== 'float32') {
+        throw opError(OP, `loss must return a float32 scalar tensor but got ${describeValue(value)}`);
       }
       return value;
     };
@@ -119,7 +132,7 @@ export function* adversarialMeanStdSteps(
     });
     for (let step = 0; step < steps; step++) {
       const [value, nextMean, nextStd] = tf.tidy(scope, () => {
-        const { value: lossValue, grads } = tf.valueAndGrads(objective)([meanScale, stdScale]);
+        const { value: lossValue, grads } = withTape(() => tf.valueAndGrads(objective)([meanScale, stdScale]), OP, 'loss');
         const [dMean, dStd] = grads as [tf.Tensor, tf.Tensor];
         const ascend = (scale: tf.Tensor, gradient: tf.Tensor) => tf.clipByValue(tf.add(scale, tf.mul(tf.sign(gradient), stepSize)), 1 - epsilon, 1 + epsilon);
         return [lossValue, ascend(meanScale, dMean), ascend(stdScale, dStd)];

@@ -7,11 +7,13 @@ import { channelLayout } from '../_internal/layout';
 import { beta, permutation, seededUniform, type Uniform } from '../_internal/random';
 import {
   checkBoolean,
+  checkChoice,
   checkDataFormat,
   checkFeatures,
   checkNumber,
   checkOptions,
   floatTensor,
+  resolveSeed,
   type DataFormat,
   type TensorInput,
 } from '../_internal/validate';
@@ -35,7 +37,7 @@ export interface EfdmixOptions {
    * paired with a random sample of the other half.
    */
   mode?: EfdmixMode;
-  /** Seed for the mixing decision, weights and partners; random per call when omitted. */
+  /** Seed for the mixing decision, weights and partners, an integer in [−2³¹, 2³² − 1]; random per call when omitted. */
   seed?: number;
   /** Mix only while training (default true); `false` returns x unchanged. */
   training?: boolean;
@@ -58,7 +60,7 @@ export interface EfdmixOptions {
  * @returns Mixed features shaped like x (x's values when not mixing).
  * @throws If x is not a float32 tensor of rank ≥ 3 with no empty dimension.
  * @throws If `mode` is `'crossdomain'` and N is odd.
- * @throws If p is outside [0, 1], alpha ≤ 0, mode is unknown, or seed is not an integer.
+ * @throws If p is outside [0, 1], alpha ≤ 0, mode is unknown, or seed is not an integer in [−2³¹, 2³² − 1].
  *
  * @example
  * ```ts
@@ -74,13 +76,8 @@ export function efdmix(x: TensorInput, options?: EfdmixOptions): tf.Tensor {
   const p = checkNumber(given.p ?? 0.5, 'p', OP, { min: 0, max: 1 });
   const alpha = checkNumber(given.alpha ?? 0.1, 'alpha', OP, { min: 0, minExclusive: true });
   const training = checkBoolean(given.training ?? true, 'training', OP);
-  const mode = given.mode ?? 'random';
-  if (mode !== 'random' && mode !== 'crossdomain') {
-    throw opError(OP, `mode must be 'random' or 'crossdomain' but got ${JSON.stringify(mode)}`);
-  }
-  if (given.seed !== undefined && !Number.isInteger(given.seed)) {
-    throw opError(OP, `seed must be an integer but got ${String(given.seed)}`);
-  }
+  const mode = checkChoice<EfdmixMode>(given.mode, 'mode', OP, ['random', 'crossdomain'], 'random');
+  const seed = resolveSeed(given.seed, OP);
 
   return tf.tidy(`featstats.${OP}`, () => {
     const input = floatTensor(x, 'x', OP);
@@ -89,7 +86,7 @@ export function efdmix(x: TensorInput, options?: EfdmixOptions): tf.Tensor {
     if (mode === 'crossdomain' && layout.batch % 2 !== 0) {
       throw opError(OP, `x must have an even batch for mode 'crossdomain' but got shape ${formatShape(input.shape)}`);
     }
-    const plan = drawEfdmixPlan(layout.batch, { p, alpha, mode, training }, given.seed ?? Math.floor(Math.random() * 2 ** 32));
+    const plan = drawEfdmixPlan(layout.batch, { p, alpha, mode, training }, seed);
 
     const mix = customGrad<[tf.Tensor]>(([value], save) => {
       if (plan === undefined) return { value: tf.clone(value), gradFunc: (dy: tf.Tensor) => [tf.clone(dy)] };

@@ -4,8 +4,7 @@ import { customGrad } from '../_internal/customGrad';
 import { batchChannelView, channelLayout } from '../_internal/layout';
 import { gradSums4, moments4, scaleShift4 } from '../_internal/kernels/stats4';
 import { reducedSize } from '../_internal/moments';
-import { affineTensor } from '../_internal/normOptions';
-import { checkBoolean, checkDataFormat, checkFeatures, checkOptions, floatTensor, type DataFormat, type TensorInput } from '../_internal/validate';
+import { checkBoolean, checkDataFormat, checkFeatures, checkOptions, checkShape, floatTensor, type DataFormat, type TensorInput } from '../_internal/validate';
 
 const OP = 'perturbMeanStd';
 
@@ -52,8 +51,12 @@ export function perturbMeanStd(x: TensorInput, meanScale: TensorInput, stdScale:
     const input = floatTensor(x, 'x', OP);
     checkFeatures(input, 'x', OP, dataFormat);
     const { channels } = channelLayout(input.shape, dataFormat);
-    const m = affineTensor(meanScale, 'meanScale', [channels], OP) as tf.Tensor;
-    const s = affineTensor(stdScale, 'stdScale', [channels], OP) as tf.Tensor;
+    // Required, unlike the norms' optional γ and β: undefined is an error, not "none".
+    const [m, s] = ([[meanScale, 'meanScale'], [stdScale, 'stdScale']] as const).map(([value, arg]) => {
+      const t = floatTensor(value, arg, OP);
+      checkShape(t, [channels], arg, OP);
+      return t;
+    }) as [tf.Tensor, tf.Tensor];
     const view = batchChannelView(input.shape, dataFormat);
     const size = reducedSize(view);
     const scaleShape = [1, 1, channels, 1];

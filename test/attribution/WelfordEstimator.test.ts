@@ -75,11 +75,11 @@ describeBackends('WelfordEstimator', () => {
 
   it('rejects mismatched samples and premature reads with a featstats.WelfordEstimator message', async () => {
     const estimator = new WelfordEstimator();
-    expect(() => estimator.mean()).toThrow(/^featstats\.WelfordEstimator: mean\(\) must follow at least 1 sample but got 0$/);
+    expect(() => estimator.mean()).toThrow(/^featstats\.WelfordEstimator\.mean: the estimator must have seen at least 1 sample but got 0$/);
     await estimator.update([[1, 2]]);
-    expect(() => estimator.std()).toThrow(/^featstats\.WelfordEstimator: std\(\) must follow at least 2 samples but got 1$/);
-    await expect(estimator.update([[1, 2, 3]])).rejects.toThrow(/^featstats\.WelfordEstimator: batch must have samples of shape \[2\] but got \[3\]$/);
-    expect(() => estimator.activeMask(2)).toThrow(/^featstats\.WelfordEstimator: threshold must be a finite number >= 0 and <= 1 but got 2$/);
+    expect(() => estimator.std()).toThrow(/^featstats\.WelfordEstimator\.std: the estimator must have seen at least 2 samples but got 1$/);
+    await expect(estimator.update([[1, 2, 3]])).rejects.toThrow(/^featstats\.WelfordEstimator\.update: batch must have samples of shape \[2\] but got \[3\]$/);
+    expect(() => estimator.activeMask(2)).toThrow(/^featstats\.WelfordEstimator\.activeMask: threshold must be a finite number >= 0 and <= 1 but got 2$/);
     const before = tf.memory().numTensors;
     await expect(estimator.update([[1, 2, 3]])).rejects.toThrow();
     expect(tf.memory().numTensors).toBe(before);

@@ -76,8 +76,8 @@ describeBackends('ibaAttribution', () => {
       tf.dispose([result.heatmap, result.capacity]);
     });
     await expectNoLeak(() =>
-      expect(() => ibaAttribution({ ...problem, head: (f) => tf.clone(f), steps: 1 })).toThrow(/^featstats\.ibaAttribution: head must return logits \[10, classes > target\] but got \[10,8,8,2\]$/),
+      expect(() => ibaAttribution({ ...problem, head: (f) => tf.clone(f), steps: 1 })).toThrow(/^featstats\.ibaAttribution: head must return float32 logits \[10, classes\] with classes >= 2 and > target but got \[10,8,8,2\]$/),
     );
-    expect(() => ibaAttribution({ ...problem, steps: 0 })).toThrow(/^featstats\.ibaAttribution: steps must be a finite number >= 1 but got 0$/);
+    expect(() => ibaAttribution({ ...problem, steps: 0 })).toThrow(/^featstats\.ibaAttribution: steps must be an integer >= 1 but got 0$/);
   });
 });

@@ -90,12 +90,12 @@ describeBackends('ibaAttributionAsync', () => {
       () => ibaAttributionAsync({ ...options, steps: 3, batchSize: 2, onStep: () => { throw new Error('callback failed'); } }),
       { message: /^callback failed$/ },
     );
-    await expectRejectsWithoutLeak(() => ibaAttributionAsync({ ...options, steps: 0 }), { message: /^featstats\.ibaAttributionAsync: steps must be a finite number >= 1 but got 0$/ });
+    await expectRejectsWithoutLeak(() => ibaAttributionAsync({ ...options, steps: 0 }), { message: /^featstats\.ibaAttributionAsync: steps must be an integer >= 1 but got 0$/ });
     await expectRejectsWithoutLeak(
       () => ibaAttributionAsync({ ...options, onstep: () => {} } as IbaAttributionOptions),
       { message: /^featstats\.ibaAttributionAsync: options must only name onStep, signal, features, .* but got 'onstep'$/ },
     );
-    await expectRejectsWithoutLeak(() => ibaAttributionAsync({ ...options, signal: {} as AbortSignal }), { message: /^featstats\.ibaAttributionAsync: signal must be an AbortSignal but got object$/ });
-    await expectRejectsWithoutLeak(() => ibaAttributionAsync({ ...options, onStep: 3 as never }), { message: /^featstats\.ibaAttributionAsync: onStep must be a function but got number$/ });
+    await expectRejectsWithoutLeak(() => ibaAttributionAsync({ ...options, signal: {} as AbortSignal }), { message: /^featstats\.ibaAttributionAsync: signal must be an AbortSignal but got an object$/ });
+    await expectRejectsWithoutLeak(() => ibaAttributionAsync({ ...options, onStep: 3 as never }), { message: /^featstats\.ibaAttributionAsync: onStep must be a function but got 3$/ });
   });
 });

@@ -81,7 +81,7 @@ describeBackends('gaussianNoise', () => {
     await expectThrowsWithoutLeak(() => gaussianNoise(images, { std: [-1, 1] }), stdError('\\[-1,1\\]'));
     await expectThrowsWithoutLeak(() => gaussianNoise(images, { std: Number.POSITIVE_INFINITY }), stdError('Infinity'));
     await expectThrowsWithoutLeak(() => gaussianNoise(images, {} as GaussianNoiseOptions), stdError('undefined'));
-    await expectThrowsWithoutLeak(() => gaussianNoise(images, { std: 0.1, seed: Number.NaN }), /^featstats\.gaussianNoise: seed must be an integer but got NaN$/);
+    await expectThrowsWithoutLeak(() => gaussianNoise(images, { std: 0.1, seed: Number.NaN }), /^featstats\.gaussianNoise: seed must be an integer >= -2147483648 and <= 4294967295 but got NaN$/);
     await expectThrowsWithoutLeak(() => gaussianNoise(images, { std: 0.1, sigma: 1 } as GaussianNoiseOptions), /^featstats\.gaussianNoise: options must only name std, seed, dataFormat but got 'sigma'$/);
     await expectThrowsWithoutLeak(() => gaussianNoise(flat, { std: 0.1, dataFormat: 'NCHW' }), /^featstats\.gaussianNoise: images must have rank >= 3 \(\[N, C, \.\.\.S\]\) but got rank 2 \(shape \[4,4\]\)$/);
     tf.dispose([images, flat]);

@@ -84,7 +84,7 @@ describeBackends('randomMask', (backend) => {
     await expectThrowsWithoutLeak(() => randomMask(images, { fraction: [0.5] as unknown as number }), fractionError('\\[0\\.5\\]'));
     await expectThrowsWithoutLeak(() => randomMask(images, { fraction: Number.NaN }), fractionError('NaN'));
     await expectThrowsWithoutLeak(() => randomMask(images, {} as RandomMaskOptions), fractionError('undefined'));
-    await expectThrowsWithoutLeak(() => randomMask(images, { fraction: 0.5, seed: 1.5 }), /^featstats\.randomMask: seed must be an integer but got 1\.5$/);
+    await expectThrowsWithoutLeak(() => randomMask(images, { fraction: 0.5, seed: 1.5 }), /^featstats\.randomMask: seed must be an integer >= -2147483648 and <= 4294967295 but got 1\.5$/);
     await expectThrowsWithoutLeak(() => randomMask(images, { fraction: 0.5, percent: 1 } as RandomMaskOptions), /^featstats\.randomMask: options must only name fraction, seed, dataFormat but got 'percent'$/);
     await expectThrowsWithoutLeak(() => randomMask(images, { fraction: 0.5, dataFormat: 'HWC' as 'NHWC' }), /^featstats\.randomMask: dataFormat must be 'NHWC' or 'NCHW' but got "HWC"$/);
     await expectThrowsWithoutLeak(() => randomMask(flat, { fraction: 0.5 }), /^featstats\.randomMask: images must have rank >= 3 \(\[N, \.\.\.S, C\]\) but got rank 2 \(shape \[4,4\]\)$/);

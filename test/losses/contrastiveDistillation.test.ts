@@ -110,7 +110,7 @@ describeBackends('contrastiveDistillation', (backend) => {
       [() => contrastiveDistillation(s, s, { mode: 'cosine' as 'clip' }), message(`mode must be 'ntxent', 'clip' or 'mse' but got "cosine"`)],
       [() => contrastiveDistillation(s, s, { mode: 'mse', temperature: 0.1 } as { mode: 'mse' }), message("options must only name mode, detachTeacher but got 'temperature'")],
       [() => contrastiveDistillation(s, s, { temperature: 0 }), message('temperature must be a finite number > 0 but got 0')],
-      [() => contrastiveDistillation(s, s, { detachTeacher: 'yes' as unknown as boolean }), message('detachTeacher must be a boolean but got yes')],
+      [() => contrastiveDistillation(s, s, { detachTeacher: 'yes' as unknown as boolean }), message('detachTeacher must be a boolean but got "yes"')],
     ];
     for (const [body, pattern] of cases) await expectThrowsWithoutLeak(body, pattern);
     tf.dispose([s, rows, rank]);

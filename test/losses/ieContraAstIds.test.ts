@@ -15,7 +15,7 @@ it('ieContraAstIds gives every row exactly one style and one content positive fo
   }
 });
 
-it('ieContraAstIds rejects a half that is not an integer ≥ 2', () => {
-  expect(() => ieContraAstIds(1)).toThrow(/^featstats\.ieContraAstIds: half must be an integer >= 2 but got 1$/);
-  expect(() => ieContraAstIds(2.5)).toThrow(/^featstats\.ieContraAstIds: half must be an integer >= 2 but got 2\.5$/);
+it('ieContraAstIds rejects a half that is not an integer in [2, 2¹⁶]', () => {
+  expect(() => ieContraAstIds(1)).toThrow(/^featstats\.ieContraAstIds: half must be an integer >= 2 and <= 65536 but got 1$/);
+  expect(() => ieContraAstIds(2.5)).toThrow(/^featstats\.ieContraAstIds: half must be an integer >= 2 and <= 65536 but got 2\.5$/);
 });

@@ -72,7 +72,7 @@ describeBackendsBothPaths('efdmix', (backend) => {
     await expectThrowsWithoutLeak(() => efdmix(x, { p: 2 }), /^featstats\.efdmix: p must be a finite number >= 0 and <= 1 but got 2$/);
     await expectThrowsWithoutLeak(() => efdmix(x, { alpha: 0 }), /^featstats\.efdmix: alpha must be a finite number > 0 but got 0$/);
     await expectThrowsWithoutLeak(() => efdmix(x, { mode: 'domain' as 'random' }), /^featstats\.efdmix: mode must be 'random' or 'crossdomain' but got "domain"$/);
-    await expectThrowsWithoutLeak(() => efdmix(x, { seed: 1.5 }), /^featstats\.efdmix: seed must be an integer but got 1\.5$/);
+    await expectThrowsWithoutLeak(() => efdmix(x, { seed: 1.5 }), /^featstats\.efdmix: seed must be an integer >= -2147483648 and <= 4294967295 but got 1\.5$/);
     await expectThrowsWithoutLeak(() => efdmix(x, { lambda: 1 } as EfdmixOptions), /^featstats\.efdmix: options must only name .* but got 'lambda'$/);
     tf.dispose([x, odd]);
   });
