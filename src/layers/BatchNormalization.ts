@@ -112,7 +112,7 @@ export class BatchNormalization extends AffineNormalization {
     const layerName = (new.target as unknown as { className: string }).className;
     const given = checkLayerArgs(args, BATCH_NORMALIZATION_KEYS, layerName);
     super(given, layerName);
-    this.axis = checkAxisArgument(given.axis ?? -1, layerName);
+    this.axis = checkAxisArgument(given.axis === undefined ? -1 : given.axis, layerName);
     this.momentum = checkRange(given.momentum, KERAS_BATCH_NORMALIZATION_MOMENTUM, 'momentum', layerName, { min: 0, max: 1 });
     this.epsilon = checkRange(given.epsilon, KERAS_NORMALIZATION_EPSILON, 'epsilon', layerName, { min: 0, minExclusive: true });
     this.movingMeanInitializer = resolveInitializer(given.movingMeanInitializer, 'zeros', 'movingMeanInitializer', layerName);

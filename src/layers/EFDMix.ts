@@ -6,6 +6,7 @@ import { checkLayerArgs, checkRange, resolveDataFormat, type KerasDataFormat } f
 import { oneFloatInput } from '../_internal/layers/layerInput';
 import { efdmix, type EfdmixMode } from '../ops/efdmix';
 import type { Kwargs, LayerArgs } from '../_internal/layers/tfjsLayersTypes';
+import { describeValue } from '../_internal/validate';
 
 /** Constructor arguments (and config keys) of {@link EFDMix}; defaults are the reference's. */
 export interface EFDMixArgs extends LayerArgs {
@@ -65,12 +66,12 @@ export class EFDMix extends layers.Layer {
     super(given);
     this.p = checkRange(given.p, 0.5, 'p', layerName, { min: 0, max: 1 });
     this.alpha = checkRange(given.alpha, 0.1, 'alpha', layerName, { min: 0, minExclusive: true });
-    const mode = given.mode ?? 'random';
-    if (mode !== 'random' && mode !== 'crossdomain') throw opError(layerName, `mode must be 'random' or 'crossdomain' but got ${JSON.stringify(mode)}`);
+    const mode = given.mode === undefined ? 'random' : given.mode;
+    if (mode !== 'random' && mode !== 'crossdomain') throw opError(layerName, `mode must be 'random' or 'crossdomain' but got ${describeValue(mode)}`);
     this.mode = mode;
     const seed = given.seed ?? null;
     if (seed !== null && (typeof seed !== 'number' || !Number.isSafeInteger(seed))) {
-      throw opError(layerName, `seed must be an integer or null but got ${JSON.stringify(seed)}`);
+      throw opError(layerName, `seed must be an integer or null but got ${describeValue(seed)}`);
     }
     this.seed = seed;
     ({ dataFormat: this.dataFormat, layout: this.layout } = resolveDataFormat(given.dataFormat, layerName));

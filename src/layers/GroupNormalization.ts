@@ -8,6 +8,7 @@ import { checkAxisArgument, checkLayerArgs, checkRange, resolveChannelAxis } fro
 import { definedDim, inputShapes, oneFloatInput } from '../_internal/layers/layerInput';
 import { normalize } from '../_internal/normalize';
 import type { LayerArgs } from '../_internal/layers/tfjsLayersTypes';
+import { describeValue } from '../_internal/validate';
 
 /** Keras's default group count, 32 (`keras.layers.GroupNormalization`). */
 export const GROUP_NORMALIZATION_GROUPS = 32;
@@ -76,8 +77,8 @@ export class GroupNormalization extends AffineNormalization {
     const layerName = cls.className;
     const given = checkLayerArgs(args, GROUP_NORMALIZATION_KEYS, layerName);
     super(given, layerName);
-    this.groups = cls.fixedGroups ?? checkGroups(given.groups ?? cls.defaultGroups, layerName);
-    this.axis = checkAxisArgument(given.axis ?? -1, layerName);
+    this.groups = cls.fixedGroups ?? checkGroups(given.groups === undefined ? cls.defaultGroups : given.groups, layerName);
+    this.axis = checkAxisArgument(given.axis === undefined ? -1 : given.axis, layerName);
     this.epsilon = checkRange(given.epsilon, KERAS_NORMALIZATION_EPSILON, 'epsilon', layerName, { min: 0, minExclusive: true });
   }
 
@@ -118,7 +119,7 @@ export class GroupNormalization extends AffineNormalization {
 
 function checkGroups(groups: unknown, layerName: string): number {
   if (typeof groups !== 'number' || !Number.isInteger(groups) || (groups < 1 && groups !== -1)) {
-    throw opError(layerName, `groups must be a positive integer or -1 (one group per channel) but got ${JSON.stringify(groups)}`);
+    throw opError(layerName, `groups must be a positive integer or -1 (one group per channel) but got ${describeValue(groups)}`);
   }
   return groups;
 }

@@ -8,6 +8,7 @@ import { definedDim, inputShapes, oneFloatInput } from '../_internal/layers/laye
 import { layerNorm } from '../norms/layerNorm';
 import { KERAS_NORMALIZATION_EPSILON } from './GroupNormalization';
 import type { LayerArgs } from '../_internal/layers/tfjsLayersTypes';
+import { describeValue } from '../_internal/validate';
 
 /** Constructor arguments (and config keys) of {@link LayerNormalization}: tfjs-layers' and Keras's. */
 export interface LayerNormalizationArgs extends LayerArgs, AffineArgs {
@@ -52,10 +53,10 @@ export class LayerNormalization extends AffineNormalization {
     const layerName = (new.target as unknown as { className: string }).className;
     const given = checkLayerArgs(args, LAYER_NORMALIZATION_KEYS, layerName);
     super(given, layerName);
-    const axis = given.axis ?? -1;
+    const axis = given.axis === undefined ? -1 : given.axis;
     const axes = Array.isArray(axis) ? axis : [axis];
     if (axes.length === 0 || !axes.every((a) => typeof a === 'number' && Number.isInteger(a))) {
-      throw opError(layerName, `axis must be an integer or a non-empty list of integers but got ${JSON.stringify(axis)}`);
+      throw opError(layerName, `axis must be an integer or a non-empty list of integers but got ${describeValue(axis)}`);
     }
     this.axis = Array.isArray(axis) ? [...axis] : axis;
     this.epsilon = checkRange(given.epsilon, KERAS_NORMALIZATION_EPSILON, 'epsilon', layerName, { min: 0, minExclusive: true });
@@ -98,11 +99,11 @@ export class LayerNormalization extends AffineNormalization {
   private resolveAxes(rank: number): number[] {
     const layerName = this.getClassName();
     const axes = (Array.isArray(this.axis) ? this.axis : [this.axis]).map((axis) => {
-      if (axis < -rank || axis >= rank) throw opError(layerName, `axis must lie in [${-rank}, ${rank}) for an input of rank ${rank} but got ${JSON.stringify(this.axis)}`);
+      if (axis < -rank || axis >= rank) throw opError(layerName, `axis must lie in [${-rank}, ${rank}) for an input of rank ${rank} but got ${describeValue(this.axis)}`);
       return (axis + rank) % rank;
     });
     if (axes.includes(0) || new Set(axes).size !== axes.length) {
-      throw opError(layerName, `axis must name distinct non-batch axes but got ${JSON.stringify(this.axis)} (rank ${rank})`);
+      throw opError(layerName, `axis must name distinct non-batch axes but got ${describeValue(this.axis)} (rank ${rank})`);
     }
     return axes;
   }

@@ -3,7 +3,7 @@ import { metrics, type LayersModel, type SymbolicTensor } from '@tensorflow/tfjs
 
 import { opError } from '../_internal/errors';
 import { cutPoint, inputFeeds, runGraph } from '../_internal/layers/graph';
-import { checkOptions } from '../_internal/validate';
+import { checkOptions, describeValue } from '../_internal/validate';
 import { adversarialMeanStd } from '../ops/adversarialMeanStd';
 import { perturbMeanStd } from '../ops/perturbMeanStd';
 import { AdvBN, resolveAdvBNSettings, type AdvBNSettings } from './AdvBN';
@@ -175,5 +175,5 @@ const NAMED_LOSSES: Record<string, LossFunction> = {
 function resolveLoss(loss: unknown): LossFunction {
   if (typeof loss === 'function') return loss as LossFunction;
   if (typeof loss === 'string' && NAMED_LOSSES[loss] !== undefined) return NAMED_LOSSES[loss] as LossFunction;
-  throw opError(OP, `loss must be a function (yTrue, yPred) => tensor, or the model compiled with ${Object.keys(NAMED_LOSSES).join(', ')} or a function, but got ${JSON.stringify(loss) ?? typeof loss}`);
+  throw opError(OP, `loss must be a function (yTrue, yPred) => tensor, or the model compiled with ${Object.keys(NAMED_LOSSES).join(', ')} or a function, but got ${describeValue(loss)}`);
 }

@@ -3,7 +3,7 @@ import type { LayersModel, SymbolicTensor } from '@tensorflow/tfjs-layers';
 
 import { formatShape, opError } from '../_internal/errors';
 import { cutPoint, inputFeeds, runGraph } from '../_internal/layers/graph';
-import { checkOptions } from '../_internal/validate';
+import { checkOptions, describeValue } from '../_internal/validate';
 import { ibaAttribution, type IbaAttributionOptions } from '../attribution/ibaAttribution';
 
 const OP = 'ibaAttributionForModel';
@@ -69,14 +69,14 @@ export function ibaAttributionForModel(model: LayersModel, images: tf.Tensor, op
     throw opError(OP, `model must be a built tf.LayersModel but got ${model === null ? 'null' : typeof model}`);
   }
   if (model.outputs.length !== 1) throw opError(OP, `model must have one output (the class scores) but has ${model.outputs.length}`);
-  if (outputs !== 'logits' && outputs !== 'probabilities') throw opError(OP, `outputs must be 'logits' or 'probabilities' but got ${JSON.stringify(outputs)}`);
+  if (outputs !== 'logits' && outputs !== 'probabilities') throw opError(OP, `outputs must be 'logits' or 'probabilities' but got ${describeValue(outputs)}`);
   if (typeof layer !== 'string') throw opError(OP, `layer must be a layer name but got ${typeof layer}`);
   const cut = cutPoint(model, layer, OP);
   if (!(images instanceof tf.Tensor) || images.rank < 1) throw opError(OP, `images must be a batch tensor but got ${images instanceof tf.Tensor ? 'a scalar' : typeof images}`);
   const batch = images.shape[0] as number;
   const targets = Array.isArray(target) ? target : new Array<number>(batch).fill(target);
   if (targets.length !== batch || !targets.every((t) => Number.isInteger(t) && t >= 0)) {
-    throw opError(OP, `target must be a class index or one per image (${batch}) but got ${JSON.stringify(target)}`);
+    throw opError(OP, `target must be a class index or one per image (${batch}) but got ${describeValue(target)}`);
   }
   const headReadsInput = (input: SymbolicTensor): never => {
     throw opError(OP, `the model after layer '${layer}' must depend on the input only through that layer but reads input '${input.name}'`);

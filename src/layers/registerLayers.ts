@@ -9,6 +9,7 @@ import { EFDMix } from './EFDMix';
 import { GroupNormalization } from './GroupNormalization';
 import { AddonsGroupNormalization, AddonsInstanceNormalization, InstanceNormalization } from './InstanceNormalization';
 import { LayerNormalization } from './LayerNormalization';
+import { describeValue } from '../_internal/validate';
 
 /** Options of {@link registerLayers}. */
 export interface RegisterLayersOptions {
@@ -51,11 +52,11 @@ const originals = new Map<string, RegistryEntry | undefined>();
  */
 export function registerLayers(options?: RegisterLayersOptions): void {
   if (options !== undefined && (options === null || typeof options !== 'object' || Object.keys(options).some((key) => key !== 'replaceBuiltins'))) {
-    throw opError('registerLayers', `options must be { replaceBuiltins?: boolean } but got ${JSON.stringify(options)}`);
+    throw opError('registerLayers', `options must be { replaceBuiltins?: boolean } but got ${describeValue(options)}`);
   }
   const replace = options?.replaceBuiltins;
   if (replace !== undefined && typeof replace !== 'boolean') {
-    throw opError('registerLayers', `replaceBuiltins must be a boolean but got ${JSON.stringify(replace)}`);
+    throw opError('registerLayers', `replaceBuiltins must be a boolean but got ${describeValue(replace)}`);
   }
   FEATSTATS_CLASSES.forEach((cls) => tf.serialization.registerClass(cls));
   const registry = tf.serialization.SerializationMap.getMap().classNameMap as Record<string, RegistryEntry | undefined>;

@@ -13,10 +13,11 @@
  * serialization registry tfjs-layers fills on import.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { initializers } from '@tensorflow/tfjs-layers';
+import { constraints, initializers, regularizers } from '@tensorflow/tfjs-layers';
 import type { Constraint, Initializer, Regularizer } from './tfjsLayersTypes';
 
 import { opError } from '../errors';
+import { describeValue } from '../validate';
 
 export type { Constraint, Initializer, Regularizer };
 
@@ -44,7 +45,7 @@ export function checkLayerArgs<T extends object>(args: T | undefined, known: rea
   const { dtype } = args as { dtype?: unknown };
   if (dtype !== undefined && dtype !== null && typeof dtype === 'object') {
     const name = (dtype as { config?: { name?: unknown } }).config?.name;
-    if (typeof name !== 'string') throw opError(layer, `dtype must be a dtype name or a Keras DTypePolicy but got ${JSON.stringify(dtype)}`);
+    if (typeof name !== 'string') throw opError(layer, `dtype must be a dtype name or a Keras DTypePolicy but got ${describeValue(dtype)}`);
     return withDefaultName({ ...args, dtype: name }, layer);
   }
   return withDefaultName(args, layer);
@@ -78,7 +79,7 @@ export function resolveChannelAxis(axis: number, rank: number, layer: string): n
 /** Throws unless `value` is an integer (the axis itself is checked against the rank at build). */
 export function checkAxisArgument(value: unknown, layer: string): number {
   if (typeof value !== 'number' || !Number.isInteger(value)) {
-    throw opError(layer, `axis must be an integer but got ${JSON.stringify(value)}`);
+    throw opError(layer, `axis must be an integer but got ${describeValue(value)}`);
   }
   return value;
 }
@@ -110,10 +111,25 @@ const CLASS_NAMES: Record<'initializer' | 'regularizer' | 'constraint', Record<s
 
 type Kind = 'initializer' | 'regularizer' | 'constraint';
 
-/** The serializable with `apply` that tfjs-layers would build for an identifier. */
+/**
+ * tfjs-layers' base class of each kind (not exported: reached through the prototype of a
+ * class its public factories build), so an initializer is told from a regularizer —
+ * both have an `apply`.
+ */
+const BASE_CLASSES: Record<Kind, () => abstract new (...args: never[]) => unknown> = {
+  initializer: () => Object.getPrototypeOf(initializers.zeros().constructor),
+  regularizer: () => Object.getPrototypeOf(regularizers.l1l2().constructor),
+  constraint: () => Object.getPrototypeOf(constraints.nonNeg().constructor),
+};
+
+/** Whether `value` is a tfjs-layers object of this kind. */
+function isKind(value: unknown, kind: Kind): boolean {
+  return value instanceof BASE_CLASSES[kind]();
+}
+
+/** The tfjs-layers object of this kind that tfjs-layers would build for an identifier. */
 function resolveKerasObject(value: unknown, kind: Kind, arg: string, layer: string): tf.serialization.Serializable {
-  const isInstance = (v: unknown) => v instanceof tf.serialization.Serializable && typeof (v as { apply?: unknown }).apply === 'function';
-  if (isInstance(value)) return value as tf.serialization.Serializable;
+  if (isKind(value, kind)) return value as tf.serialization.Serializable;
   if (typeof value === 'string') {
     const factory = kind === 'initializer' ? INITIALIZER_FACTORIES[value] : undefined;
     if (factory !== undefined) return factory();
@@ -122,7 +138,7 @@ function resolveKerasObject(value: unknown, kind: Kind, arg: string, layer: stri
   if (value !== null && typeof value === 'object' && typeof (value as { className?: unknown }).className === 'string') {
     return fromRegistry(value as tf.serialization.ConfigDict, kind, arg, layer);
   }
-  throw opError(layer, `${arg} must be a tfjs ${kind}, its name or a {className, config} dict but got ${JSON.stringify(value) ?? typeof value}`);
+  throw opError(layer, `${arg} must be a tfjs ${kind}, its name or a {className, config} dict but got ${describeValue(value)}`);
 }
 
 function fromRegistry(dict: tf.serialization.ConfigDict, kind: Kind, arg: string, layer: string): tf.serialization.Serializable {
@@ -131,16 +147,13 @@ function fromRegistry(dict: tf.serialization.ConfigDict, kind: Kind, arg: string
   if (entry === undefined) throw opError(layer, `${arg} must name a registered ${kind} but got '${className}'`);
   const [cls, fromConfig] = entry;
   const config = (dict['config'] ?? {}) as tf.serialization.ConfigDict;
-  const instance = fromConfig(cls, config);
-  if (typeof (instance as { apply?: unknown }).apply !== 'function') {
-    throw opError(layer, `${arg} must name a ${kind} but '${className}' is a ${instance.getClassName()}`);
-  }
-  return instance;
+  if (!(cls.prototype instanceof BASE_CLASSES[kind]())) throw opError(layer, `${arg} must name a ${kind} but got '${className}', which is not one`);
+  return fromConfig(cls, config);
 }
 
 /** tfjs-layers' `getInitializer`, with featstats errors. */
 export function resolveInitializer(value: unknown, fallback: string, arg: string, layer: string): Initializer {
-  return resolveKerasObject(value ?? fallback, 'initializer', arg, layer) as Initializer;
+  return resolveKerasObject(value === undefined ? fallback : value, 'initializer', arg, layer) as Initializer;
 }
 
 /** tfjs-layers' `getRegularizer` (null for none), with featstats errors. */
@@ -160,18 +173,19 @@ export function serializeKerasObject(instance: tf.serialization.Serializable | n
 
 /** Throws unless `value` is a boolean (Keras's `center`, `scale`, …). */
 export function checkFlag(value: unknown, fallback: boolean, arg: string, layer: string): boolean {
-  const resolved = value ?? fallback;
-  if (typeof resolved !== 'boolean') throw opError(layer, `${arg} must be a boolean but got ${JSON.stringify(resolved)}`);
+  // Only an absent key takes the default: Keras never writes null for these.
+  const resolved = value === undefined ? fallback : value;
+  if (typeof resolved !== 'boolean') throw opError(layer, `${arg} must be a boolean but got ${describeValue(resolved)}`);
   return resolved;
 }
 
 /** Throws unless `value` is a finite number in the range (absent → fallback). */
 export function checkRange(value: unknown, fallback: number, arg: string, layer: string, range: { min?: number; max?: number; minExclusive?: boolean }): number {
-  const resolved = value ?? fallback;
+  const resolved = value === undefined ? fallback : value;
   const { min = -Infinity, max = Infinity, minExclusive = false } = range;
   if (typeof resolved !== 'number' || !Number.isFinite(resolved) || (minExclusive ? resolved <= min : resolved < min) || resolved > max) {
     const bounds = [min === -Infinity ? '' : `${minExclusive ? '>' : '>='} ${min}`, max === Infinity ? '' : `<= ${max}`].filter(Boolean).join(' and ');
-    throw opError(layer, `${arg} must be a finite number${bounds === '' ? '' : ` ${bounds}`} but got ${JSON.stringify(resolved)}`);
+    throw opError(layer, `${arg} must be a finite number${bounds === '' ? '' : ` ${bounds}`} but got ${describeValue(resolved)}`);
   }
   return resolved;
 }
@@ -181,9 +195,9 @@ export type KerasDataFormat = 'channelsLast' | 'channelsFirst';
 
 /** Checks a Keras `dataFormat` (default channels last) and gives the op's layout name for it. */
 export function resolveDataFormat(value: unknown, layer: string): { dataFormat: KerasDataFormat; layout: 'NHWC' | 'NCHW' } {
-  const dataFormat = value ?? 'channelsLast';
+  const dataFormat = value === undefined ? 'channelsLast' : value;
   if (dataFormat !== 'channelsLast' && dataFormat !== 'channelsFirst') {
-    throw opError(layer, `dataFormat must be 'channelsLast' or 'channelsFirst' but got ${JSON.stringify(dataFormat)}`);
+    throw opError(layer, `dataFormat must be 'channelsLast' or 'channelsFirst' but got ${describeValue(dataFormat)}`);
   }
   return { dataFormat, layout: dataFormat === 'channelsLast' ? 'NHWC' : 'NCHW' };
 }

@@ -3,6 +3,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { Shape } from '@tensorflow/tfjs-layers';
 
 import { formatShape, opError } from '../errors';
+import { describeValue } from '../validate';
 
 /**
  * The one input of a single-input layer as float32. Keras layers compute in their dtype
@@ -25,7 +26,7 @@ export function floatInput(x: tf.Tensor, arg: string, layer: string): tf.Tensor 
 export function inputShapes(inputShape: Shape | Shape[], count: number, layer: string): Shape[] {
   const shapes = count === 1 && !Array.isArray(inputShape[0]) ? [inputShape as Shape] : (inputShape as Shape[]);
   if (shapes.length !== count || !shapes.every(Array.isArray)) {
-    throw opError(layer, `inputs must be ${count === 1 ? 'one tensor' : `a list of ${count} tensors`} but got ${JSON.stringify(inputShape)}`);
+    throw opError(layer, `inputs must be ${count === 1 ? 'one tensor' : `a list of ${count} tensors`} but got ${describeValue(inputShape)}`);
   }
   return shapes;
 }
