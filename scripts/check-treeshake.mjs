@@ -7,16 +7,17 @@
 import { build } from 'esbuild';
 import { readFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import path from 'node:path';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const entry = path.join(root, 'dist', 'index.js');
-const ops = ['adain', 'argsort', 'efdm', 'efdmix', 'meanStd', 'sort', 'instanceNorm', 'groupNorm', 'layerNorm', 'batchNorm',
-  'cosineSimilarityMatrix', 'activationSimilarity', 'stableRank', 'channelVariance',
-  'perturbMeanStd', 'adversarialMeanStd', 'informationBottleneck', 'ibaAttribution', 'WelfordEstimator', 'probe',
-  'randomMask', 'gaussianNoise', 'gaussianBlur',
-  'infoNCE', 'ntXent', 'supCon', 'styleContrastiveLoss', 'contentContrastiveLoss', 'ieContraAstIds', 'contrastiveDistillation'];
+// The ops are the package's exports: every function and class it exports, except the
+// fast-path switches, which belong to no op. Constants (MEAN_STD_EPSILON, …) are not ops.
+const NOT_OPS = new Set(['setFastPaths', 'getFastPaths']);
+const ops = Object.entries(await import(pathToFileURL(entry).href))
+  .filter(([name, value]) => typeof value === 'function' && !NOT_OPS.has(name))
+  .map(([name]) => name);
 
 async function bundle(source) {
   const result = await build({
