@@ -43,9 +43,9 @@ const dependsOn = {
 // Kernel families: an op carries the host code of the fused kernels it dispatches to and
 // not the other family's, which embeds a WebAssembly module of a few KB (found by a
 // stretch of the module's base64 from its generated file, past the common header).
-const moduleText = (name) => readFileSync(path.join(root, 'src/_internal/kernels/host', `${name}Binary.ts`), 'utf8').match(/'([A-Za-z0-9+/=]{96})'/g)[2].slice(1, 65);
+const moduleText = (name) => readFileSync(path.join(root, 'src/_internal/kernels/host/compiled', `${name}Binary.ts`), 'utf8').match(/'([A-Za-z0-9+/=]{96})'/g)[2].slice(1, 65);
 const sortModule = moduleText('radixSort');
-const statsModule = moduleText('stats4');
+const statsModule = moduleText('planeSweeps');
 const foreignModules = Object.fromEntries([
   ...['sort', 'argsort', 'efdm', 'efdmix'].map((op) => [op, { 'the statistics module': statsModule }]),
   ...['meanStd', 'adain', 'instanceNorm', 'groupNorm', 'layerNorm', 'batchNorm'].map((op) => [op, { 'the sort module': sortModule }]),

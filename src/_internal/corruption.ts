@@ -1,6 +1,7 @@
 /**
  * Option handling shared by the random image corruptions (`randomMask`, `gaussianNoise`):
- * a parameter given as one number or as a `[lo, hi]` range drawn per image, and the seed.
+ * a parameter given as one number or as a `[lo, hi]` range drawn per image. (Their seed:
+ * `resolveSeed` in `random.ts`.)
  */
 import { opError } from './errors';
 import type { Uniform } from './random';
@@ -20,13 +21,6 @@ export function checkValueOrRange(value: unknown, arg: string, op: string, bound
   const ordered = max === Infinity ? `${min} <= lo <= hi` : `${min} <= lo <= hi <= ${max}`;
   const got = Array.isArray(value) ? `[${value.map(String).join(',')}]` : String(value);
   throw opError(op, `${arg} must be a finite number ${interval} or a range [lo, hi] with ${ordered} but got ${got}`);
-}
-
-/** Validates an optional integer seed; without one, a fresh random seed per call. */
-export function resolveSeed(seed: unknown, op: string): number {
-  if (seed === undefined) return Math.floor(Math.random() * 2 ** 32);
-  if (typeof seed !== 'number' || !Number.isInteger(seed)) throw opError(op, `seed must be an integer but got ${String(seed)}`);
-  return seed;
 }
 
 /** One image's parameter: lo + (hi − lo)·U, drawing nothing when lo = hi (so v and [v, v] agree). */

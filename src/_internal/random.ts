@@ -1,8 +1,16 @@
 /**
  * Seeded host-side randomness for ops whose randomness is per sample (EFDMix's mixing
- * decision, Beta weights and partner order). Drawing N numbers on the host costs nothing
- * and never reads data back from a GPU backend.
+ * decision, Beta weights and partner order; the corruptions' masks and noise). Drawing N
+ * numbers on the host costs nothing and never reads data back from a GPU backend.
  */
+import { opError } from './errors';
+
+/** Validates an optional integer seed; without one, a fresh random seed per call. */
+export function resolveSeed(seed: unknown, op: string): number {
+  if (seed === undefined) return Math.floor(Math.random() * 2 ** 32);
+  if (typeof seed !== 'number' || !Number.isInteger(seed)) throw opError(op, `seed must be an integer but got ${String(seed)}`);
+  return seed;
+}
 
 /** A source of uniform numbers in [0, 1). */
 export type Uniform = () => number;

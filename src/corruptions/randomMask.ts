@@ -1,9 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 
-import { checkValueOrRange, drawInRange, resolveSeed } from '../_internal/corruption';
+import { checkValueOrRange, drawInRange } from '../_internal/corruption';
 import { customGrad } from '../_internal/customGrad';
 import { channelLayout } from '../_internal/layout';
-import { seededUniform } from '../_internal/random';
+import { resolveSeed, seededUniform } from '../_internal/random';
 import { sampleWithoutReplacement } from '../_internal/sampling';
 import { checkDataFormat, checkFeatures, checkOptions, floatTensor, type DataFormat, type TensorInput } from '../_internal/validate';
 

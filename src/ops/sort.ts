@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 
 import { customGrad } from '../_internal/customGrad';
-import { scatterRows } from '../_internal/kernels/layoutRows';
-import { argsortRows, gatherRows, lastAxisRows } from '../_internal/sortRows';
+import { scatterRows } from '../_internal/kernels/rows/contract';
+import { argsortRows, gatherRows, lastAxisRows } from '../_internal/kernels/sort/contract';
 import { checkBoolean, checkOptions, sortableTensor, type TensorInput } from '../_internal/validate';
 
 const OP = 'sort';
