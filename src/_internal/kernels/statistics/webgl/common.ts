@@ -126,8 +126,9 @@ export function disposeAll(backend: WebglBackend, infos: readonly tf.TensorInfo[
 }
 
 /**
- * Adds chunk partials into one output per statistic: `[P, Q, C, 2]` → `[P, 1, Q, 1]`, or
- * `[size, C, 2]` → `[size]`; `which` (a uniform) picks the component.
+ * Adds chunk partials into one output per statistic, `[outer, kept, chunks, 2]` →
+ * `[outer, 1, kept, 1]`, or per feature, `[size, chunks, 2]` → `[size]`; `which` (a
+ * uniform) picks the component.
  */
 export function sumChunks(backend: WebglBackend, partials: tf.TensorInfo, outShape: number[], which: number): tf.TensorInfo {
   const perIndex = outShape.length === 1;
