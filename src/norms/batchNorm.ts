@@ -96,7 +96,7 @@ export function batchNorm(x: TensorInput, options?: BatchNormOptions): tf.Tensor
       ...(training ? { returnBatchStatistics: moving !== undefined } : { statistics: moving as NormStatistics }),
     });
     if (moving !== undefined && batchStatistics !== undefined) {
-      updateMovingStatistics({ mean: movingMean as tf.Variable, variance: movingVariance as tf.Variable }, moving, batchStatistics, { momentum, count });
+      updateMovingStatistics({ mean: movingMean as tf.Variable, variance: movingVariance as tf.Variable }, batchStatistics, { momentum, count });
     }
     return y;
   });
@@ -104,19 +104,17 @@ export function batchNorm(x: TensorInput, options?: BatchNormOptions): tf.Tensor
 
 /**
  * PyTorch's rule, `new = (1 − m)·old + m·batch`, the moving variance taking the unbiased
- * batch variance (count/(count − 1) times the biased one). `old` are the statistics as
- * read for this call (the variables themselves).
+ * batch variance (count/(count − 1) times the biased one `normalize` returns).
  */
 function updateMovingStatistics(
-  variables: { readonly mean: tf.Variable; readonly variance: tf.Variable },
-  old: NormStatistics,
+  moving: { readonly mean: tf.Variable; readonly variance: tf.Variable },
   batchStatistics: NormStatistics,
   { momentum, count }: { readonly momentum: number; readonly count: number },
 ): void {
-  const channels = variables.mean.size;
-  const blend = (previous: tf.Tensor, batchValue: tf.Tensor) => tf.add(tf.mul(previous, 1 - momentum), tf.mul(tf.reshape(batchValue, [channels]), momentum));
-  variables.mean.assign(blend(old.mean, batchStatistics.mean));
-  variables.variance.assign(blend(old.variance, tf.mul(batchStatistics.variance, count / (count - 1))));
+  const channels = moving.mean.size;
+  const blend = (old: tf.Tensor, batchValue: tf.Tensor) => tf.add(tf.mul(old, 1 - momentum), tf.mul(tf.reshape(batchValue, [channels]), momentum));
+  moving.mean.assign(blend(moving.mean, batchStatistics.mean));
+  moving.variance.assign(blend(moving.variance, tf.mul(batchStatistics.variance, count / (count - 1))));
 }
 
 /** Checks a moving statistic: a float32 `[C]` tensor, and a Variable if it is to be updated. */

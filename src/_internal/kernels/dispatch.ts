@@ -1,7 +1,7 @@
 /**
- * The one seam for fast paths. Every building block that a backend may accelerate
- * (channel statistics, row sort, …) calls {@link dispatch} with a {@link FusedKernel}
- * and a composite of tfjs-core ops. When fast paths are on and the kernel has an
+ * The one seam for fast paths. Every kernel (the contracts in `./<family>/contract.ts`:
+ * statistics, sort, rows, efdm) calls {@link dispatch} with a {@link FusedKernel} and a
+ * composite of tfjs-core ops. When fast paths are on and the kernel has an
  * implementation for the active backend, the implementation is registered with tfjs on
  * first use (never at import: that would be a side effect and defeat tree-shaking) and
  * run through `engine().runKernel`; otherwise the composite runs.
@@ -16,7 +16,10 @@ import * as tf from '@tensorflow/tfjs-core';
 export interface FusedKernel {
   /** Registered kernel name. The `Featstats` prefix keeps it clear of tfjs kernels. */
   readonly name: `Featstats${string}`;
-  /** Implementations by backend name (`'cpu'`, `'wasm'`, `'webgl'`); may be empty. */
+  /**
+   * Implementations by backend name (`'cpu'`, `'wasm'`, `'webgl'`; a new backend adds its
+   * own, e.g. `'webgpu'`); a backend without one runs the composite.
+   */
   readonly backends: Readonly<Record<string, tf.KernelFunc | undefined>>;
 }
 

@@ -41,22 +41,10 @@ import { efdmTargetCpu, efdmTargetWasm } from './host/efdmTarget';
 import { efdmixForwardCpu, efdmixForwardWasm } from './host/efdmixForward';
 import { efdmixInputGradientCpu, efdmixInputGradientWasm } from './host/efdmixInputGradient';
 
-export const EFDM_TARGET: FusedKernel = {
-  name: 'FeatstatsEfdmTarget',
-  backends: { cpu: efdmTargetCpu, wasm: efdmTargetWasm },
-};
-export const EFDM_STYLE_GRADIENT: FusedKernel = {
-  name: 'FeatstatsEfdmStyleGradient',
-  backends: { cpu: efdmStyleGradientCpu, wasm: efdmStyleGradientWasm },
-};
-export const EFDMIX_FORWARD: FusedKernel = {
-  name: 'FeatstatsEfdmixForward',
-  backends: { cpu: efdmixForwardCpu, wasm: efdmixForwardWasm },
-};
-export const EFDMIX_INPUT_GRADIENT: FusedKernel = {
-  name: 'FeatstatsEfdmixInputGradient',
-  backends: { cpu: efdmixInputGradientCpu, wasm: efdmixInputGradientWasm },
-};
+export const EFDM_TARGET: FusedKernel = { name: 'FeatstatsEfdmTarget', backends: { cpu: efdmTargetCpu, wasm: efdmTargetWasm } };
+export const EFDM_STYLE_GRADIENT: FusedKernel = { name: 'FeatstatsEfdmStyleGradient', backends: { cpu: efdmStyleGradientCpu, wasm: efdmStyleGradientWasm } };
+export const EFDMIX_FORWARD: FusedKernel = { name: 'FeatstatsEfdmixForward', backends: { cpu: efdmixForwardCpu, wasm: efdmixForwardWasm } };
+export const EFDMIX_INPUT_GRADIENT: FusedKernel = { name: 'FeatstatsEfdmixInputGradient', backends: { cpu: efdmixInputGradientCpu, wasm: efdmixInputGradientWasm } };
 
 /** The layouts of EFDM's two inputs (same rank, C and data format). */
 export interface EfdmLayouts {

@@ -175,34 +175,39 @@ function single(outputs: tf.TensorInfo[]): tf.TensorInfo | tf.TensorInfo[] {
   return outputs.length === 1 ? (outputs[0] as tf.TensorInfo) : outputs;
 }
 
+/** The inputs as the kernel sees them, their values read by `values` (a backend's own arrays). */
+function hostInputs(infos: Record<string, tf.TensorInfo>, values: (info: tf.TensorInfo) => HostArray): Record<string, HostInput> {
+  const views: Record<string, HostInput> = {};
+  for (const [name, info] of Object.entries(infos)) views[name] = { shape: info.shape, dtype: info.dtype, values: values(info) };
+  return views;
+}
+
+/** What both adapters start a call with: the options in force, the present inputs, the output specs. */
+function callOf(kernel: HostKernel, inputs: tf.NamedTensorInfoMap, attrs: tf.NamedAttrMap): { options: HostOptions; infos: Record<string, tf.TensorInfo>; specs: HostOutputSpec[] } {
+  const infos = present(inputs);
+  return { options: hostOptions(), infos, specs: kernel.outputs(infos, attrs) };
+}
+
 /** The tfjs-backend-cpu kernel function of `kernel`. */
 export function cpuKernel(kernel: HostKernel): tf.KernelFunc {
-  return ({ inputs, backend, attrs }) => {
+  return ({ inputs, backend, attrs = {} }) => {
     const cpu = backend as unknown as CpuBackendLike;
-    const options = hostOptions();
-    const infos = present(inputs);
-    const specs = kernel.outputs(infos, attrs ?? {});
+    const { options, infos, specs } = callOf(kernel, inputs, attrs);
     const outputs = specs.map((spec) => allocate(spec, options));
-    const views: Record<string, HostInput> = {};
-    for (const [name, info] of Object.entries(infos)) {
-      views[name] = { shape: info.shape, dtype: info.dtype, values: cpu.data.get(info.dataId).values };
-    }
-    kernel.run(views, outputs, attrs ?? {}, { options });
+    kernel.run(hostInputs(infos, (info) => cpu.data.get(info.dataId).values), outputs, attrs, { options });
     return single(specs.map((spec, i) => cpu.makeTensorInfo(spec.shape, spec.dtype, outputs[i] as HostArray)));
   };
 }
 
 /** The tfjs-backend-wasm kernel function of `kernel`. */
 export function wasmKernel(kernel: HostKernel): tf.KernelFunc {
-  return ({ inputs, backend, attrs }) => {
+  return ({ inputs, backend, attrs = {} }) => {
     const wasm = backend as unknown as WasmBackendLike;
-    const options = hostOptions();
-    const infos = present(inputs);
-    const specs = kernel.outputs(infos, attrs ?? {});
-    const taken = takeOver(kernel, infos, attrs ?? {}, specs, wasm);
+    const { options, infos, specs } = callOf(kernel, inputs, attrs);
+    const taken = takeOver(kernel, infos, attrs, specs, wasm);
     // Allocate every output (and the scratch) first: a later allocation could grow the
     // heap and detach views.
-    const heap = heapFor(kernel, infos, attrs ?? {}, wasm);
+    const heap = heapFor(kernel, infos, attrs, wasm);
     const outputInfos = specs.map((spec, i) => (i === 0 && taken !== undefined ? taken : wasm.makeOutput(spec.shape, spec.dtype)));
     const outputs = outputInfos.map((info, i) => {
       const view = wasm.typedArrayFromHeap(info);
@@ -211,12 +216,9 @@ export function wasmKernel(kernel: HostKernel): tf.KernelFunc {
       else if (options.poisonFilledOutputs) poison(view);
       return view;
     });
-    const views: Record<string, HostInput> = {};
-    for (const [name, info] of Object.entries(infos)) {
-      views[name] = { shape: info.shape, dtype: info.dtype, values: wasm.typedArrayFromHeap(info) };
-    }
+    const views = hostInputs(infos, (info) => wasm.typedArrayFromHeap(info));
     try {
-      kernel.run(views, outputs, attrs ?? {}, { options, heap });
+      kernel.run(views, outputs, attrs, { options, heap });
     } finally {
       if (heap !== undefined) wasm.wasm?._free?.(heap.scratch);
     }

@@ -34,26 +34,11 @@ import { scatterRowsCpu, scatterRowsWasm } from './host/scatterRows';
 import { swapInnerAxesCpu, swapInnerAxesWasm } from './host/swapInnerAxes';
 import { takeRowsCpu, takeRowsWasm } from './host/takeRows';
 
-export const SWAP_INNER_AXES: FusedKernel = {
-  name: 'FeatstatsSwapInnerAxes',
-  backends: { cpu: swapInnerAxesCpu, wasm: swapInnerAxesWasm },
-};
-export const SCATTER_ROWS: FusedKernel = {
-  name: 'FeatstatsScatterRows',
-  backends: { cpu: scatterRowsCpu, wasm: scatterRowsWasm },
-};
-export const BLEND_ROWS: FusedKernel = {
-  name: 'FeatstatsBlendRows',
-  backends: { cpu: blendRowsCpu, wasm: blendRowsWasm },
-};
-export const SCALE_ROWS: FusedKernel = {
-  name: 'FeatstatsScaleRows',
-  backends: { cpu: scaleRowsCpu, wasm: scaleRowsWasm },
-};
-export const TAKE_ROWS: FusedKernel = {
-  name: 'FeatstatsTakeRows',
-  backends: { cpu: takeRowsCpu, wasm: takeRowsWasm },
-};
+export const SWAP_INNER_AXES: FusedKernel = { name: 'FeatstatsSwapInnerAxes', backends: { cpu: swapInnerAxesCpu, wasm: swapInnerAxesWasm } };
+export const SCATTER_ROWS: FusedKernel = { name: 'FeatstatsScatterRows', backends: { cpu: scatterRowsCpu, wasm: scatterRowsWasm } };
+export const BLEND_ROWS: FusedKernel = { name: 'FeatstatsBlendRows', backends: { cpu: blendRowsCpu, wasm: blendRowsWasm } };
+export const SCALE_ROWS: FusedKernel = { name: 'FeatstatsScaleRows', backends: { cpu: scaleRowsCpu, wasm: scaleRowsWasm } };
+export const TAKE_ROWS: FusedKernel = { name: 'FeatstatsTakeRows', backends: { cpu: takeRowsCpu, wasm: takeRowsWasm } };
 
 /** `[B, P, Q]` → `[B, Q, P]`. */
 export function swapInnerAxes(x: tf.Tensor3D): tf.Tensor3D {

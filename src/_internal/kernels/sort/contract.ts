@@ -27,24 +27,12 @@ import { gatherRowsWebgl } from './webgl/gatherRows';
 import { invertPermutationRowsWebgl } from './webgl/invertPermutationRows';
 import { rankRowsWebgl } from './webgl/rankRows';
 
-export const ARGSORT_ROWS: FusedKernel = {
-  name: 'FeatstatsArgsortRows',
-  backends: { cpu: argsortRowsCpu, wasm: argsortRowsWasm, webgl: argsortRowsWebgl },
-};
-export const GATHER_ROWS: FusedKernel = {
-  name: 'FeatstatsGatherRows',
-  backends: { cpu: gatherRowsCpu, wasm: gatherRowsWasm, webgl: gatherRowsWebgl },
-};
-export const INVERT_PERMUTATION_ROWS: FusedKernel = {
-  name: 'FeatstatsInvertPermutationRows',
-  backends: { cpu: invertPermutationRowsCpu, wasm: invertPermutationRowsWasm, webgl: invertPermutationRowsWebgl },
-};
+export const ARGSORT_ROWS: FusedKernel = { name: 'FeatstatsArgsortRows', backends: { cpu: argsortRowsCpu, wasm: argsortRowsWasm, webgl: argsortRowsWebgl } };
+export const GATHER_ROWS: FusedKernel = { name: 'FeatstatsGatherRows', backends: { cpu: gatherRowsCpu, wasm: gatherRowsWasm, webgl: gatherRowsWebgl } };
+export const INVERT_PERMUTATION_ROWS: FusedKernel = { name: 'FeatstatsInvertPermutationRows', backends: { cpu: invertPermutationRowsCpu, wasm: invertPermutationRowsWasm, webgl: invertPermutationRowsWebgl } };
 // cpu and wasm invert any permutation in one O(n) pass, so only webgl (where the inverse
 // is otherwise a sort) has a kernel; elsewhere the composite is that pass.
-export const RANK_ROWS: FusedKernel = {
-  name: 'FeatstatsRankRows',
-  backends: { webgl: rankRowsWebgl },
-};
+export const RANK_ROWS: FusedKernel = { name: 'FeatstatsRankRows', backends: { webgl: rankRowsWebgl } };
 
 /** Views a tensor of rank ≥ 1 as rows `[R, n]` along its last axis (sort and argsort). */
 export function lastAxisRows(x: tf.Tensor): tf.Tensor2D {

@@ -42,31 +42,16 @@ import { inputGradientWebgl } from './webgl/inputGradient';
 import { momentsWebgl } from './webgl/moments';
 import { scaleShiftWebgl } from './webgl/scaleShift';
 
-export const MOMENTS: FusedKernel = {
-  name: 'FeatstatsMoments',
-  backends: { cpu: momentsCpu, wasm: momentsWasm, webgl: momentsWebgl },
-};
-export const SCALE_SHIFT: FusedKernel = {
-  name: 'FeatstatsScaleShift',
-  backends: { cpu: scaleShiftCpu, wasm: scaleShiftWasm, webgl: scaleShiftWebgl },
-};
+export const MOMENTS: FusedKernel = { name: 'FeatstatsMoments', backends: { cpu: momentsCpu, wasm: momentsWasm, webgl: momentsWebgl } };
+export const SCALE_SHIFT: FusedKernel = { name: 'FeatstatsScaleShift', backends: { cpu: scaleShiftCpu, wasm: scaleShiftWasm, webgl: scaleShiftWebgl } };
 /**
  * A norm's forward in one kernel on cpu, where it stages x once instead of twice
  * (`./host/standardize.ts`). Elsewhere its composite runs: moments and scale-shift, each
  * its own fused kernel.
  */
-export const STANDARDIZE: FusedKernel = {
-  name: 'FeatstatsStandardize',
-  backends: { cpu: standardizeCpu },
-};
-export const GRADIENT_SUMS: FusedKernel = {
-  name: 'FeatstatsGradientSums',
-  backends: { cpu: gradientSumsCpu, wasm: gradientSumsWasm, webgl: gradientSumsWebgl },
-};
-export const INPUT_GRADIENT: FusedKernel = {
-  name: 'FeatstatsInputGradient',
-  backends: { cpu: inputGradientCpu, wasm: inputGradientWasm, webgl: inputGradientWebgl },
-};
+export const STANDARDIZE: FusedKernel = { name: 'FeatstatsStandardize', backends: { cpu: standardizeCpu } };
+export const GRADIENT_SUMS: FusedKernel = { name: 'FeatstatsGradientSums', backends: { cpu: gradientSumsCpu, wasm: gradientSumsWasm, webgl: gradientSumsWebgl } };
+export const INPUT_GRADIENT: FusedKernel = { name: 'FeatstatsInputGradient', backends: { cpu: inputGradientCpu, wasm: inputGradientWasm, webgl: inputGradientWebgl } };
 
 /** γ and β (either may be absent) and where they vary; without a layout, one feature. */
 export interface Affine {

@@ -32,6 +32,22 @@ export function columnsOf(view: StatisticsView): number {
   return view.kept * view.reducedInner;
 }
 
+/**
+ * The view as the loops walk it: `outer` planes of `rows` (reducedOuter) rows, each of
+ * `columns` elements, `kept` statistics of `inner` (reducedInner) consecutive columns.
+ */
+export interface PlaneGeometry {
+  readonly outer: number;
+  readonly rows: number;
+  readonly kept: number;
+  readonly inner: number;
+  readonly columns: number;
+}
+
+export function planeGeometry(view: StatisticsView): PlaneGeometry {
+  return { outer: view.outer, rows: view.reducedOuter, kept: view.kept, inner: view.reducedInner, columns: columnsOf(view) };
+}
+
 /** Rows [0, rows) of `columns` elements from element `base`: a plane, or a chunk of one. */
 export interface PlaneRows {
   readonly base: number;

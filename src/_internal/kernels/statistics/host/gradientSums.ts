@@ -10,19 +10,7 @@ import type * as tf from '@tensorflow/tfjs-core';
 
 import { cpuKernel, requiredInput, wasmKernel, type HostKernel, type HostOutputSpec } from '../../host/adapter';
 import { featureLayoutOf, statisticsShape, statisticsViewOf, type StatisticsView } from '../view';
-import {
-  columnFeatureIndex,
-  columnsOf,
-  featureIndexAt,
-  featurePieceEnd,
-  featuresAlongRows,
-  featureValuesOf,
-  floatInput,
-  PLANE_MAX_ROW,
-  statisticValues,
-  type FeatureValues,
-  type PlaneRows,
-} from './common';
+import { columnFeatureIndex, featureIndexAt, featurePieceEnd, featuresAlongRows, featureValuesOf, floatInput, PLANE_MAX_ROW, planeGeometry, statisticValues, type FeatureValues, type PlaneRows } from './common';
 import { columnArrays, compiledPlanes, planeScratch, type ColumnTriple, type CompiledPlanes } from './planes';
 
 const GRADIENT_SUMS: HostKernel = {
@@ -83,8 +71,7 @@ interface Sums {
 }
 
 function gradientSumsPlanes(x: Float32Array, dy: Float32Array, view: StatisticsView, terms: SumTerms, sums: Sums, compiled?: CompiledPlanes): void {
-  const { outer, reducedOuter: rows, kept, reducedInner: inner } = view;
-  const columns = columnsOf(view);
+  const { outer, rows, kept, inner, columns } = planeGeometry(view);
   const { mean, scale, features } = terms;
   const index = columnFeatureIndex(view, features);
   const [m, sumDy, sumDyCentered] = columnArrays(compiled, view, 3) as ColumnTriple;
@@ -221,8 +208,7 @@ function gradientSumsAlongRows(x: Float32Array, dy: Float32Array, view: Statisti
 }
 
 function gradientSumsRuns(x: Float32Array, dy: Float32Array, view: StatisticsView, { mean, scale, features }: SumTerms, sums: Sums): void {
-  const { outer, reducedOuter: rows, kept, reducedInner: inner } = view;
-  const columns = columnsOf(view);
+  const { outer, rows, kept, inner, columns } = planeGeometry(view);
   const { gamma } = features;
   const { dGamma, dBeta, sumG, sumGNormalized } = sums;
   const sliding = features.present && features.stride === 1;

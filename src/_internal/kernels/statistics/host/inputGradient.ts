@@ -10,7 +10,7 @@ import type * as tf from '@tensorflow/tfjs-core';
 
 import { cpuKernel, requiredInput, wasmKernel, type HostKernel } from '../../host/adapter';
 import { featureLayoutOf, statisticsViewOf, type StatisticsView } from '../view';
-import { columnFeatureIndex, columnsOf, featureIndexAt, featurePieceEnd, featureValuesOf, floatInput, PLANE_MAX_ROW, statisticValues, type FeatureValues, type PlaneRows } from './common';
+import { columnFeatureIndex, featureIndexAt, featurePieceEnd, featureValuesOf, floatInput, PLANE_MAX_ROW, planeGeometry, statisticValues, type FeatureValues, type PlaneRows } from './common';
 import { columnArrays, compiledPlanes, planeScratch, type ColumnTriple, type CompiledPlanes } from './planes';
 
 const INPUT_GRADIENT: HostKernel = {
@@ -49,8 +49,7 @@ interface ApplyTerms {
 }
 
 function inputGradientPlanes(dx: Float32Array, x: Float32Array, dy: Float32Array, view: StatisticsView, terms: ApplyTerms, compiled?: CompiledPlanes): void {
-  const { outer, reducedOuter: rows, kept, reducedInner: inner } = view;
-  const columns = columnsOf(view);
+  const { outer, rows, kept, inner, columns } = planeGeometry(view);
   const { mean, outScale, constant, centeredFactor, features } = terms;
   const index = columnFeatureIndex(view, features);
   // dx = dy·d − (x − m)·f − c folded to dy·d − x·f + (m·f − c), as in scaleShiftCoefficients.
@@ -108,8 +107,7 @@ function inputGradientSweep(
 }
 
 function inputGradientRuns(dx: Float32Array, x: Float32Array, dy: Float32Array, view: StatisticsView, terms: ApplyTerms): void {
-  const { outer, reducedOuter: rows, kept, reducedInner: inner } = view;
-  const columns = columnsOf(view);
+  const { outer, rows, kept, inner, columns } = planeGeometry(view);
   const { mean, outScale, constant, centeredFactor, features } = terms;
   const { gamma } = features;
   const sliding = features.present && features.stride === 1;

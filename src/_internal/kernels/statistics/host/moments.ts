@@ -12,7 +12,7 @@ import type * as tf from '@tensorflow/tfjs-core';
 
 import { cpuKernel, requiredInput, wasmKernel, type HostContext, type HostKernel, type HostOutputSpec } from '../../host/adapter';
 import { statisticsShape, statisticsViewOf, type StatisticsView } from '../view';
-import { columnsOf, floatInput, PLANE_MAX_ROW, type PlaneRows } from './common';
+import { floatInput, PLANE_MAX_ROW, planeGeometry, type PlaneRows } from './common';
 import { columnArrays, compiledPlanes, planeScratch, type ColumnTriple, type CompiledPlanes } from './planes';
 
 const MOMENTS: HostKernel = {
@@ -72,8 +72,7 @@ export function finishMoments(out: MomentOutputs, view: StatisticsView, ddof: nu
 }
 
 function momentsPlanes(x: Float32Array, view: StatisticsView, sums: ShiftedSums, compiled?: CompiledPlanes): void {
-  const { outer, reducedOuter: rows, reducedInner: inner } = view;
-  const columns = columnsOf(view);
+  const { outer, rows, inner, columns } = planeGeometry(view);
   const [shift, s1, s2] = columnArrays(compiled, view, 3) as ColumnTriple;
   for (let o = 0; o < outer; o++) {
     const base = o * rows * columns;
@@ -135,8 +134,7 @@ export function foldMoments(view: StatisticsView, o: number, columns: { shift: F
 }
 
 function momentsRuns(x: Float32Array, view: StatisticsView, sums: ShiftedSums): void {
-  const { outer, reducedOuter: rows, kept, reducedInner: inner } = view;
-  const columns = columnsOf(view);
+  const { outer, rows, kept, inner, columns } = planeGeometry(view);
   const { shift, sum, sumSquares } = sums;
   for (let o = 0; o < outer; o++) {
     const base = o * rows * columns;

@@ -7,19 +7,7 @@ import type * as tf from '@tensorflow/tfjs-core';
 
 import { cpuKernel, requiredInput, wasmKernel, type HostContext, type HostKernel } from '../../host/adapter';
 import { featureLayoutOf, statisticsViewOf, type StatisticsView } from '../view';
-import {
-  columnFeatureIndex,
-  columnsOf,
-  featureIndexAt,
-  featurePieceEnd,
-  featuresAlongRows,
-  featureValuesOf,
-  floatInput,
-  PLANE_MAX_ROW,
-  statisticValues,
-  type FeatureValues,
-  type PlaneRows,
-} from './common';
+import { columnFeatureIndex, featureIndexAt, featurePieceEnd, featuresAlongRows, featureValuesOf, floatInput, PLANE_MAX_ROW, planeGeometry, statisticValues, type FeatureValues, type PlaneRows } from './common';
 import { columnArrays, compiledPlanes, planeScratch, type CompiledPlanes } from './planes';
 
 const SCALE_SHIFT: HostKernel = {
@@ -55,8 +43,7 @@ export function scaleShiftInto(y: Float32Array, x: Float32Array, view: Statistic
 }
 
 function scaleShiftPlanes(y: Float32Array, x: Float32Array, view: StatisticsView, terms: ScaleShiftTerms, compiled?: CompiledPlanes): void {
-  const { outer, reducedOuter: rows } = view;
-  const columns = columnsOf(view);
+  const { outer, rows, columns } = planeGeometry(view);
   const index = columnFeatureIndex(view, terms.features);
   const [factor, offsetTerm] = columnArrays(compiled, view, 2) as [Float64Array, Float64Array];
   for (let o = 0; o < outer; o++) {
@@ -144,8 +131,7 @@ function scaleShiftAlongRows(y: Float32Array, x: Float32Array, view: StatisticsV
 }
 
 function scaleShiftRuns(y: Float32Array, x: Float32Array, view: StatisticsView, { mean, scale, shift, features }: ScaleShiftTerms): void {
-  const { outer, reducedOuter: rows, kept, reducedInner: inner } = view;
-  const columns = columnsOf(view);
+  const { outer, rows, kept, inner, columns } = planeGeometry(view);
   const { gamma, beta } = features;
   const sliding = features.present && features.stride === 1;
   for (let o = 0; o < outer; o++) {

@@ -18,7 +18,7 @@ import { cpuKernel, requiredInput, type HostKernel, type HostOutputSpec } from '
 import { compiledBuildMissing, type HostOptions } from '../../host/options';
 import type { PlaneSweeps } from '../../host/compiled/planeSweepsModule';
 import { featureLayoutOf, statisticsShape, statisticsViewOf, type StatisticsView } from '../view';
-import { columnFeatureIndex, columnsOf, featureValuesOf, floatInput, PLANE_MAX_ROW, type FeatureValues } from './common';
+import { columnFeatureIndex, columnsOf, featureValuesOf, floatInput, PLANE_MAX_ROW, planeGeometry, type FeatureValues } from './common';
 import { finishMoments, foldMoments, momentsInto, shiftedSumsOf, type MomentOutputs } from './moments';
 import { chunkRowsOf, stagedSweeps, type ColumnTriple } from './planes';
 import { scaleShiftCoefficients, scaleShiftInto } from './scaleShift';
@@ -91,8 +91,7 @@ function stagedWhole(view: StatisticsView, options: HostOptions): WholePlane | u
 }
 
 function standardizeStaged(x: Float32Array, out: StandardizedOutputs, view: StatisticsView, { epsilon, features }: { epsilon: number; features: FeatureValues }, whole: WholePlane): void {
-  const { outer, reducedOuter: rows, kept, reducedInner: inner } = view;
-  const columns = columnsOf(view);
+  const { outer, rows, kept, inner, columns } = planeGeometry(view);
   const { sweeps, plane, chunkRows } = whole;
   const [shift, s1, s2] = whole.scratch;
   const sums = shiftedSumsOf(view);
