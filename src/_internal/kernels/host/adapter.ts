@@ -118,7 +118,7 @@ interface WasmBackendLike {
  * only: its tensors live on the heap, copied in, so a buffer held by one tensor is seen
  * by nothing else; a cpu tensor's buffer may be an array its creator still holds.
  */
-function takeOver(kernel: HostKernel, infos: Record<string, tf.TensorInfo>, attrs: tf.NamedAttrMap, specs: HostOutputSpec[], backend: WasmBackendLike): tf.TensorInfo | undefined {
+function takeOver(kernel: HostKernel, { infos, specs }: HostCall, attrs: tf.NamedAttrMap, backend: WasmBackendLike): tf.TensorInfo | undefined {
   if (kernel.reusesInput === undefined || attrs.overwrite !== true) return undefined;
   const input = infos[kernel.reusesInput];
   const spec = specs[0];
@@ -183,7 +183,13 @@ function hostInputs(infos: Record<string, tf.TensorInfo>, values: (info: tf.Tens
 }
 
 /** What both adapters start a call with: the options in force, the present inputs, the output specs. */
-function callOf(kernel: HostKernel, inputs: tf.NamedTensorInfoMap, attrs: tf.NamedAttrMap): { options: HostOptions; infos: Record<string, tf.TensorInfo>; specs: HostOutputSpec[] } {
+interface HostCall {
+  readonly options: HostOptions;
+  readonly infos: Record<string, tf.TensorInfo>;
+  readonly specs: HostOutputSpec[];
+}
+
+function callOf(kernel: HostKernel, inputs: tf.NamedTensorInfoMap, attrs: tf.NamedAttrMap): HostCall {
   const infos = present(inputs);
   return { options: hostOptions(), infos, specs: kernel.outputs(infos, attrs) };
 }
@@ -203,8 +209,9 @@ export function cpuKernel(kernel: HostKernel): tf.KernelFunc {
 export function wasmKernel(kernel: HostKernel): tf.KernelFunc {
   return ({ inputs, backend, attrs = {} }) => {
     const wasm = backend as unknown as WasmBackendLike;
-    const { options, infos, specs } = callOf(kernel, inputs, attrs);
-    const taken = takeOver(kernel, infos, attrs, specs, wasm);
+    const call = callOf(kernel, inputs, attrs);
+    const { options, infos, specs } = call;
+    const taken = takeOver(kernel, call, attrs, wasm);
     // Allocate every output (and the scratch) first: a later allocation could grow the
     // heap and detach views.
     const heap = heapFor(kernel, infos, attrs, wasm);

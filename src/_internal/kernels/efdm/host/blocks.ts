@@ -52,11 +52,15 @@ export function floats(bits: Uint32Array): Float32Array {
   return new Float32Array(bits.buffer, bits.byteOffset, bits.length);
 }
 
-/**
- * Copies channels `c0 … c0 + count − 1` of sample `sample` from `src` (user layout) into
- * `dst` as rows `[count, L]`.
- */
-export function readBlock(src: Uint32Array, dst: Uint32Array, layout: RowsLayout, sample: number, c0: number, count: number): void {
+/** Channels `c0 … c0 + count − 1` of sample `sample`: one block. */
+export interface Block {
+  readonly sample: number;
+  readonly c0: number;
+  readonly count: number;
+}
+
+/** Copies a block of `src` (user layout) into `dst` as rows `[count, L]`. */
+export function readBlock(src: Uint32Array, dst: Uint32Array, layout: RowsLayout, { sample, c0, count }: Block): void {
   const { channels, positions, stride } = layout;
   const base = sample * channels * positions;
   if (!layout.channelsLast) {
@@ -67,7 +71,7 @@ export function readBlock(src: Uint32Array, dst: Uint32Array, layout: RowsLayout
     return;
   }
   if (count === BLOCK_CHANNELS) {
-    readSixteen(src, dst, base + c0, channels, positions, stride);
+    readSixteen(src, dst, base + c0, layout);
     return;
   }
   for (let i = 0; i < positions; i++) {
@@ -80,7 +84,7 @@ export function readBlock(src: Uint32Array, dst: Uint32Array, layout: RowsLayout
 // loop over the block's channels, and with constant offsets the read and the write take
 // a fraction of the looped ones' time (bench/README.md, "Design measurements").
 
-function readSixteen(src: Uint32Array, dst: Uint32Array, start: number, channels: number, positions: number, stride: number): void {
+function readSixteen(src: Uint32Array, dst: Uint32Array, start: number, { channels, positions, stride }: RowsLayout): void {
   for (let i = 0, p = start; i < positions; i++, p += channels) {
     dst[i] = src[p] as number;
     dst[stride + i] = src[p + 1] as number;
@@ -101,7 +105,7 @@ function readSixteen(src: Uint32Array, dst: Uint32Array, start: number, channels
   }
 }
 
-function writeSixteen(src: Uint32Array, dst: Uint32Array, start: number, channels: number, positions: number, stride: number): void {
+function writeSixteen(src: Uint32Array, dst: Uint32Array, start: number, { channels, positions, stride }: RowsLayout): void {
   for (let i = 0, p = start; i < positions; i++, p += channels) {
     dst[p] = src[i] as number;
     dst[p + 1] = src[stride + i] as number;
@@ -123,7 +127,7 @@ function writeSixteen(src: Uint32Array, dst: Uint32Array, start: number, channel
 }
 
 /** Inverse of {@link readBlock}: rows `[count, L]` of `src` written into `dst` (user layout). */
-export function writeBlock(src: Uint32Array, dst: Uint32Array, layout: RowsLayout, sample: number, c0: number, count: number): void {
+export function writeBlock(src: Uint32Array, dst: Uint32Array, layout: RowsLayout, { sample, c0, count }: Block): void {
   const { channels, positions, stride } = layout;
   const base = sample * channels * positions;
   if (!layout.channelsLast) {
@@ -131,7 +135,7 @@ export function writeBlock(src: Uint32Array, dst: Uint32Array, layout: RowsLayou
     return;
   }
   if (count === BLOCK_CHANNELS) {
-    writeSixteen(src, dst, base + c0, channels, positions, stride);
+    writeSixteen(src, dst, base + c0, layout);
     return;
   }
   for (let i = 0; i < positions; i++) {
@@ -172,36 +176,55 @@ function cyclesOf(perm: readonly number[]): number[][] {
   return cycles;
 }
 
+/** The blocks of one sample, in channel order. */
+export function blocksOf(layout: RowsLayout, sample: number): Block[] {
+  const blocks: Block[] = [];
+  for (let c0 = 0; c0 < layout.channels; c0 += layout.block) blocks.push({ sample, c0, count: Math.min(layout.block, layout.channels - c0) });
+  return blocks;
+}
+
+/** What `walkCycles` hands each visit: a block's sample, its successor in the cycle and both loaded blocks. */
+export interface CycleStep {
+  /** The visited block. */
+  readonly block: Block;
+  /** perm[block.sample]. */
+  readonly next: number;
+  /** The visited sample's loaded block, rows `[count, L]`. */
+  readonly own: Uint32Array;
+  /** The next sample's loaded block (the same channels). */
+  readonly theirs: Uint32Array;
+}
+
 /**
  * Walks each cycle n → perm[n] → … of a permutation of the samples, one block of
- * channels at a time, calling `visit(sample, next, own, theirs, c0, count)` with the
- * blocks of `sample` and of next = perm[sample], which `load(sample, dst, c0, count)`
- * puts into block scratch a, b, c as rows `[count, L]`. Each block is loaded once:
- * `theirs` becomes the next sample's `own`, and the cycle's first block, loaded before
- * any visit, serves as the last sample's `theirs`. A block of channels touches only its
- * own channels' elements, so the cycles run block by block.
+ * channels at a time, calling `visit` with the blocks of each sample and of next =
+ * perm[sample], which `load(block, dst)` puts into block scratch a, b, c as rows
+ * `[count, L]`. Each block is loaded once: `theirs` becomes the next sample's `own`, and
+ * the cycle's first block, loaded before any visit, serves as the last sample's `theirs`.
+ * A block of channels touches only its own channels' elements, so the cycles run block
+ * by block.
  */
 export function walkCycles(
   perm: readonly number[],
   layout: RowsLayout,
-  load: (sample: number, dst: Uint32Array, c0: number, count: number) => void,
-  visit: (sample: number, next: number, own: Uint32Array, theirs: Uint32Array, c0: number, count: number) => void,
+  load: (block: Block, dst: Uint32Array) => void,
+  visit: (step: CycleStep) => void,
 ): void {
-  const { channels, block, positions, stride } = layout;
+  const { block, positions, stride } = layout;
   const { a, b, c: first } = blockScratch(block * stride, positions);
   for (const cycle of cyclesOf(perm)) {
-    for (let c0 = 0; c0 < channels; c0 += block) {
-      const count = Math.min(block, channels - c0);
-      load(cycle[0] as number, first, c0, count);
+    for (const { c0, count } of blocksOf(layout, 0)) {
+      const blockOf = (sample: number): Block => ({ sample, c0, count });
+      load(blockOf(cycle[0] as number), first);
       let own = first;
       for (let j = 0; j < cycle.length; j++) {
         const next = cycle[(j + 1) % cycle.length] as number;
         let theirs = first;
         if (j + 1 < cycle.length) {
           theirs = own === a ? b : a;
-          load(next, theirs, c0, count);
+          load(blockOf(next), theirs);
         }
-        visit(cycle[j] as number, next, own, theirs, c0, count);
+        visit({ block: blockOf(cycle[j] as number), next, own, theirs });
         own = theirs;
       }
     }

@@ -5,7 +5,7 @@
 import type * as tf from '@tensorflow/tfjs-core';
 
 import { cpuKernel, requiredInput, wasmKernel, type HostKernel } from '../../host/adapter';
-import { bitsOf, blockScratch, layoutOf, readBlock, writeBlock } from './blocks';
+import { bitsOf, blocksOf, blockScratch, layoutOf, readBlock, writeBlock } from './blocks';
 
 const EFDM_STYLE_GRADIENT: HostKernel = {
   // Filled: styleOrder is a permutation of every row (the forward's own output).
@@ -24,9 +24,9 @@ const EFDM_STYLE_GRADIENT: HostKernel = {
     // α as float32, and each product rounded once: the composite's float32 multiply.
     const weight = Math.fround(alpha);
     for (let sample = 0; sample < batch; sample++) {
-      for (let c0 = 0; c0 < channels; c0 += block) {
-        const count = Math.min(block, channels - c0);
-        readBlock(dy, dyBits, layout, sample, c0, count);
+      for (const channelBlock of blocksOf(layout, sample)) {
+        const { c0, count } = channelBlock;
+        readBlock(dy, dyBits, layout, channelBlock);
         for (let b = 0; b < count; b++) {
           const start = b * stride;
           const row = (sample * channels + c0 + b) * n;
@@ -42,7 +42,7 @@ const EFDM_STYLE_GRADIENT: HostKernel = {
             }
           }
         }
-        writeBlock(dBits, out, layout, sample, c0, count);
+        writeBlock(dBits, out, layout, channelBlock);
       }
     }
   },

@@ -7,7 +7,7 @@ import type * as tf from '@tensorflow/tfjs-core';
 
 import { cpuKernel, requiredInput, wasmKernel, type HostKernel } from '../../host/adapter';
 import { scratchFor } from '../../sort/host/radixSort';
-import { bitsOf, blockScratch, layoutOf, readBlock, writeBlock } from './blocks';
+import { bitsOf, blocksOf, blockScratch, layoutOf, readBlock, writeBlock } from './blocks';
 
 const EFDM_TARGET: HostKernel = {
   outputs: (inputs, attrs) => {
@@ -33,10 +33,10 @@ const EFDM_TARGET: HostKernel = {
     const { a: contentBlock, b: styleBlock, c: targetBlock, rowOrder: contentRow } = blockScratch(block * stride, n);
     const sortedOrder = s.rowOrder;
     for (let sample = 0; sample < batch; sample++) {
-      for (let c0 = 0; c0 < channels; c0 += block) {
-        const count = Math.min(block, channels - c0);
-        readBlock(content, contentBlock, layout, sample, c0, count);
-        readBlock(style, styleBlock, layout, sample, c0, count);
+      for (const channelBlock of blocksOf(layout, sample)) {
+        const { c0, count } = channelBlock;
+        readBlock(content, contentBlock, layout, channelBlock);
+        readBlock(style, styleBlock, layout, channelBlock);
         for (let b = 0; b < count; b++) {
           const start = b * stride;
           const row = (sample * channels + c0 + b) * n;
@@ -54,7 +54,7 @@ const EFDM_TARGET: HostKernel = {
           // t[contentOrder[k]] = sortedStyle[k] = style[styleOrder[k]] (bits: exact).
           for (let k = 0; k < n; k++) targetBlock[start + (contentRow[k] as number)] = styleBlock[start + k] as number;
         }
-        writeBlock(targetBlock, out, layout, sample, c0, count);
+        writeBlock(targetBlock, out, layout, channelBlock);
       }
     }
   },

@@ -6,7 +6,7 @@ import type * as tf from '@tensorflow/tfjs-core';
 
 import { cpuKernel, requiredInput, wasmKernel, type HostKernel } from '../../host/adapter';
 import { scratchFor } from '../../sort/host/radixSort';
-import { bitsOf, blockScratch, layoutOf, readBlock, sampleWeights, walkCycles, writeBlock } from './blocks';
+import { bitsOf, blockScratch, layoutOf, readBlock, sampleWeights, walkCycles, writeBlock, type Block } from './blocks';
 import { mixRow } from './mixRow';
 
 /**
@@ -38,8 +38,9 @@ const EFDMIX_FORWARD: HostKernel = {
     const s = scratchFor(n, options);
     const { d: mixBits } = blockScratch(block * stride, n);
     // A sample's block of x, each row replaced by its sorted values; its orders stored.
-    const sortBlock = (sample: number, dst: Uint32Array, c0: number, count: number): void => {
-      readBlock(x, dst, layout, sample, c0, count);
+    const sortBlock = (channelBlock: Block, dst: Uint32Array): void => {
+      const { sample, c0, count } = channelBlock;
+      readBlock(x, dst, layout, channelBlock);
       for (let b = 0; b < count; b++) {
         const start = b * stride;
         s.rowBits.set(dst.subarray(start, start + n));
@@ -49,7 +50,8 @@ const EFDMIX_FORWARD: HostKernel = {
         dst.set(s.rowSorted, start);
       }
     };
-    walkCycles(partner, layout, sortBlock, (sample, _partner, own, theirs, c0, count) => {
+    walkCycles(partner, layout, sortBlock, ({ block: channelBlock, own, theirs }) => {
+      const { sample, c0, count } = channelBlock;
       const [wPartner, wSelf] = [partnerWeight[sample] as number, selfWeight[sample] as number];
       for (let b = 0; b < count; b++) {
         const start = b * stride;
@@ -61,7 +63,7 @@ const EFDMIX_FORWARD: HostKernel = {
           { partner: wPartner, self: wSelf },
         );
       }
-      writeBlock(mixBits, out, layout, sample, c0, count);
+      writeBlock(mixBits, out, layout, channelBlock);
     });
   },
 };

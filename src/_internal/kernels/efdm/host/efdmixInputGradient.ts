@@ -5,7 +5,7 @@
 import type * as tf from '@tensorflow/tfjs-core';
 
 import { cpuKernel, requiredInput, wasmKernel, type HostKernel } from '../../host/adapter';
-import { bitsOf, blockScratch, floats, layoutOf, orderRow, readBlock, sampleWeights, walkCycles, writeBlock } from './blocks';
+import { bitsOf, blockScratch, floats, layoutOf, orderRow, readBlock, sampleWeights, walkCycles, writeBlock, type Block } from './blocks';
 
 /**
  * EFDMix backward in one pass: sample j gets its own dy plus (1 − λ)·dy of its sender
@@ -26,8 +26,9 @@ const EFDMIX_INPUT_GRADIENT: HostKernel = {
     const out = bitsOf(dx as Float32Array);
     const { d: sumBits, rowOrder: ownOrder, otherOrder: senderOrder } = blockScratch(block * stride, n);
     const sum = floats(sumBits);
-    const readDy = (sample: number, dst: Uint32Array, c0: number, count: number): void => readBlock(dy, dst, layout, sample, c0, count);
-    walkCycles(inverse, layout, readDy, (sample, sender, own, theirs, c0, count) => {
+    const readDy = (channelBlock: Block, dst: Uint32Array): void => readBlock(dy, dst, layout, channelBlock);
+    walkCycles(inverse, layout, readDy, ({ block: channelBlock, next: sender, own, theirs }) => {
+      const { sample, c0, count } = channelBlock;
       const [ownValues, theirValues] = [floats(own), floats(theirs)];
       const weight = partnerWeight[sender] as number;
       for (let b = 0; b < count; b++) {
@@ -41,7 +42,7 @@ const EFDMIX_INPUT_GRADIENT: HostKernel = {
           sum[i] = (ownValues[i] as number) + Math.fround(weight * (theirValues[start + (senderOrder[k] as number)] as number));
         }
       }
-      writeBlock(sumBits, out, layout, sample, c0, count);
+      writeBlock(sumBits, out, layout, channelBlock);
     });
   },
 };

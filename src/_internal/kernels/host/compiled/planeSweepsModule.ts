@@ -11,7 +11,10 @@
  */
 import { PLANE_SWEEPS_WASM } from './planeSweepsBinary';
 
-/** The sweeps of one plane (the module's exports); every pointer is a byte address in the memory. */
+/**
+ * The sweeps of one plane, the module's exports (so positional: WebAssembly takes numbers);
+ * every pointer is a byte address in the memory.
+ */
 export interface PlaneSweeps {
   momentsPlane(x: number, rows: number, columns: number, k: number, s1: number, s2: number): void;
   scaleShiftPlane(x: number, y: number, rows: number, columns: number, factor: number, offset: number): void;

@@ -44,9 +44,10 @@ const GRADIENT_SUMS: HostKernel = {
       dGamma: new Float64Array(terms.features.size),
       dBeta: new Float64Array(terms.features.size),
     };
-    if (view.reducedInner <= PLANE_MAX_ROW) gradientSumsPlanes(x, dy, view, terms, sums, compiledPlanes(context.heap, [x, dy], view, 3, context.options));
-    else if (featuresAlongRows(view, terms.features)) gradientSumsAlongRows(x, dy, view, terms, sums);
-    else gradientSumsRuns(x, dy, view, terms, sums);
+    const arrays: SumArrays = { x, dy, view };
+    if (view.reducedInner <= PLANE_MAX_ROW) gradientSumsPlanes(arrays, terms, sums, compiledPlanes(context, { view, arrays: [x, dy], count: 3 }));
+    else if (featuresAlongRows(view, terms.features)) gradientSumsAlongRows(arrays, terms, sums);
+    else gradientSumsRuns(arrays, terms, sums);
     (outputs[0] as Float32Array).set(sums.sumG);
     (outputs[1] as Float32Array).set(sums.sumGNormalized);
     if (affineGradients) {
@@ -55,6 +56,13 @@ const GRADIENT_SUMS: HostKernel = {
     }
   },
 };
+
+/** The arrays the sums read, over the view. */
+interface SumArrays {
+  readonly x: Float32Array;
+  readonly dy: Float32Array;
+  readonly view: StatisticsView;
+}
 
 /** The sums' inputs, float64: x̂ = (x − mean)·scale, and γ. */
 interface SumTerms {
@@ -70,7 +78,7 @@ interface Sums {
   readonly dBeta: Float64Array;
 }
 
-function gradientSumsPlanes(x: Float32Array, dy: Float32Array, view: StatisticsView, terms: SumTerms, sums: Sums, compiled?: CompiledPlanes): void {
+function gradientSumsPlanes({ x, dy, view }: SumArrays, terms: SumTerms, sums: Sums, compiled?: CompiledPlanes): void {
   const { outer, rows, kept, inner, columns } = planeGeometry(view);
   const { mean, scale, features } = terms;
   const index = columnFeatureIndex(view, features);
@@ -81,11 +89,11 @@ function gradientSumsPlanes(x: Float32Array, dy: Float32Array, view: StatisticsV
     sumDyCentered.fill(0);
     const base = o * rows * columns;
     if (compiled !== undefined) {
-      compiled.rows([x, dy], [], base, rows, ([xAt, dyAt], chunk) =>
+      compiled.rows({ inputs: [x, dy], outputs: [] }, { base, rows }, ([xAt, dyAt], chunk) =>
         compiled.sweeps.gradSumsPlane(xAt as number, dyAt as number, chunk, columns, m.byteOffset, sumDy.byteOffset, sumDyCentered.byteOffset),
       );
     } else {
-      gradientSumsSweep(x, dy, { base, rows, columns }, m, { sumDy, sumDyCentered });
+      gradientSumsSweep({ x, dy }, { base, rows, columns }, m, { sumDy, sumDyCentered });
     }
     for (let k = 0, j = 0; k < kept; k++) {
       const s = o * kept + k;
@@ -110,8 +118,7 @@ function gradientSumsPlanes(x: Float32Array, dy: Float32Array, view: StatisticsV
 
 /** Σdy and Σdy·(x − m) per column over a plane's rows (`gradSumsPlane` in planeSweeps.c). */
 function gradientSumsSweep(
-  x: Float32Array,
-  dy: Float32Array,
+  { x, dy }: { readonly x: Float32Array; readonly dy: Float32Array },
   { base, rows, columns }: PlaneRows,
   m: Float64Array,
   { sumDy, sumDyCentered }: { readonly sumDy: Float64Array; readonly sumDyCentered: Float64Array },
@@ -142,7 +149,7 @@ function gradientSumsSweep(
   }
 }
 
-function gradientSumsAlongRows(x: Float32Array, dy: Float32Array, view: StatisticsView, { mean, scale, features }: SumTerms, sums: Sums): void {
+function gradientSumsAlongRows({ x, dy, view }: SumArrays, { mean, scale, features }: SumTerms, sums: Sums): void {
   const { outer, reducedInner: n } = view;
   const { gamma } = features;
   const { dGamma, dBeta, sumG, sumGNormalized } = sums;
@@ -207,7 +214,7 @@ function gradientSumsAlongRows(x: Float32Array, dy: Float32Array, view: Statisti
   }
 }
 
-function gradientSumsRuns(x: Float32Array, dy: Float32Array, view: StatisticsView, { mean, scale, features }: SumTerms, sums: Sums): void {
+function gradientSumsRuns({ x, dy, view }: SumArrays, { mean, scale, features }: SumTerms, sums: Sums): void {
   const { outer, rows, kept, inner, columns } = planeGeometry(view);
   const { gamma } = features;
   const { dGamma, dBeta, sumG, sumGNormalized } = sums;

@@ -34,10 +34,19 @@ const INPUT_GRADIENT: HostKernel = {
       constant[s] = (constant[s] as number) * o;
     }
     const terms: ApplyTerms = { mean: statisticValues(inputs.mean, view, 0), outScale, constant, centeredFactor, features: featureValuesOf(inputs, featureLayoutOf(attrs), view) };
-    if (view.reducedInner <= PLANE_MAX_ROW) inputGradientPlanes(dx, x, dy, view, terms, compiledPlanes(context.heap, [x, dy, dx], view, 3, context.options));
-    else inputGradientRuns(dx, x, dy, view, terms);
+    const arrays: ApplyArrays = { dx, x, dy, view };
+    if (view.reducedInner <= PLANE_MAX_ROW) inputGradientPlanes(arrays, terms, compiledPlanes(context, { view, arrays: [x, dy, dx], count: 3 }));
+    else inputGradientRuns(arrays, terms);
   },
 };
+
+/** dx written from x and dy, over the view. */
+interface ApplyArrays {
+  readonly dx: Float32Array;
+  readonly x: Float32Array;
+  readonly dy: Float32Array;
+  readonly view: StatisticsView;
+}
 
 /** Per statistic (float64): dx = dy·γ·outScale − (x − mean)·centeredFactor − constant. */
 interface ApplyTerms {
@@ -48,7 +57,7 @@ interface ApplyTerms {
   readonly features: FeatureValues;
 }
 
-function inputGradientPlanes(dx: Float32Array, x: Float32Array, dy: Float32Array, view: StatisticsView, terms: ApplyTerms, compiled?: CompiledPlanes): void {
+function inputGradientPlanes({ dx, x, dy, view }: ApplyArrays, terms: ApplyTerms, compiled?: CompiledPlanes): void {
   const { outer, rows, kept, inner, columns } = planeGeometry(view);
   const { mean, outScale, constant, centeredFactor, features } = terms;
   const index = columnFeatureIndex(view, features);
@@ -66,20 +75,18 @@ function inputGradientPlanes(dx: Float32Array, x: Float32Array, dy: Float32Array
     }
     const base = o * rows * columns;
     if (compiled !== undefined) {
-      compiled.rows([x, dy], [dx], base, rows, ([xAt, dyAt, dxAt], chunk) =>
+      compiled.rows({ inputs: [x, dy], outputs: [dx] }, { base, rows }, ([xAt, dyAt, dxAt], chunk) =>
         compiled.sweeps.gradApplyPlane(xAt as number, dyAt as number, dxAt as number, chunk, columns, dyFactor.byteOffset, xFactor.byteOffset, c.byteOffset),
       );
     } else {
-      inputGradientSweep(dx, x, dy, { base, rows, columns }, { dyFactor, xFactor, c });
+      inputGradientSweep({ dx, x, dy }, { base, rows, columns }, { dyFactor, xFactor, c });
     }
   }
 }
 
 /** dx = dy·fd − x·fx + c per column over a plane's rows (`gradApplyPlane` in planeSweeps.c). */
 function inputGradientSweep(
-  dx: Float32Array,
-  x: Float32Array,
-  dy: Float32Array,
+  { dx, x, dy }: { readonly dx: Float32Array; readonly x: Float32Array; readonly dy: Float32Array },
   { base, rows, columns }: PlaneRows,
   { dyFactor, xFactor, c }: { readonly dyFactor: Float64Array; readonly xFactor: Float64Array; readonly c: Float64Array },
 ): void {
@@ -106,7 +113,7 @@ function inputGradientSweep(
   }
 }
 
-function inputGradientRuns(dx: Float32Array, x: Float32Array, dy: Float32Array, view: StatisticsView, terms: ApplyTerms): void {
+function inputGradientRuns({ dx, x, dy, view }: ApplyArrays, terms: ApplyTerms): void {
   const { outer, rows, kept, inner, columns } = planeGeometry(view);
   const { mean, outScale, constant, centeredFactor, features } = terms;
   const { gamma } = features;

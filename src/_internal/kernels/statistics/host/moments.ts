@@ -28,7 +28,7 @@ const MOMENTS: HostKernel = {
     const x = floatInput(inputs, 'x');
     const [mean, variance] = outputs as [Float32Array, Float32Array];
     const view = statisticsViewOf(attrs, requiredInput(inputs, 'x'));
-    momentsInto({ mean, variance }, x, view, (attrs.ddof as number | undefined) ?? 0, context);
+    momentsInto({ mean, variance }, x, { view, ddof: (attrs.ddof as number | undefined) ?? 0 }, context);
   },
 };
 
@@ -50,16 +50,22 @@ export interface MomentOutputs {
   readonly variance: Float32Array;
 }
 
+/** The view and the divisor's ddof of a moments call. */
+export interface MomentsOf {
+  readonly view: StatisticsView;
+  readonly ddof: number;
+}
+
 /** Mean and variance (÷ (M − ddof)) of every statistic of x, into `out`. */
-export function momentsInto(out: MomentOutputs, x: Float32Array, view: StatisticsView, ddof: number, context: HostContext): void {
+export function momentsInto(out: MomentOutputs, x: Float32Array, { view, ddof }: MomentsOf, context: HostContext): void {
   const sums = shiftedSumsOf(view);
-  if (view.reducedInner <= PLANE_MAX_ROW) momentsPlanes(x, view, sums, compiledPlanes(context.heap, [x], view, 3, context.options));
+  if (view.reducedInner <= PLANE_MAX_ROW) momentsPlanes(x, view, sums, compiledPlanes(context, { view, arrays: [x], count: 3 }));
   else momentsRuns(x, view, sums);
-  finishMoments(out, view, ddof, sums, 0, view.outer * view.kept);
+  finishMoments(out, sums, { view, ddof, from: 0, to: view.outer * view.kept });
 }
 
 /** Mean and variance of statistics [from, to) from their sums, rounded to float32 once. */
-export function finishMoments(out: MomentOutputs, view: StatisticsView, ddof: number, sums: ShiftedSums, from: number, to: number): void {
+export function finishMoments(out: MomentOutputs, sums: ShiftedSums, { view, ddof, from, to }: MomentsOf & { readonly from: number; readonly to: number }): void {
   const { shift, sum, sumSquares } = sums;
   const size = view.reducedOuter * view.reducedInner;
   for (let s = from; s < to; s++) {
@@ -80,16 +86,23 @@ function momentsPlanes(x: Float32Array, view: StatisticsView, sums: ShiftedSums,
     s1.fill(0);
     s2.fill(0);
     if (compiled !== undefined) {
-      compiled.rows([x], [], base, rows, ([xAt], chunk) => compiled.sweeps.momentsPlane(xAt as number, chunk, columns, shift.byteOffset, s1.byteOffset, s2.byteOffset));
+      compiled.rows({ inputs: [x], outputs: [] }, { base, rows }, ([xAt], chunk) => compiled.sweeps.momentsPlane(xAt as number, chunk, columns, shift.byteOffset, s1.byteOffset, s2.byteOffset));
     } else {
-      momentsSweep(x, { base, rows, columns }, shift, s1, s2);
+      momentsSweep(x, { base, rows, columns }, { shift, s1, s2 });
     }
     foldMoments(view, o, { shift, s1, s2 }, sums);
   }
 }
 
+/** Per-column float64 arrays of a moments sweep: the shift (the group's first element) and the two sums. */
+export interface MomentColumns {
+  readonly shift: Float64Array;
+  readonly s1: Float64Array;
+  readonly s2: Float64Array;
+}
+
 /** Σd and Σd² per column over a plane's rows, d = x − shift (`momentsPlane` in planeSweeps.c). */
-function momentsSweep(x: Float32Array, { base, rows, columns }: PlaneRows, shift: Float64Array, s1: Float64Array, s2: Float64Array): void {
+function momentsSweep(x: Float32Array, { base, rows, columns }: PlaneRows, { shift, s1, s2 }: MomentColumns): void {
   const c2 = 2 * columns;
   const c3 = 3 * columns;
   // Four rows a … a + 3 per sweep: a quarter of the float64 read-modify-writes per
@@ -116,7 +129,7 @@ function momentsSweep(x: Float32Array, { base, rows, columns }: PlaneRows, shift
 }
 
 /** Plane o's per-column sums folded into its `kept` statistics. */
-export function foldMoments(view: StatisticsView, o: number, columns: { shift: Float64Array; s1: Float64Array; s2: Float64Array }, sums: ShiftedSums): void {
+export function foldMoments(view: StatisticsView, o: number, columns: MomentColumns, sums: ShiftedSums): void {
   const { kept, reducedInner: inner } = view;
   const { shift, s1, s2 } = columns;
   for (let k = 0, j = 0; k < kept; k++) {

@@ -11,9 +11,9 @@
  * Where WebAssembly (with SIMD) is unavailable, or for long runs, there is no compiled
  * sweep and the TypeScript sweeps run. Every way gives the same values bit for bit.
  */
-import type { HostKernel, Heap } from '../../host/adapter';
+import type { HostContext, HostKernel, Heap } from '../../host/adapter';
 import { planeSweeps, type PlaneSweeps } from '../../host/compiled/planeSweepsModule';
-import { compiledBuildMissing, type HostOptions } from '../../host/options';
+import { compiledBuildMissing } from '../../host/options';
 import { statisticsViewOf, type StatisticsView } from '../view';
 import { columnsOf, PLANE_MAX_ROW } from './common';
 
@@ -25,25 +25,38 @@ export interface CompiledPlanes {
    * Sweeps rows [0, rows) of the plane starting at element `base`: `sweep(addresses, rows)`
    * gets the byte address of the first row of each input, then of each output.
    */
-  rows(inputs: Float32Array[], outputs: Float32Array[], base: number, rows: number, sweep: (addresses: number[], rows: number) => void): void;
+  rows(arrays: PlaneArrays, plane: { readonly base: number; readonly rows: number }, sweep: (addresses: number[], rows: number) => void): void;
+}
+
+/** The float32 arrays a sweep reads (`inputs`) and writes (`outputs`). */
+export interface PlaneArrays {
+  readonly inputs: Float32Array[];
+  readonly outputs: Float32Array[];
 }
 
 /** Three per-column float64 arrays. */
 export type ColumnTriple = [Float64Array, Float64Array, Float64Array];
 
+/** A call's plane sweeps: over `arrays` (every float32 array it reads or writes), with `count` coefficient arrays. */
+export interface PlaneCall {
+  readonly view: StatisticsView;
+  readonly arrays: Float32Array[];
+  readonly count: number;
+}
+
 /**
- * The compiled sweeps for a call over `arrays` (every float32 array it reads or writes),
- * or undefined where the TypeScript sweeps run (long runs, WebAssembly off or
- * unavailable; under `webAssembly: 'required'` unavailable throws).
+ * The compiled sweeps for a call, or undefined where the TypeScript sweeps run (long
+ * runs, WebAssembly off or unavailable; under `webAssembly: 'required'` unavailable
+ * throws).
  */
-export function compiledPlanes(heap: Heap | undefined, arrays: Float32Array[], view: StatisticsView, count: number, options: HostOptions): CompiledPlanes | undefined {
-  if (view.reducedInner > PLANE_MAX_ROW || options.webAssembly === 'off') return undefined;
-  const compiled = inPlace(heap, arrays, view, count) ?? stagedPlanes(view, count);
+export function compiledPlanes({ heap, options }: HostContext, call: PlaneCall): CompiledPlanes | undefined {
+  if (call.view.reducedInner > PLANE_MAX_ROW || options.webAssembly === 'off') return undefined;
+  const compiled = inPlace(heap, call) ?? stagedPlanes(call.view, call.count);
   if (compiled === undefined && options.webAssembly === 'required') throw compiledBuildMissing('a statistics kernel');
   return compiled;
 }
 
-function inPlace(heap: Heap | undefined, arrays: Float32Array[], view: StatisticsView, count: number): CompiledPlanes | undefined {
+function inPlace(heap: Heap | undefined, { view, arrays, count }: PlaneCall): CompiledPlanes | undefined {
   const columns = columnsOf(view);
   if (heap === undefined || heap.scratchBytes < count * columns * 8 || !arrays.every((a) => a.buffer === heap.memory.buffer)) return undefined;
   const sweeps = planeSweeps(heap.memory);
@@ -52,7 +65,7 @@ function inPlace(heap: Heap | undefined, arrays: Float32Array[], view: Statistic
   return {
     sweeps,
     scratch: Array.from({ length: count }, (_, i) => new Float64Array(buffer, heap.scratch + i * columns * 8, columns)),
-    rows: (inputs, outputs, base, rows, sweep) => sweep([...inputs, ...outputs].map((t) => t.byteOffset + 4 * base), rows),
+    rows: ({ inputs, outputs }, { base, rows }, sweep) => sweep([...inputs, ...outputs].map((t) => t.byteOffset + 4 * base), rows),
   };
 }
 
@@ -110,7 +123,7 @@ function stagedPlanes(view: StatisticsView, count: number): CompiledPlanes | und
   return {
     sweeps,
     scratch,
-    rows: (inputs, outputs, base, planeRows, sweep) => {
+    rows: ({ inputs, outputs }, { base, rows: planeRows }, sweep) => {
       const addresses = chunks.slice(0, inputs.length + outputs.length).map((chunk) => chunk.byteOffset);
       for (let a = 0; a < planeRows; a += chunkRows) {
         const rows = Math.min(chunkRows, planeRows - a);

@@ -18,7 +18,7 @@ const SCALE_SHIFT: HostKernel = {
   run(inputs, outputs, attrs, context) {
     const x = floatInput(inputs, 'x');
     const view = statisticsViewOf(attrs, requiredInput(inputs, 'x'));
-    scaleShiftInto(outputs[0] as Float32Array, x, view, {
+    scaleShiftInto({ y: outputs[0] as Float32Array, x, view }, {
       mean: statisticValues(inputs.mean, view, 0),
       scale: statisticValues(inputs.scale, view, 1),
       shift: statisticValues(inputs.shift, view, 0),
@@ -35,24 +35,32 @@ export interface ScaleShiftTerms {
   readonly features: FeatureValues;
 }
 
-/** y = (x − mean)·scale·γ + β + shift over the view. */
-export function scaleShiftInto(y: Float32Array, x: Float32Array, view: StatisticsView, terms: ScaleShiftTerms, context: HostContext): void {
-  if (view.reducedInner <= PLANE_MAX_ROW) scaleShiftPlanes(y, x, view, terms, compiledPlanes(context.heap, [x, y], view, 2, context.options));
-  else if (featuresAlongRows(view, terms.features)) scaleShiftAlongRows(y, x, view, terms);
-  else scaleShiftRuns(y, x, view, terms);
+/** A scale-shift's arrays: y written from x, over the view. */
+export interface ScaleShiftArrays {
+  readonly y: Float32Array;
+  readonly x: Float32Array;
+  readonly view: StatisticsView;
 }
 
-function scaleShiftPlanes(y: Float32Array, x: Float32Array, view: StatisticsView, terms: ScaleShiftTerms, compiled?: CompiledPlanes): void {
+/** y = (x − mean)·scale·γ + β + shift over the view. */
+export function scaleShiftInto(arrays: ScaleShiftArrays, terms: ScaleShiftTerms, context: HostContext): void {
+  const { y, x, view } = arrays;
+  if (view.reducedInner <= PLANE_MAX_ROW) scaleShiftPlanes(arrays, terms, compiledPlanes(context, { view, arrays: [x, y], count: 2 }));
+  else if (featuresAlongRows(view, terms.features)) scaleShiftAlongRows(arrays, terms);
+  else scaleShiftRuns(arrays, terms);
+}
+
+function scaleShiftPlanes({ y, x, view }: ScaleShiftArrays, terms: ScaleShiftTerms, compiled?: CompiledPlanes): void {
   const { outer, rows, columns } = planeGeometry(view);
   const index = columnFeatureIndex(view, terms.features);
   const [factor, offsetTerm] = columnArrays(compiled, view, 2) as [Float64Array, Float64Array];
   for (let o = 0; o < outer; o++) {
-    scaleShiftCoefficients(view, o, index, terms, { factor, offsetTerm });
+    scaleShiftCoefficients({ view, o, index }, terms, { factor, offsetTerm });
     const base = o * rows * columns;
     if (compiled !== undefined) {
-      compiled.rows([x], [y], base, rows, ([xAt, yAt], chunk) => compiled.sweeps.scaleShiftPlane(xAt as number, yAt as number, chunk, columns, factor.byteOffset, offsetTerm.byteOffset));
+      compiled.rows({ inputs: [x], outputs: [y] }, { base, rows }, ([xAt, yAt], chunk) => compiled.sweeps.scaleShiftPlane(xAt as number, yAt as number, chunk, columns, factor.byteOffset, offsetTerm.byteOffset));
     } else {
-      scaleShiftSweep(y, x, { base, rows, columns }, factor, offsetTerm);
+      scaleShiftSweep(y, x, { base, rows, columns }, { factor, offsetTerm });
     }
   }
 }
@@ -63,11 +71,9 @@ function scaleShiftPlanes(y: Float32Array, x: Float32Array, view: StatisticsView
  * the fold costs nothing a float32 output can see.
  */
 export function scaleShiftCoefficients(
-  view: StatisticsView,
-  o: number,
-  index: Int32Array,
+  { view, o, index }: { readonly view: StatisticsView; readonly o: number; readonly index: Int32Array },
   terms: ScaleShiftTerms,
-  out: { readonly factor: Float64Array; readonly offsetTerm: Float64Array },
+  out: ScaleShiftColumns,
 ): void {
   const { kept, reducedInner: inner } = view;
   const { mean, scale, shift, features } = terms;
@@ -82,8 +88,14 @@ export function scaleShiftCoefficients(
   }
 }
 
+/** A plane's per-column coefficients of y = x·factor + offsetTerm. */
+export interface ScaleShiftColumns {
+  readonly factor: Float64Array;
+  readonly offsetTerm: Float64Array;
+}
+
 /** y = x·f + c per column over a plane's rows (`scaleShiftPlane` in planeSweeps.c). */
-function scaleShiftSweep(y: Float32Array, x: Float32Array, { base, rows, columns }: PlaneRows, factor: Float64Array, offsetTerm: Float64Array): void {
+function scaleShiftSweep(y: Float32Array, x: Float32Array, { base, rows, columns }: PlaneRows, { factor, offsetTerm }: ScaleShiftColumns): void {
   const c2 = 2 * columns;
   const c3 = 3 * columns;
   // Four rows a … a + 3 per sweep: each coefficient pair is read once for four
@@ -105,7 +117,7 @@ function scaleShiftSweep(y: Float32Array, x: Float32Array, { base, rows, columns
   }
 }
 
-function scaleShiftAlongRows(y: Float32Array, x: Float32Array, view: StatisticsView, { mean, scale, shift, features }: ScaleShiftTerms): void {
+function scaleShiftAlongRows({ y, x, view }: ScaleShiftArrays, { mean, scale, shift, features }: ScaleShiftTerms): void {
   const { outer, reducedInner: n } = view;
   const { gamma, beta } = features;
   let o = 0;
@@ -130,7 +142,7 @@ function scaleShiftAlongRows(y: Float32Array, x: Float32Array, view: StatisticsV
   }
 }
 
-function scaleShiftRuns(y: Float32Array, x: Float32Array, view: StatisticsView, { mean, scale, shift, features }: ScaleShiftTerms): void {
+function scaleShiftRuns({ y, x, view }: ScaleShiftArrays, { mean, scale, shift, features }: ScaleShiftTerms): void {
   const { outer, rows, kept, inner, columns } = planeGeometry(view);
   const { gamma, beta } = features;
   const sliding = features.present && features.stride === 1;

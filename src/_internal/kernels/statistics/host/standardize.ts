@@ -40,13 +40,13 @@ const STANDARDIZE: HostKernel = {
     const out: StandardizedOutputs = { y, mean, variance, inverseStd };
     const whole = stagedWhole(view, context.options);
     if (whole !== undefined) {
-      standardizeStaged(x, out, view, { epsilon, features }, whole);
+      standardizeStaged({ x, view, epsilon, features }, out, whole);
       return;
     }
     const statistics = view.outer * view.kept;
-    momentsInto(out, x, view, 0, context);
-    inverseStdOf(variance, epsilon, inverseStd, 0, statistics);
-    scaleShiftInto(y, x, view, { mean: Float64Array.from(mean), scale: Float64Array.from(inverseStd), shift: new Float64Array(statistics), features }, context);
+    momentsInto(out, x, { view, ddof: 0 }, context);
+    inverseStdOf(out, epsilon, { from: 0, to: statistics });
+    scaleShiftInto({ y, x, view }, { mean: Float64Array.from(mean), scale: Float64Array.from(inverseStd), shift: new Float64Array(statistics), features }, context);
   },
 };
 
@@ -56,7 +56,7 @@ interface StandardizedOutputs extends MomentOutputs {
 }
 
 /** rsqrt(variance + ε) of statistics [from, to), as tfjs-backend-cpu's Add then Rsqrt round it. */
-function inverseStdOf(variance: Float32Array, epsilon: number, inverseStd: Float32Array, from: number, to: number): void {
+function inverseStdOf({ variance, inverseStd }: StandardizedOutputs, epsilon: number, { from, to }: { readonly from: number; readonly to: number }): void {
   for (let s = from; s < to; s++) inverseStd[s] = 1 / Math.sqrt(Math.fround((variance[s] as number) + epsilon));
 }
 
@@ -90,7 +90,11 @@ function stagedWhole(view: StatisticsView, options: HostOptions): WholePlane | u
   };
 }
 
-function standardizeStaged(x: Float32Array, out: StandardizedOutputs, view: StatisticsView, { epsilon, features }: { epsilon: number; features: FeatureValues }, whole: WholePlane): void {
+function standardizeStaged(
+  { x, view, epsilon, features }: { readonly x: Float32Array; readonly view: StatisticsView; readonly epsilon: number; readonly features: FeatureValues },
+  out: StandardizedOutputs,
+  whole: WholePlane,
+): void {
   const { outer, rows, kept, inner, columns } = planeGeometry(view);
   const { sweeps, plane, chunkRows } = whole;
   const [shift, s1, s2] = whole.scratch;
@@ -109,10 +113,11 @@ function standardizeStaged(x: Float32Array, out: StandardizedOutputs, view: Stat
       sweeps.momentsPlane(address(a), chunk, columns, shift.byteOffset, s1.byteOffset, s2.byteOffset);
     }
     foldMoments(view, o, { shift, s1, s2 }, sums);
-    finishMoments(out, view, 0, sums, o * kept, (o + 1) * kept);
-    inverseStdOf(out.variance, epsilon, out.inverseStd, o * kept, (o + 1) * kept);
+    const statistics = { from: o * kept, to: (o + 1) * kept };
+    finishMoments(out, sums, { view, ddof: 0, ...statistics });
+    inverseStdOf(out, epsilon, statistics);
     // The sums are folded: s1 and s2 take the plane's scale-shift coefficients.
-    scaleShiftCoefficients(view, o, index, { mean: out.mean, scale: out.inverseStd, shift: noShift, features }, { factor: s1, offsetTerm: s2 });
+    scaleShiftCoefficients({ view, o, index }, { mean: out.mean, scale: out.inverseStd, shift: noShift, features }, { factor: s1, offsetTerm: s2 });
     for (let a = 0; a < rows; a += chunkRows) {
       const chunk = Math.min(chunkRows, rows - a);
       sweeps.scaleShiftPlane(address(a), address(a), chunk, columns, s1.byteOffset, s2.byteOffset);

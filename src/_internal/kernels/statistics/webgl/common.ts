@@ -51,17 +51,17 @@ export function chunkSize(m: number): number {
 }
 
 /**
- * A GLSL read of statistic `name` at (p, q), for a statistic `[outer|1, 1, kept|1, 1]`: a
- * dimension of size 1 broadcasts. `p`, `q` name GLSL int expressions.
+ * A GLSL read of statistic `name` at the GLSL ints `p`, `q` in scope, for a statistic
+ * `[outer|1, 1, kept|1, 1]`: a dimension of size 1 broadcasts.
  */
-export function statAt(name: string, info: tf.TensorInfo, view: StatisticsView, p: string, q: string): string {
+export function statAt(name: string, info: tf.TensorInfo, view: StatisticsView): string {
   const [sp, sa, sq, sb] = info.shape;
   const fits = info.shape.length === 4 && sa === 1 && sb === 1 && (sp === 1 || sp === view.outer) && (sq === 1 || sq === view.kept);
   if (!fits) {
     throw new Error(`featstats: webgl statistic ${name} must be [${view.outer},1,${view.kept},1] but got [${info.shape.join(',')}]`);
   }
   const sampler = `get${name.charAt(0).toUpperCase()}${name.slice(1)}`;
-  return `${sampler}(${sp === 1 ? '0' : p}, 0, ${sq === 1 ? '0' : q}, 0)`;
+  return `${sampler}(${sp === 1 ? '0' : 'p'}, 0, ${sq === 1 ? '0' : 'q'}, 0)`;
 }
 
 /** GLSL: the γ/β index of element (q, b) of the view, `⌊(q·reducedInner + b) / stride⌋ mod size`. */
@@ -98,9 +98,9 @@ export function normalizedTerms(view: StatisticsView, inputs: tf.NamedTensorInfo
   const { a, b, atOutput } = at;
   const scale = inputs['scale'];
   const gamma = inputs['gamma'];
-  const mean = statAt('mean', requiredInput(inputs, 'mean'), view, 'p', 'q');
+  const mean = statAt('mean', requiredInput(inputs, 'mean'), view);
   return `
-    float normalized = (${atOutput ? 'getXAtOutCoords()' : `getX(p, ${a}, q, ${b})`} - ${mean})${scale === undefined ? '' : ` * ${statAt('scale', scale, view, 'p', 'q')}`};
+    float normalized = (${atOutput ? 'getXAtOutCoords()' : `getX(p, ${a}, q, ${b})`} - ${mean})${scale === undefined ? '' : ` * ${statAt('scale', scale, view)}`};
     float upstream = ${atOutput ? 'getDyAtOutCoords()' : `getDy(p, ${a}, q, ${b})`};
     float g = upstream${gamma === undefined ? '' : ` * getGamma(${featureIndex(view, features, 'q', b)})`};
   `;

@@ -14,7 +14,7 @@ export const inputGradientWebgl: tf.KernelFunc = ({ inputs, backend: rawBackend,
   const view = statisticsViewOf(attrs, x);
   const { views, temporaries } = asViews(backend, [x, requiredInput(inputs, 'dy')], view);
   const used = present({ ...inputs, x: views[0], dy: views[1] }, ['x', 'dy', 'mean', 'centering', 'projection', 'outScale', 'scale', 'gamma']);
-  const stat = (name: string) => statAt(name, requiredInput(inputs, name), view, 'p', 'q');
+  const stat = (name: string) => statAt(name, requiredInput(inputs, name), view);
   const program = shaderProgram(used.map(([name]) => name), viewShape(view), `
     void main() {
       ivec4 coords = getOutputCoords();

@@ -23,12 +23,12 @@ export const scaleShiftWebgl: tf.KernelFunc = ({ inputs, backend: rawBackend, at
       int p = coords.x;
       int q = coords.z;
       int b = coords.w;
-      float y = getXAtOutCoords() - ${statAt('mean', requiredInput(inputs, 'mean'), view, 'p', 'q')};
-      ${has('scale') ? `y *= ${statAt('scale', requiredInput(inputs, 'scale'), view, 'p', 'q')};` : ''}
+      float y = getXAtOutCoords() - ${statAt('mean', requiredInput(inputs, 'mean'), view)};
+      ${has('scale') ? `y *= ${statAt('scale', requiredInput(inputs, 'scale'), view)};` : ''}
       ${has('gamma') || has('beta') ? `int j = ${index};` : ''}
       ${has('gamma') ? 'y *= getGamma(j);' : ''}
       ${has('beta') ? 'y += getBeta(j);' : ''}
-      ${has('shift') ? `y += ${statAt('shift', requiredInput(inputs, 'shift'), view, 'p', 'q')};` : ''}
+      ${has('shift') ? `y += ${statAt('shift', requiredInput(inputs, 'shift'), view)};` : ''}
       setOutput(y);
     }
   `);
