@@ -3,7 +3,7 @@
  * `[N, C, ...S]` (NCHW), with `L` the number of spatial positions (the product of S).
  * The statistics kernels see a tensor through a `StatisticsView` made from this layout
  * (`kernels/statistics/view.ts`); the row kernels through channel rows `[N·C, L]`
- * (`kernels/rows/contract.ts`).
+ * (`kernels/sort/contract.ts`).
  */
 import type { DataFormat } from './validate';
 

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 
 import { customGrad } from '../_internal/customGrad';
 import { efdmStyleGradient, efdmTarget, rowConstant } from '../_internal/kernels/efdm/contract';
-import { blendRows } from '../_internal/kernels/rows/contract';
+import { blendRows } from '../_internal/kernels/sort/contract';
 import { channelLayout } from '../_internal/layout';
 import {
   checkDataFormat,

@@ -1,7 +1,7 @@
 /**
  * The host radix argsort's two engines (the WebAssembly build of radixSort.c and the
  * TypeScript fallback) against a first-principles stable sort, and against each other
- * bit for bit. The row kernels' suites (rows.test.ts, efdm.test.ts) reach whichever
+ * bit for bit. The row kernels' suites (sort.test.ts, efdm.test.ts) reach whichever
  * engine a row gets by default; this file reaches both on the same rows.
  */
 import fc from 'fast-check';

@@ -1,6 +1,6 @@
 /**
- * The row-sort kernels, the core of sort, argsort, efdm and efdmix. All work on 2-D
- * tensors `[R, n]`, row by row:
+ * The sort kernels, the core of sort, argsort, efdm and efdmix: a stable row sort and the
+ * row steps around it. All work on rows `[R, n]`:
  *
  * | kernel | inputs → output |
  * |---|---|
@@ -8,20 +8,42 @@
  * | `FeatstatsGatherRows`            | x `[R, n]`, indices int32 `[R, m]` → `[R, m]`, x's dtype: `out[r, j] = x[r, indices[r, j]]` |
  * | `FeatstatsInvertPermutationRows` | perm int32 `[R, n]` → int32 `[R, n]`: `out[r, perm[r, j]] = j` |
  * | `FeatstatsRankRows`              | x `[R, n]`, perm int32 `[R, n]` (x's stable argsort), attr `descending` → the inverse of perm, as above |
+ * | `FeatstatsScatterRows`           | x `[R, n]`, perm int32 `[R, n]` → `[R, n]`: `out[r, perm[r, k]] = x[r, k]` |
+ * | `FeatstatsSwapInnerAxes`         | x `[B, P, Q]` → `[B, Q, P]`, x's dtype (NHWC ↔ channel rows) |
+ * | `FeatstatsBlendRows`             | a, b `[R, n]`, wa, wb `[R, 1]` (float32) → `a·wa + b·wb` |
+ * | `FeatstatsScaleRows`             | x `[R, n]`, w `[R, 1]` (float32) → `x·w` |
+ * | `FeatstatsTakeRows`              | x `[B, M]`, indices int32 `[K]` → `[K, M]`, x's dtype: `out[k] = x[indices[k]]` |
  *
  * The argsort is **stable in both directions**: ties keep the lower index first, so ranks
  * agree bit for bit on every backend and with the composite. −0 and +0 compare equal
  * (as `tf.topk` compares them). NaN is not ordered (featstats' inputs are finite).
+ *
+ * `scatterRows(x, order)` is `gatherRows(x, invertPermutationRows(order))` in one pass: it
+ * puts the k-th sorted value back where the k-th smallest element was, which is EFDM's
+ * target and the gradient of a sort. Where the caller still has the rows that `order`
+ * sorts (`sortedRows`, ascending), the composite inverts it with `rankRows` (a binary
+ * search on webgl, one pass) instead of `invertPermutationRows` (a sort there). The last
+ * five kernels are steps that, left to tfjs's transposes and broadcast binary ops, cost
+ * as much as the sort on the tfjs cpu backend (bench/README.md, "Design measurements");
+ * webgl runs their composites, on tfjs's own shaders. Features become channel rows
+ * `[N·C, L]` through {@link channelRows} (a reshape for NCHW, one {@link swapInnerAxes}
+ * for NHWC) and go back through {@link fromChannelRows}.
  *
  * The composites below define the semantics; the fused implementations (`./host/` for
  * cpu and wasm, `./webgl/`) must return identical values.
  */
 import * as tf from '@tensorflow/tfjs-core';
 
+import type { ChannelLayout } from '../../layout';
 import { dispatch, type FusedKernel } from '../dispatch';
 import { argsortRowsCpu, argsortRowsWasm } from './host/argsortRows';
+import { blendRowsCpu, blendRowsWasm } from './host/blendRows';
 import { gatherRowsCpu, gatherRowsWasm } from './host/gatherRows';
 import { invertPermutationRowsCpu, invertPermutationRowsWasm } from './host/invertPermutationRows';
+import { scaleRowsCpu, scaleRowsWasm } from './host/scaleRows';
+import { scatterRowsCpu, scatterRowsWasm } from './host/scatterRows';
+import { swapInnerAxesCpu, swapInnerAxesWasm } from './host/swapInnerAxes';
+import { takeRowsCpu, takeRowsWasm } from './host/takeRows';
 import { argsortRowsWebgl } from './webgl/argsortRows';
 import { gatherRowsWebgl } from './webgl/gatherRows';
 import { invertPermutationRowsWebgl } from './webgl/invertPermutationRows';
@@ -33,6 +55,11 @@ export const INVERT_PERMUTATION_ROWS: FusedKernel = { name: 'FeatstatsInvertPerm
 // cpu and wasm invert any permutation in one O(n) pass, so only webgl (where the inverse
 // is otherwise a sort) has a kernel; elsewhere the composite is that pass.
 export const RANK_ROWS: FusedKernel = { name: 'FeatstatsRankRows', backends: { webgl: rankRowsWebgl } };
+export const SCATTER_ROWS: FusedKernel = { name: 'FeatstatsScatterRows', backends: { cpu: scatterRowsCpu, wasm: scatterRowsWasm } };
+export const SWAP_INNER_AXES: FusedKernel = { name: 'FeatstatsSwapInnerAxes', backends: { cpu: swapInnerAxesCpu, wasm: swapInnerAxesWasm } };
+export const BLEND_ROWS: FusedKernel = { name: 'FeatstatsBlendRows', backends: { cpu: blendRowsCpu, wasm: blendRowsWasm } };
+export const SCALE_ROWS: FusedKernel = { name: 'FeatstatsScaleRows', backends: { cpu: scaleRowsCpu, wasm: scaleRowsWasm } };
+export const TAKE_ROWS: FusedKernel = { name: 'FeatstatsTakeRows', backends: { cpu: takeRowsCpu, wasm: takeRowsWasm } };
 
 /** Views a tensor of rank ≥ 1 as rows `[R, n]` along its last axis (sort and argsort). */
 export function lastAxisRows(x: tf.Tensor): tf.Tensor2D {
@@ -109,4 +136,52 @@ export function invertPermutationRows(perm: tf.Tensor): tf.Tensor2D {
  */
 export function rankRows(x: tf.Tensor, perm: tf.Tensor, descending: boolean): tf.Tensor2D {
   return dispatch(RANK_ROWS, { x, perm }, { descending }, () => invertPermutationRows(perm));
+}
+
+/** `[B, P, Q]` → `[B, Q, P]`. */
+export function swapInnerAxes(x: tf.Tensor3D): tf.Tensor3D {
+  return dispatch(SWAP_INNER_AXES, { x }, {}, () => tf.transpose(x, [0, 2, 1]));
+}
+
+/**
+ * `out[r, perm[r, k]] = x[r, k]`: each row's values moved to the places `perm` names.
+ * `sortedRows`, when given, are rows whose stable ascending argsort is `perm`.
+ */
+export function scatterRows(x: tf.Tensor2D, perm: tf.Tensor2D, sortedRows?: tf.Tensor2D): tf.Tensor2D {
+  return dispatch(SCATTER_ROWS, { x, perm }, {}, () =>
+    tf.tidy(() => gatherRows(x, sortedRows === undefined ? invertPermutationRows(perm) : rankRows(sortedRows, perm, false))),
+  );
+}
+
+/** `a·wa + b·wb` with one weight per row (`[R, 1]`), float32. */
+export function blendRows(a: tf.Tensor2D, b: tf.Tensor2D, wa: tf.Tensor2D, wb: tf.Tensor2D): tf.Tensor2D {
+  return dispatch(BLEND_ROWS, { a, b, wa, wb }, {}, () => tf.tidy(() => tf.add(tf.mul(a, wa), tf.mul(b, wb))));
+}
+
+/** `x·w` with one weight per row (`[R, 1]`), float32. */
+export function scaleRows(x: tf.Tensor2D, w: tf.Tensor2D): tf.Tensor2D {
+  return dispatch(SCALE_ROWS, { x, w }, {}, () => tf.mul(x, w));
+}
+
+/** Whole rows of `x` `[B, M]` picked by `indices` `[K]`: `[K, M]` (a gather on axis 0). */
+export function takeRows(x: tf.Tensor2D, indices: tf.Tensor1D): tf.Tensor2D {
+  return dispatch(TAKE_ROWS, { x, indices }, {}, () => tf.gather(x, indices, 0));
+}
+
+/**
+ * Features as one row per (n, c), `[N·C, L]`: a reshape for NCHW, and for NHWC the one
+ * transpose, through {@link swapInnerAxes}.
+ */
+export function channelRows(x: tf.Tensor, layout: ChannelLayout): tf.Tensor2D {
+  const { batch, channels, positions } = layout;
+  if (layout.dataFormat === 'NCHW') return tf.reshape(x, [batch * channels, positions]);
+  return tf.reshape(swapInnerAxes(tf.reshape(x, [batch, positions, channels])), [batch * channels, positions]);
+}
+
+/** Inverse of {@link channelRows}: rows `[N·C, L]` back to features shaped as the layout says. */
+export function fromChannelRows(rows: tf.Tensor, layout: ChannelLayout): tf.Tensor {
+  const { batch, channels, positions } = layout;
+  const shape = [...layout.shape];
+  if (layout.dataFormat === 'NCHW') return tf.reshape(rows, shape);
+  return tf.reshape(swapInnerAxes(tf.reshape(rows, [batch, channels, positions])), shape);
 }

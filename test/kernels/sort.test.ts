@@ -1,5 +1,5 @@
 /**
- * The row kernels (`src/_internal/kernels/sort/contract.ts` and `rows/contract.ts`) against their
+ * The sort kernels (`src/_internal/kernels/sort/contract.ts`) against their
  * own composites, bit for bit, on random rows full of ties (small integer-valued floats,
  * with −0 and +0), int32 rows with both extremes, both directions, n = 1, odd n, short
  * rows (insertion sort) and long rows (radix sort), and no leaks. On a backend without a
@@ -11,8 +11,16 @@ import { expect, it } from 'vitest';
 
 import { setFastPaths } from '../../src';
 import {
+  ARGSORT_ROWS,
+  argsortRows,
   BLEND_ROWS,
   blendRows,
+  GATHER_ROWS,
+  gatherRows,
+  INVERT_PERMUTATION_ROWS,
+  invertPermutationRows,
+  RANK_ROWS,
+  rankRows,
   SCALE_ROWS,
   scaleRows,
   SCATTER_ROWS,
@@ -21,8 +29,7 @@ import {
   swapInnerAxes,
   TAKE_ROWS,
   takeRows,
-} from '../../src/_internal/kernels/rows/contract';
-import { ARGSORT_ROWS, argsortRows, GATHER_ROWS, gatherRows, INVERT_PERMUTATION_ROWS, invertPermutationRows, RANK_ROWS, rankRows } from '../../src/_internal/kernels/sort/contract';
+} from '../../src/_internal/kernels/sort/contract';
 import { sortRowValues, uniformFrom, type SortRowsKind } from '../helpers/arbitraries';
 import { expectNoLeak } from '../helpers/assert';
 import { describeBackends } from '../helpers/backends';
