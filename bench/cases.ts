@@ -7,6 +7,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 
 import * as featstats from '../src';
+import type * as featstatsLayers from '../src/layers';
 import * as composite from './baselines';
 import type { BackendName, SizeName } from './config';
 import { normalTensor, uniformGenerator, uniformTensor } from './inputs';
@@ -49,9 +50,15 @@ export const FAMILIES: Record<ShapeFamily, { readonly shapes: Record<SizeName, n
   },
 };
 
+/**
+ * A public export of featstats, or of featstats/layers as `layers.<export>`: case names
+ * are checked against the packages' exports.
+ */
+export type ExportName = keyof typeof featstats | `layers.${keyof typeof featstatsLayers}`;
+
 export interface BenchCase {
   /** The public export measured. */
-  readonly op: string;
+  readonly op: ExportName;
   readonly family: ShapeFamily;
   /** Options that differ from the defaults, as the table shows them. */
   readonly settings?: string;
@@ -88,7 +95,7 @@ const TOPK_NO_GRADIENT = 'tf.topk has no gradient in tfjs';
 const GATHER_GRADIENT = "gather's tfjs gradient is UnsortedSegmentSum: O(n·segments) on cpu/webgl, missing on wasm";
 
 /** A case whose only input is x, compared with `reference(x)`. */
-function unary(op: string, family: ShapeFamily, call: (x: tf.Tensor) => Outputs, reference: ((x: tf.Tensor) => Outputs) | undefined, extra: Partial<BenchCase> = {}): BenchCase {
+function unary(op: ExportName, family: ShapeFamily, call: (x: tf.Tensor) => Outputs, reference: ((x: tf.Tensor) => Outputs) | undefined, extra: Partial<BenchCase> = {}): BenchCase {
   return {
     op,
     family,
@@ -99,7 +106,7 @@ function unary(op: string, family: ShapeFamily, call: (x: tf.Tensor) => Outputs,
 }
 
 /** A case on (content, style) feature pairs of the same shape. */
-function pair(op: string, call: (c: tf.Tensor, s: tf.Tensor) => Outputs, reference: (c: tf.Tensor, s: tf.Tensor) => Outputs, extra: Partial<BenchCase> = {}): BenchCase {
+function pair(op: ExportName, call: (c: tf.Tensor, s: tf.Tensor) => Outputs, reference: (c: tf.Tensor, s: tf.Tensor) => Outputs, extra: Partial<BenchCase> = {}): BenchCase {
   return {
     op,
     family: 'features',
@@ -110,7 +117,7 @@ function pair(op: string, call: (c: tf.Tensor, s: tf.Tensor) => Outputs, referen
 }
 
 /** An IEContraAST loss on the paper's id layout for N embeddings; `primary` names its positives' shared id. */
-function ieContraAstLoss(op: string, loss: typeof featstats.styleContrastiveLoss, primary: 'styleIds' | 'contentIds'): BenchCase {
+function ieContraAstLoss(op: ExportName, loss: typeof featstats.styleContrastiveLoss, primary: 'styleIds' | 'contentIds'): BenchCase {
   return embeddingLoss(op, (shape) => {
     const ids = featstats.ieContraAstIds(halfBatch(shape));
     const secondary = primary === 'styleIds' ? ids.contentIds : ids.styleIds;
@@ -119,12 +126,12 @@ function ieContraAstLoss(op: string, loss: typeof featstats.styleContrastiveLoss
 }
 
 /** An image corruption on seeded uniform images. */
-function image(op: string, settings: string, stochastic: boolean, call: (x: tf.Tensor) => Outputs, reference: (x: tf.Tensor) => Outputs): BenchCase {
+function image(op: ExportName, settings: string, stochastic: boolean, call: (x: tf.Tensor) => Outputs, reference: (x: tf.Tensor) => Outputs): BenchCase {
   return { op, family: 'images', settings, stochastic, torch: true, setup: (shape) => ({ inputs: [uniformTensor(shape, SEED)], featstats: call, composite: reference }) };
 }
 
 /** A contrastive loss on embeddings. */
-function embeddingLoss(op: string, setup: (shape: number[]) => CaseSetup): BenchCase {
+function embeddingLoss(op: ExportName, setup: (shape: number[]) => CaseSetup): BenchCase {
   return { op, family: 'embeddings', torch: true, setup };
 }
 
@@ -283,7 +290,7 @@ export const CASES: readonly BenchCase[] = [
 ];
 
 /** Public exports that are not benchmarked, and why (the report lists them). */
-export const NOT_BENCHMARKED: Record<string, string> = {
+export const NOT_BENCHMARKED: Partial<Record<ExportName, string>> = {
   ieContraAstIds: 'builds two id arrays on the host',
   setFastPaths: 'a switch',
   getFastPaths: 'a switch',

@@ -8,7 +8,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 
 import * as featstatsLayers from '../src/layers';
-import type { BenchCase, Outputs } from './cases';
+import type { BenchCase, ExportName, Outputs } from './cases';
 import { normalTensor } from './inputs';
 
 const STEP = 'one training step (forward in training mode, gradients to x, γ and β, moving statistics updated)';
@@ -21,7 +21,7 @@ function trainingStep(layer: tfl.layers.Layer): (x: tf.Tensor) => Outputs {
 }
 
 /** A layer case: featstats' class and tfjs-layers' own, both built for the input shape. */
-function layerCase(op: string, settings: string, featstats: () => tfl.layers.Layer, tfjs: () => tfl.layers.Layer): BenchCase {
+function layerCase(op: ExportName, settings: string, featstats: () => tfl.layers.Layer, tfjs: () => tfl.layers.Layer): BenchCase {
   return {
     op,
     family: 'features',

@@ -1,7 +1,8 @@
-// Compiles the WebAssembly kernels in src/_internal/kernels/host (radixSort.c, stats4.c)
-// and writes each module, base64-encoded, into a TypeScript file next to its source
-// (radixSortBinary.ts, stats4Binary.ts), with the SHA-256 of the source it came from (a
-// test checks the hash, so an edited .c without a rebuild fails).
+// Compiles the WebAssembly modules in src/_internal/kernels/host/compiled (radixSort.c,
+// planeSweeps.c), the one place generated code lives, and writes each module,
+// base64-encoded, into a TypeScript file next to its source (radixSortBinary.ts,
+// planeSweepsBinary.ts), with the SHA-256 of the source it came from (a test checks the
+// hash, so an edited .c without a rebuild fails).
 //
 // Needs Debian's clang and lld (`apt-get install clang lld`); CI and users never run it,
 // they use the committed binaries. Usage: npm run build:wasm
@@ -11,7 +12,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-const dir = 'src/_internal/kernels/host';
+const dir = 'src/_internal/kernels/host/compiled';
 // No bulk memory: -fno-builtin keeps clang from calling a memset we do not have.
 const common = ['--target=wasm32', '-O3', '-nostdlib', '-fno-builtin', '-ffp-contract=off', '-Wall', '-Werror', '-Wl,--no-entry', '-Wl,--strip-all'];
 const modules = [
@@ -22,8 +23,8 @@ const modules = [
   // keep nothing there: checked below. The SIMD is written out, so clang's own
   // vectorising and unrolling (of the scalar tails) would only grow the module past 4 KiB.
   {
-    name: 'stats4',
-    constant: 'STATS4',
+    name: 'planeSweeps',
+    constant: 'PLANE_SWEEPS',
     flags: ['-msimd128', '-fno-vectorize', '-fno-slp-vectorize', '-fno-unroll-loops', '-Wl,--import-memory'],
     ownsNothing: true,
   },

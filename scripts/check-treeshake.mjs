@@ -7,17 +7,17 @@
 import { build } from 'esbuild';
 import { readFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import path from 'node:path';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const entry = path.join(root, 'dist', 'index.js');
-const ops = ['adain', 'argsort', 'efdm', 'efdmix', 'meanStd', 'sort', 'instanceNorm', 'groupNorm', 'layerNorm', 'batchNorm',
-  'cosineSimilarityMatrix', 'activationSimilarity', 'stableRank', 'channelVariance',
-  'perturbMeanStd', 'adversarialMeanStd', 'informationBottleneck', 'ibaAttribution', 'WelfordEstimator', 'probe',
-  'randomMask', 'gaussianNoise', 'gaussianBlur',
-  'infoNCE', 'ntXent', 'supCon', 'styleContrastiveLoss', 'contentContrastiveLoss', 'ieContraAstIds', 'contrastiveDistillation',
-  'ibaAttributionAsync', 'adversarialMeanStdAsync', 'probeAsync'];
+// The ops are the package's exports: every function and class it exports, except the
+// fast-path switches, which belong to no op. Constants (MEAN_STD_EPSILON, …) are not ops.
+const NOT_OPS = new Set(['setFastPaths', 'getFastPaths']);
+const ops = Object.entries(await import(pathToFileURL(entry).href))
+  .filter(([name, value]) => typeof value === 'function' && !NOT_OPS.has(name))
+  .map(([name]) => name);
 
 async function bundle(source) {
   const result = await build({
@@ -47,9 +47,9 @@ const dependsOn = {
 // Kernel families: an op carries the host code of the fused kernels it dispatches to and
 // not the other family's, which embeds a WebAssembly module of a few KB (found by a
 // stretch of the module's base64 from its generated file, past the common header).
-const moduleText = (name) => readFileSync(path.join(root, 'src/_internal/kernels/host', `${name}Binary.ts`), 'utf8').match(/'([A-Za-z0-9+/=]{96})'/g)[2].slice(1, 65);
+const moduleText = (name) => readFileSync(path.join(root, 'src/_internal/kernels/host/compiled', `${name}Binary.ts`), 'utf8').match(/'([A-Za-z0-9+/=]{96})'/g)[2].slice(1, 65);
 const sortModule = moduleText('radixSort');
-const statsModule = moduleText('stats4');
+const statsModule = moduleText('planeSweeps');
 const foreignModules = Object.fromEntries([
   ...['sort', 'argsort', 'efdm', 'efdmix'].map((op) => [op, { 'the statistics module': statsModule }]),
   ...['meanStd', 'adain', 'instanceNorm', 'groupNorm', 'layerNorm', 'batchNorm'].map((op) => [op, { 'the sort module': sortModule }]),

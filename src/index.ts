@@ -12,5 +12,5 @@ export * from './losses';
 export * from './diagnostics';
 export * from './attribution';
 export * from './corruptions';
-export { getFastPaths, setFastPaths } from './_internal/dispatch';
+export { getFastPaths, setFastPaths } from './_internal/kernels/dispatch';
 export type { DataFormat, TensorInput } from './_internal/validate';

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { afterEach, expect, it } from 'vitest';
 
 import * as featstats from '../src';
-import { dispatch, type FusedKernel } from '../src/_internal/dispatch';
+import { dispatch, type FusedKernel } from '../src/_internal/kernels/dispatch';
 import { expectClose, expectNoLeak, maxAbs } from './helpers/assert';
 import { BACKENDS, describeBackends } from './helpers/backends';
 import { TOLERANCE } from './helpers/tolerance';

@@ -36,10 +36,3 @@ export function affineTensor(value: TensorInput | undefined, arg: string, expect
   checkShape(t, expected, arg, op);
   return t;
 }
-
-/** γ/β broadcast shape for per-channel parameters: `[1, …, 1, C]` or `[1, C, 1, …, 1]`. */
-export function channelAffineShape(rank: number, channels: number, dataFormat: DataFormat): number[] {
-  const shape = new Array<number>(rank).fill(1);
-  shape[dataFormat === 'NHWC' ? rank - 1 : 1] = channels;
-  return shape;
-}

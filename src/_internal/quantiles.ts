@@ -11,7 +11,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 
-import { rowOffsets } from './sortRows';
+import { rowOffsets } from './kernels/sort/contract';
 
 /** Lower neighbour, upper neighbour and upper weight of each of the L target positions. */
 function plan(sourceLength: number, targetLength: number) {

@@ -1,8 +1,9 @@
 /**
  * Seeded host-side randomness for ops whose randomness is per sample (EFDMix's mixing
- * decision, Beta weights and partner order). Drawing N numbers on the host costs nothing
- * and never reads data back from a GPU backend.
+ * decision, Beta weights and partner order; the corruptions' masks and noise). Drawing N
+ * numbers on the host costs nothing and never reads data back from a GPU backend.
  */
+// Seeds are validated by `resolveSeed` in validate.ts, the one rule every op shares.
 
 /** A source of uniform numbers in [0, 1). */
 export type Uniform = () => number;

@@ -2,8 +2,9 @@ import * as tf from '@tensorflow/tfjs-core';
 
 import { customGrad } from '../_internal/customGrad';
 import { formatShape, opError } from '../_internal/errors';
-import { batchChannelView, channelLayout } from '../_internal/layout';
-import { moments4, scaleShift4 } from '../_internal/kernels/stats4';
+import { moments, scaleShift } from '../_internal/kernels/statistics/contract';
+import { batchNormView } from '../_internal/kernels/statistics/view';
+import { channelLayout } from '../_internal/layout';
 import { checkDataFormat, checkMinRank, checkNonEmpty, checkOptions, floatTensor, type DataFormat, type TensorInput } from '../_internal/validate';
 
 const OP = 'channelVariance';
@@ -36,20 +37,21 @@ export function channelVariance(x: TensorInput, options?: ChannelVarianceOptions
     const input = floatTensor(x, 'x', OP);
     checkMinRank(input, 2, 'x', OP);
     checkNonEmpty(input, 'x', OP);
-    const { batch, channels, positions } = channelLayout(input.shape, dataFormat);
+    const layout = channelLayout(input.shape, dataFormat);
+    const { batch, channels, positions } = layout;
     const count = batch * positions;
     if (count < 2) throw opError(OP, `x must have at least 2 values per channel but got shape ${formatShape(input.shape)}`);
-    const view = batchChannelView(input.shape, dataFormat);
-    // Forward: one moments4 pass. Backward: dx = (x − μ_c)·2·dy/((M − 1)·C), one
-    // scaleShift4 of x about μ_c.
+    const view = batchNormView(layout);
+    // Forward: one moments pass. Backward: dx = (x − μ_c)·2·dy/((M − 1)·C), one
+    // scale-shift of x about μ_c.
     const variance = customGrad<[tf.Tensor]>(([value], save) => {
-      const [mean, channelVariances] = moments4(value, 1, view);
+      const { mean, variance: channelVariances } = moments(value, { view, ddof: 1 });
       save([value, mean]);
       return {
         value: tf.mean(channelVariances),
         gradFunc: (dy, [savedX, savedMean]) => {
           const scale = tf.broadcastTo(tf.div(tf.mul(dy, 2), (count - 1) * channels), (savedMean as tf.Tensor).shape);
-          return [scaleShift4(savedX as tf.Tensor, savedMean as tf.Tensor, { scale, view })];
+          return [scaleShift(savedX as tf.Tensor, { view, mean: savedMean as tf.Tensor, scale })];
         },
       };
     });

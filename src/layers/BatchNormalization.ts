@@ -3,7 +3,7 @@ import { InputSpec, type LayerVariable, type Shape } from '@tensorflow/tfjs-laye
 
 import { opError } from '../_internal/errors';
 import { AFFINE_KEYS, AffineNormalization, type AffineArgs } from '../_internal/layers/AffineNormalization';
-import { batchChannelAxisView, channelAxisAffineShape } from '../_internal/layers/channelViews';
+import { batchChannelAxisView, channelAxisFeatures } from '../_internal/layers/channelViews';
 import {
   checkAxisArgument,
   checkFlag,
@@ -16,7 +16,7 @@ import {
   type KerasObjectIdentifier,
 } from '../_internal/layers/kerasConfig';
 import { definedDim, inputShapes, oneFloatInput } from '../_internal/layers/layerInput';
-import { normalize } from '../_internal/normalize';
+import { normalize, type NormStatistics } from '../_internal/normalize';
 import { KERAS_NORMALIZATION_EPSILON } from './GroupNormalization';
 import type { Kwargs, LayerArgs } from '../_internal/layers/tfjsLayersTypes';
 
@@ -144,22 +144,19 @@ export class BatchNormalization extends AffineNormalization {
       const movingMean = this.movingMean as LayerVariable;
       const movingVariance = this.movingVariance as LayerVariable;
       const { gamma, beta } = this.affineTensors();
-      const spec = {
-        view: batchChannelAxisView(x.shape, axis),
-        affineShape: channelAxisAffineShape(x.rank, axis, channels),
-        epsilon: this.epsilon,
-      };
+      const spec = { view: batchChannelAxisView(x.shape, axis), features: channelAxisFeatures(x.shape, axis), epsilon: this.epsilon };
       if (kwargs['training'] !== true || !this.trainable) {
-        return normalize(x, gamma, beta, { ...spec, fixedStatistics: { mean: movingMean.read(), variance: movingVariance.read() } });
+        return normalize(x, gamma, beta, { ...spec, statistics: { mean: movingMean.read(), variance: movingVariance.read() } }).y;
       }
-      // The batch statistics arrive from inside the forward (biased variance, [1, 1, C, 1]).
-      const updateMoving = (mean: tf.Tensor, variance: tf.Tensor) => {
-        const blend = (moving: LayerVariable, batch: tf.Tensor) =>
-          moving.write(tf.add(tf.mul(moving.read(), this.momentum), tf.mul(tf.reshape(batch, [channels]), 1 - this.momentum)));
-        blend(movingMean, mean);
-        blend(movingVariance, variance);
-      };
-      return normalize(x, gamma, beta, { ...spec, onStatistics: updateMoving });
+      // One pure normalisation that hands back the batch statistics (biased variance,
+      // [1, 1, C, 1], no gradient); the moving ones are updated here by Keras's rule.
+      const { y, batchStatistics } = normalize(x, gamma, beta, { ...spec, returnBatchStatistics: true });
+      const { mean, variance } = batchStatistics as NormStatistics;
+      const blend = (moving: LayerVariable, batch: tf.Tensor) =>
+        moving.write(tf.add(tf.mul(moving.read(), this.momentum), tf.mul(tf.reshape(batch, [channels]), 1 - this.momentum)));
+      blend(movingMean, mean);
+      blend(movingVariance, variance);
+      return y;
     });
   }
 

@@ -3,7 +3,7 @@ import { InputSpec, type Shape } from '@tensorflow/tfjs-layers';
 
 import { opError } from '../_internal/errors';
 import { AFFINE_KEYS, AffineNormalization, type AffineArgs } from '../_internal/layers/AffineNormalization';
-import { channelAxisAffineShape, groupChannelView } from '../_internal/layers/channelViews';
+import { channelAxisFeatures, groupChannelView } from '../_internal/layers/channelViews';
 import { checkAxisArgument, checkLayerArgs, checkRange, resolveChannelAxis } from '../_internal/layers/kerasConfig';
 import { definedDim, inputShapes, oneFloatInput } from '../_internal/layers/layerInput';
 import { normalize } from '../_internal/normalize';
@@ -102,13 +102,12 @@ export class GroupNormalization extends AffineNormalization {
       const layerName = this.getClassName();
       const x = oneFloatInput(inputs, layerName);
       const axis = resolveChannelAxis(this.axis, x.rank, layerName);
-      const channels = x.shape[axis] as number;
       const { gamma, beta } = this.affineTensors();
       return normalize(x, gamma, beta, {
         view: groupChannelView(x.shape, axis, this.groups),
-        affineShape: channelAxisAffineShape(x.rank, axis, channels),
+        features: channelAxisFeatures(x.shape, axis),
         epsilon: this.epsilon,
-      });
+      }).y;
     });
   }
 

@@ -1,9 +1,10 @@
 import * as tf from '@tensorflow/tfjs-core';
 
 import { formatShape, opError } from '../_internal/errors';
-import { batchChannelView, channelLayout } from '../_internal/layout';
-import { normalize } from '../_internal/normalize';
-import { affineTensor, channelAffineShape, NORM_OPTION_KEYS, resolveNormScalars, type NormOptions } from '../_internal/normOptions';
+import { batchNormView, channelFeatureLayout } from '../_internal/kernels/statistics/view';
+import { channelLayout } from '../_internal/layout';
+import { normalize, type NormStatistics } from '../_internal/normalize';
+import { affineTensor, NORM_OPTION_KEYS, resolveNormScalars, type NormOptions } from '../_internal/normOptions';
 import { checkBoolean, checkFeatures, checkNumber, checkOptions, floatTensor, type TensorInput } from '../_internal/validate';
 
 const OP = 'batchNorm';
@@ -80,7 +81,8 @@ export function batchNorm(x: TensorInput, options?: BatchNormOptions): tf.Tensor
   return tf.tidy(`featstats.${OP}`, () => {
     const input = floatTensor(x, 'x', OP);
     checkFeatures(input, 'x', OP, dataFormat, 2);
-    const { batch, positions, channels } = channelLayout(input.shape, dataFormat);
+    const layout = channelLayout(input.shape, dataFormat);
+    const { batch, positions, channels } = layout;
     const moving = movingMean === undefined || movingVariance === undefined ? undefined : {
       mean: movingStatistic(movingMean, 'movingMean', channels, training),
       variance: movingStatistic(movingVariance, 'movingVariance', channels, training),
@@ -89,21 +91,35 @@ export function batchNorm(x: TensorInput, options?: BatchNormOptions): tf.Tensor
     if (training && count < 2) {
       throw opError(OP, `x must have more than one value per channel when training but got shape ${formatShape(input.shape)}`);
     }
-    const view = batchChannelView(input.shape, dataFormat);
-    const updateMoving = (mean: tf.Tensor, variance: tf.Tensor) => {
-      if (moving === undefined) return;
-      const unbiased = tf.mul(variance, count / (count - 1));
-      const blend = (old: tf.Tensor, batchValue: tf.Tensor) => tf.add(tf.mul(old, 1 - momentum), tf.mul(tf.reshape(batchValue, [channels]), momentum));
-      (movingMean as tf.Variable).assign(blend(moving.mean, mean));
-      (movingVariance as tf.Variable).assign(blend(moving.variance, unbiased));
-    };
-    return normalize(input, affineTensor(given.gamma, 'gamma', [channels], OP), affineTensor(given.beta, 'beta', [channels], OP), {
-      view,
-      affineShape: channelAffineShape(input.rank, channels, dataFormat),
+    // One pure normalisation: in inference the moving statistics are injected as
+    // constants; in training the batch's are computed (with their gradient) and handed
+    // back, and the moving statistics are updated here, outside the gradient.
+    const { y, batchStatistics } = normalize(input, affineTensor(given.gamma, 'gamma', [channels], OP), affineTensor(given.beta, 'beta', [channels], OP), {
+      view: batchNormView(layout),
+      features: channelFeatureLayout(layout),
       epsilon,
-      ...(training ? { onStatistics: updateMoving } : { fixedStatistics: { mean: moving?.mean as tf.Tensor, variance: moving?.variance as tf.Tensor } }),
+      ...(training ? { returnBatchStatistics: moving !== undefined } : { statistics: moving as NormStatistics }),
     });
+    if (moving !== undefined && batchStatistics !== undefined) {
+      updateMovingStatistics({ mean: movingMean as tf.Variable, variance: movingVariance as tf.Variable }, batchStatistics, { momentum, count });
+    }
+    return y;
   });
+}
+
+/**
+ * PyTorch's rule, `new = (1 − m)·old + m·batch`, the moving variance taking the unbiased
+ * batch variance (count/(count − 1) times the biased one `normalize` returns).
+ */
+function updateMovingStatistics(
+  moving: { readonly mean: tf.Variable; readonly variance: tf.Variable },
+  batchStatistics: NormStatistics,
+  { momentum, count }: { readonly momentum: number; readonly count: number },
+): void {
+  const channels = moving.mean.size;
+  const blend = (old: tf.Tensor, batchValue: tf.Tensor) => tf.add(tf.mul(old, 1 - momentum), tf.mul(tf.reshape(batchValue, [channels]), momentum));
+  moving.mean.assign(blend(moving.mean, batchStatistics.mean));
+  moving.variance.assign(blend(moving.variance, tf.mul(batchStatistics.variance, count / (count - 1))));
 }
 
 /** Checks a moving statistic: a float32 `[C]` tensor, and a Variable if it is to be updated. */

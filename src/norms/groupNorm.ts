@@ -1,9 +1,10 @@
 import * as tf from '@tensorflow/tfjs-core';
 
 import { formatShape, opError } from '../_internal/errors';
-import { channelLayout, type View4 } from '../_internal/layout';
+import { channelFeatureLayout, groupNormView } from '../_internal/kernels/statistics/view';
+import { channelLayout } from '../_internal/layout';
 import { normalize } from '../_internal/normalize';
-import { affineTensor, channelAffineShape, NORM_OPTION_KEYS, resolveNormScalars, type NormOptions } from '../_internal/normOptions';
+import { affineTensor, NORM_OPTION_KEYS, resolveNormScalars, type NormOptions } from '../_internal/normOptions';
 import { checkFeatures, checkOptions, describeValue, floatTensor, type TensorInput } from '../_internal/validate';
 
 const OP = 'groupNorm';
@@ -67,12 +68,7 @@ export function groupNorm(x: TensorInput, options: GroupNormOptions): tf.Tensor 
     const groups = resolveGroups(given, layout.channels, input.shape);
     const gamma = affineTensor(given.gamma, 'gamma', [layout.channels], OP);
     const beta = affineTensor(given.beta, 'beta', [layout.channels], OP);
-    const { batch, positions, channels } = layout;
-    const perGroup = channels / groups;
-    // NHWC keeps channels innermost: [N, L, G, C/G] reduces L and C/G. NCHW keeps each
-    // group's channels and positions contiguous: [N, 1, G, (C/G)·L].
-    const view: View4 = dataFormat === 'NHWC' ? [batch, positions, groups, perGroup] : [batch, 1, groups, perGroup * positions];
-    return normalize(input, gamma, beta, { view, affineShape: channelAffineShape(input.rank, channels, dataFormat), epsilon });
+    return normalize(input, gamma, beta, { view: groupNormView(layout, groups), features: channelFeatureLayout(layout), epsilon }).y;
   });
 }
 

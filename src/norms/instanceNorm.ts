@@ -1,8 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 
+import { channelFeatureLayout, instanceNormView } from '../_internal/kernels/statistics/view';
 import { channelLayout } from '../_internal/layout';
 import { normalize } from '../_internal/normalize';
-import { affineTensor, channelAffineShape, NORM_OPTION_KEYS, resolveNormScalars, type NormOptions } from '../_internal/normOptions';
+import { affineTensor, NORM_OPTION_KEYS, resolveNormScalars, type NormOptions } from '../_internal/normOptions';
 import { checkFeatures, checkOptions, floatTensor, type TensorInput } from '../_internal/validate';
 
 const OP = 'instanceNorm';
@@ -43,10 +44,6 @@ export function instanceNorm(x: TensorInput, options?: InstanceNormOptions): tf.
     const layout = channelLayout(input.shape, dataFormat);
     const gamma = affineTensor(given.gamma, 'gamma', [layout.channels], OP);
     const beta = affineTensor(given.beta, 'beta', [layout.channels], OP);
-    return normalize(input, gamma, beta, {
-      view: layout.view,
-      affineShape: channelAffineShape(input.rank, layout.channels, dataFormat),
-      epsilon,
-    });
+    return normalize(input, gamma, beta, { view: instanceNormView(layout), features: channelFeatureLayout(layout), epsilon }).y;
   });
 }

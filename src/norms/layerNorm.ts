@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 
 import { formatShape, opError } from '../_internal/errors';
+import { layerNormView, trailingFeatureLayout } from '../_internal/kernels/statistics/view';
 import { normalize } from '../_internal/normalize';
 import { affineTensor, NORM_EPSILON } from '../_internal/normOptions';
 import { checkMinRank, checkNonEmpty, checkNumber, checkOptions, describeValue, floatTensor, type TensorInput } from '../_internal/validate';
@@ -57,11 +58,11 @@ export function layerNorm(x: TensorInput, options?: LayerNormOptions): tf.Tensor
     const outer = kept.reduce((a, axis) => a * (input.shape[axis] as number), 1);
     const size = normalizedDims.reduce((a, b) => a * b, 1);
     return normalize(input, affineTensor(given.gamma, 'gamma', normalizedDims, OP), affineTensor(given.beta, 'beta', normalizedDims, OP), {
-      view: [outer, 1, 1, size],
-      affineShape: [...kept.map(() => 1), ...normalizedDims],
+      view: layerNormView(outer, size),
+      features: trailingFeatureLayout(size),
       epsilon,
       ...(trailing ? {} : { permutation }),
-    });
+    }).y;
   });
 }
 

@@ -1,9 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 
 import { customGrad } from '../_internal/customGrad';
+import { gradientSums, inputGradient, moments, scaleShift } from '../_internal/kernels/statistics/contract';
+import { instanceNormView, reducedSize, statisticsShape } from '../_internal/kernels/statistics/view';
 import { channelLayout } from '../_internal/layout';
-import { gradApply4, gradSums4, moments4, scaleShift4 } from '../_internal/kernels/stats4';
-import { reducedSize } from '../_internal/moments';
 import { checkNumber, checkOptions, checkStylePair, floatTensor, type DataFormat, type TensorInput } from '../_internal/validate';
 import { checkChannelInput, resolveMeanStdOptions, type MEAN_STD_EPSILON } from './meanStd';
 
@@ -69,13 +69,15 @@ export function adain(content: TensorInput, style: TensorInput, options?: AdainO
     const { epsilon, ddof, dataFormat } = resolved;
     const contentLayout = channelLayout(c.shape, dataFormat);
     const styleLayout = channelLayout(s.shape, dataFormat);
-    const contentSize = reducedSize(contentLayout.view);
-    const styleSize = reducedSize(styleLayout.view);
-    const statsShape = [contentLayout.view[0], 1, contentLayout.view[2], 1];
+    const contentView = instanceNormView(contentLayout);
+    const styleView = instanceNormView(styleLayout);
+    const contentSize = reducedSize(contentView);
+    const styleSize = reducedSize(styleView);
+    const statsShape = statisticsShape(contentView);
     // A broadcast style (batch 1) has statistics [1, 1, C, 1]; the kernels take [N, 1, C, 1].
     const broadcast = (t: tf.Tensor) => tf.broadcastTo(t, statsShape);
 
-    // The forward is two moments4 and one scaleShift4, t = (c − μ_c)·k + μ_s with
+    // The forward is two moments and one scale-shift, t = (c − μ_c)·k + μ_s with
     // k = σ_s/σ_c (divNoNan: with ε = 0 a constant content channel has σ_c = 0 and
     // c − μ_c = 0, and x̂ = 0 is the limit of x̂ as ε → 0). A partial blend α·t + (1 − α)·c
     // stays two tfjs ops: folded into one scale-shift it would cancel (1 − α)·μ_c against
@@ -83,14 +85,15 @@ export function adain(content: TensorInput, style: TensorInput, options?: AdainO
     // return c exactly.
     const stylize = customGrad<[tf.Tensor, tf.Tensor]>(([contentInput, styleInput], save) => {
       // The kernels read content and style as their views (attr), so no view tensor is made.
-      const [contentMean, contentVariance] = moments4(contentInput, ddof, contentLayout.view);
-      const [styleMean, styleVariance] = moments4(styleInput, ddof, styleLayout.view);
+      const { mean: contentMean, variance: contentVariance } = moments(contentInput, { view: contentView, ddof });
+      const { mean: styleMean, variance: styleVariance } = moments(styleInput, { view: styleView, ddof });
       const contentStd = tf.sqrt(tf.add(contentVariance, epsilon));
       const styleStd = tf.sqrt(tf.add(styleVariance, epsilon));
-      const target = scaleShift4(contentInput, contentMean, {
+      const target = scaleShift(contentInput, {
+        view: contentView,
+        mean: contentMean,
         scale: tf.divNoNan(broadcast(styleStd), contentStd),
         shift: broadcast(styleMean),
-        view: contentLayout.view,
       });
       const blended = alpha === 1 ? target : tf.add(tf.mul(target, alpha), tf.mul(contentInput, 1 - alpha));
       // Save the inputs and the [N, 1, C, 1] statistics, not x̂ (as large as the content).
@@ -103,15 +106,17 @@ export function adain(content: TensorInput, style: TensorInput, options?: AdainO
           ];
           const inverseContentStd = tf.divNoNan(1, savedContentStd);
           // Σdy and Σdy·x̂; Σg = α·Σdy and Σg·x̂ = α·Σdy·x̂.
-          const [sumDy, sumDyNormalized] = gradSums4(savedContent, dy, savedContentMean, {
+          const { sumG: sumDy, sumGNormalized: sumDyNormalized } = gradientSums(savedContent, dy, {
+            view: contentView,
+            mean: savedContentMean,
             scale: inverseContentStd,
-            affineGrads: false,
-            view: contentLayout.view,
-          }) as [tf.Tensor, tf.Tensor];
+            affineGradients: false,
+          });
           const sumG = alpha === 1 ? sumDy : tf.mul(sumDy, alpha);
           const sumGNormalized = alpha === 1 ? sumDyNormalized : tf.mul(sumDyNormalized, alpha);
-          // dc = o·(dy − a − x̂·b) with o = α·k + 1 − α, a = α·k·Σdy/(L·o), b = α·k·Σdy·x̂/(k'·o).
-          // divNoNan: o = 0 only when α·k = 0 too (α = 1, σ_s = 0), where dc = 0. With α = 1,
+          // dc = o·(dy − a − x̂·b) with o = α·k + 1 − α, a = α·k·Σdy/(L·o) (the centering),
+          // b = α·k·Σdy·x̂/(k'·o) (the projection). divNoNan: o = 0 only when α·k = 0 too
+          // (α = 1, σ_s = 0), where dc = 0. With α = 1,
           // o = k and a, b reduce to Σdy/L and Σdy·x̂/k' (where k = 0 the factor o = 0
           // zeroes them anyway): two ops instead of a dozen on [N, 1, C, 1], each a
           // fraction of a millisecond on the tfjs cpu backend. k = σ_s·(1/σ_c) reuses the
@@ -119,11 +124,12 @@ export function adain(content: TensorInput, style: TensorInput, options?: AdainO
           const ratio = tf.mul(broadcast(savedStyleStd), inverseContentStd);
           const weighted = alpha === 1 ? ratio : tf.mul(ratio, alpha);
           const outScale = alpha === 1 ? ratio : tf.add(weighted, 1 - alpha);
-          const dContent = gradApply4(savedContent, dy, savedContentMean, {
+          const dContent = inputGradient(savedContent, dy, {
+            view: contentView,
+            mean: savedContentMean,
             scale: inverseContentStd,
-            view: contentLayout.view,
-            a: alpha === 1 ? tf.div(sumDy, contentSize) : tf.divNoNan(tf.mul(weighted, sumDy), tf.mul(outScale, contentSize)),
-            b: alpha === 1 ? tf.div(sumDyNormalized, contentSize - ddof) : tf.divNoNan(tf.mul(weighted, sumDyNormalized), tf.mul(outScale, contentSize - ddof)),
+            centering: alpha === 1 ? tf.div(sumDy, contentSize) : tf.divNoNan(tf.mul(weighted, sumDy), tf.mul(outScale, contentSize)),
+            projection: alpha === 1 ? tf.div(sumDyNormalized, contentSize - ddof) : tf.divNoNan(tf.mul(weighted, sumDyNormalized), tf.mul(outScale, contentSize - ddof)),
             outScale,
             // The saved content's last use: on wasm dc may take over the engine's copy.
             overwriteX: true,
@@ -131,8 +137,9 @@ export function adain(content: TensorInput, style: TensorInput, options?: AdainO
 
           // A broadcast style (batch 1) collects the statistics' gradients of every sample.
           const batchSum = (t: tf.Tensor) => (styleLayout.batch === contentLayout.batch ? t : tf.sum(t, 0, true));
-          const dStyle = scaleShift4(savedStyle, savedStyleMean, {
-            view: styleLayout.view,
+          const dStyle = scaleShift(savedStyle, {
+            view: styleView,
+            mean: savedStyleMean,
             scale: tf.divNoNan(batchSum(sumGNormalized), tf.mul(savedStyleStd, styleSize - ddof)),
             shift: tf.div(batchSum(sumG), styleSize),
             overwriteX: true,

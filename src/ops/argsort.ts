@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 
-import { argsortRows, lastAxisRows } from '../_internal/sortRows';
+import { argsortRows, lastAxisRows } from '../_internal/kernels/sort/contract';
 import { checkBoolean, checkOptions, sortableTensor, type TensorInput } from '../_internal/validate';
 import type { SortOptions } from './sort';
 

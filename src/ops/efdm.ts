@@ -1,11 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 
 import { customGrad } from '../_internal/customGrad';
-import { efdmBackward, efdmForward } from '../_internal/kernels/efdmRows';
-import { blendRows, channelFeatures, channelRows, scaleRows, scatterRows, takeRows } from '../_internal/kernels/layoutRows';
+import { efdmStyleGradient, efdmTarget, rowConstant } from '../_internal/kernels/efdm/contract';
+import { blendRows } from '../_internal/kernels/sort/contract';
 import { channelLayout } from '../_internal/layout';
-import { resampleSorted, resampleSortedGrad } from '../_internal/quantiles';
-import { argsortRows, gatherRows } from '../_internal/sortRows';
 import {
   checkDataFormat,
   checkFeatures,
@@ -70,18 +68,17 @@ export function efdm(content: TensorInput, style: TensorInput, options?: EfdmOpt
     checkFeatures(c, 'content', OP, dataFormat);
     checkFeatures(s, 'style', OP, dataFormat);
     checkStylePair(c, s, OP, dataFormat);
-    const contentLayout = channelLayout(c.shape, dataFormat);
-    const styleLayout = channelLayout(s.shape, dataFormat);
-    const { batch, channels, positions } = contentLayout;
-    const stylePositions = styleLayout.positions;
-    const broadcastStyle = styleLayout.batch !== batch;
+    const layouts = { content: channelLayout(c.shape, dataFormat), style: channelLayout(s.shape, dataFormat) };
+    const { batch, channels, positions } = layouts.content;
 
-    // The common case (style with the content's batch and positions) runs as one fused
-    // kernel each way, in the user's layout: the same sorts, gather and scatter as below.
-    const matchSameSize = customGrad<[tf.Tensor, tf.Tensor]>(([contentInput, styleInput], save) => {
-      const [target, contentOrder, styleOrder] = efdmForward(contentInput, styleInput, contentLayout);
-      // The blend is element-wise with one weight for all, so any [rows, L] view of the
-      // user's layout gives the values of the blend of channel rows below.
+    // The target and the style's gradient are kernels of kernels/efdm (fused on cpu and
+    // wasm for a style with the content's batch and positions; the composite resamples a
+    // style of another size and broadcasts a style batch of 1).
+    const match = customGrad<[tf.Tensor, tf.Tensor]>(([contentInput, styleInput], save) => {
+      const { target, contentOrder, styleOrder } = efdmTarget(contentInput, styleInput, layouts);
+      // α·t + (1 − α)·x rather than x + α·(t − x): with α = 1 the output is then exactly
+      // the style's values, not values rounded through x. The blend is element-wise with
+      // one weight for all, so any [rows, L] view of the user's layout serves.
       let blended = target;
       if (alpha !== 1) {
         const rows: [number, number] = [batch * channels, positions];
@@ -93,52 +90,12 @@ export function efdm(content: TensorInput, style: TensorInput, options?: EfdmOpt
         value: blended,
         gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
           const [contentOrderSaved, styleOrderSaved] = saved as [tf.Tensor2D, tf.Tensor2D];
-          // As below without resampling or broadcast: dstyle[styleOrder[k]] = α·dy[contentOrder[k]].
-          return [tf.clone(dy), tf.reshape(efdmBackward(dy, contentOrderSaved, styleOrderSaved, contentLayout, alpha), s.shape)];
+          // Content: straight-through, dx = dy. Style: α·dy routed back to the style
+          // element that supplied each target (kernels/efdm/contract.ts).
+          return [tf.clone(dy), efdmStyleGradient(dy, { contentOrder: contentOrderSaved, styleOrder: styleOrderSaved, layouts, alpha })];
         },
       };
     });
-
-    const match = customGrad<[tf.Tensor, tf.Tensor]>(([contentInput, styleInput], save) => {
-      const contentRows = channelRows(contentInput, contentLayout);
-      const styleRows = channelRows(styleInput, styleLayout);
-      const contentOrder = argsortRows(contentRows, false);
-      const styleOrder = argsortRows(styleRows, false);
-      let sortedStyle = gatherRows(styleRows, styleOrder);
-      // A style batch of 1: row n·C + c reads style row c (tf.tile, as whole-row copies).
-      if (broadcastStyle) sortedStyle = takeRows(sortedStyle, tf.tensor1d(Int32Array.from({ length: batch * channels }, (_, r) => r % channels), 'int32'));
-      if (stylePositions !== positions) sortedStyle = resampleSorted(sortedStyle, positions);
-      // t[i] = sorted[rank(i)] is the sorted values put back at the content's order:
-      // t[order[k]] = sorted[k], one scatter instead of inverting the order and gathering.
-      const target = scatterRows(sortedStyle, contentOrder, contentRows);
-      // α·t + (1 − α)·x rather than x + α·(t − x): with α = 1 the output is then exactly
-      // the style's values, not values rounded through x.
-      const blended = alpha === 1 ? target : blendRows(target, contentRows, rowConstant(target, alpha), rowConstant(target, 1 - alpha));
-      save([contentOrder, styleOrder]);
-      return {
-        value: channelFeatures(blended, contentLayout, c.shape),
-        gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
-          const [contentOrderSaved, styleOrderSaved] = saved as [tf.Tensor2D, tf.Tensor2D];
-          // Content: straight-through, dx = dy. Style: t = resample(sorted style)[rank],
-          // so reverse each step: gather by the content order (inverse of the rank
-          // gather), undo the resampling, sum the broadcast, and route through the
-          // style's own sort, sorted[k] = style[order[k]] ⇒ dstyle[order[k]] = dsorted[k]
-          // (a scatter of a permutation: no sums). α = 1 skips the multiply (exact).
-          const dyRows = channelRows(dy, contentLayout);
-          const dTarget = alpha === 1 ? dyRows : scaleRows(dyRows, rowConstant(dyRows, alpha));
-          let dSorted = gatherRows(dTarget, contentOrderSaved);
-          if (stylePositions !== positions) dSorted = resampleSortedGrad(dSorted, stylePositions);
-          if (broadcastStyle) dSorted = tf.sum(tf.reshape(dSorted, [batch, -1, stylePositions]), 0);
-          const dStyleRows = scatterRows(dSorted, styleOrderSaved);
-          return [tf.clone(dy), channelFeatures(dStyleRows, styleLayout, s.shape)];
-        },
-      };
-    });
-    return broadcastStyle || stylePositions !== positions ? match(c, s) : matchSameSize(c, s);
+    return match(c, s);
   });
-}
-
-/** `[R, 1]` float32 filled with `value`, one per row of `rows`. */
-function rowConstant(rows: tf.Tensor2D, value: number): tf.Tensor2D {
-  return tf.fill([rows.shape[0], 1], value, 'float32');
 }

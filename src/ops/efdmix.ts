@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 
 import { customGrad } from '../_internal/customGrad';
 import { formatShape, opError } from '../_internal/errors';
-import { efdmixBackward, efdmixForward } from '../_internal/kernels/efdmRows';
+import { efdmixForward, efdmixInputGradient } from '../_internal/kernels/efdm/contract';
 import { channelLayout } from '../_internal/layout';
 import { beta, permutation, seededUniform, type Uniform } from '../_internal/random';
 import {
@@ -92,13 +92,13 @@ export function efdmix(x: TensorInput, options?: EfdmixOptions): tf.Tensor {
       if (plan === undefined) return { value: tf.clone(value), gradFunc: (dy: tf.Tensor) => [tf.clone(dy)] };
       // One sort serves both sides: u reads the partner's row of x's own sorted values.
       const pairing = { ...plan, partnerWeight: plan.lambda.map((lambda) => 1 - lambda), selfWeight: plan.lambda };
-      const [mixed, order] = efdmixForward(value, layout, pairing);
+      const { mixed, order } = efdmixForward(value, { layout, pairing });
       save([order]);
       return {
         value: mixed,
         // The straight-through dy plus (1 − λ)·dy sent back from each sample to its
-        // partner through the sorted values (derivation in kernels/efdmRows.ts).
-        gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => [efdmixBackward(dy, saved[0] as tf.Tensor2D, layout, pairing)],
+        // partner through the sorted values (derivation in kernels/efdm/contract.ts).
+        gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => [efdmixInputGradient(dy, { order: saved[0] as tf.Tensor2D, layout, pairing })],
       };
     });
     return mix(input);

@@ -2,9 +2,9 @@ import * as tf from '@tensorflow/tfjs-core';
 
 import { customGrad } from '../_internal/customGrad';
 import { opError, formatShape } from '../_internal/errors';
+import { moments, scaleShift } from '../_internal/kernels/statistics/contract';
+import { instanceNormView, reducedSize, statisticsShape } from '../_internal/kernels/statistics/view';
 import { channelLayout } from '../_internal/layout';
-import { moments4, scaleShift4 } from '../_internal/kernels/stats4';
-import { reducedSize } from '../_internal/moments';
 import {
   checkBoolean,
   checkDataFormat,
@@ -112,32 +112,32 @@ export function meanStd(x: TensorInput, options?: MeanStdOptions): MeanStd {
 
 /**
  * meanStd on a validated input. One customGrad computes both statistics, stacked as
- * `[2·N, 1, C, 1]` (μ then σ), so the forward is one moments4 pass and the backward one
- * scaleShift4 pass whatever outputs the loss uses; two small customGrads pick μ and σ out
+ * `[2·N, 1, C, 1]` (μ then σ), so the forward is one moments pass and the backward one
+ * scale-shift pass whatever outputs the loss uses; two small customGrads pick μ and σ out
  * of the stack (their gradients place dμ, dσ back into it).
  */
 export function channelMeanStd(x: tf.Tensor, { dataFormat, epsilon, ddof }: ResolvedMeanStdOptions): MeanStd {
   const layout = channelLayout(x.shape, dataFormat);
-  const size = reducedSize(layout.view);
-  const [outer, , channels] = layout.view;
-  const statsView = [outer, 1, channels, 1];
+  const view = instanceNormView(layout);
+  const size = reducedSize(view);
+  const statsView = statisticsShape(view);
 
   // μ = Σx/L and σ = sqrt(v + ε), v = Σ(x − μ)²/(L − ddof). ∂μ/∂xᵢ = 1/L and
   // ∂v/∂xᵢ = 2(xᵢ − μ)/(L − ddof) (the term through μ vanishes because Σ(x − μ) = 0), so
-  // dx = dσ·(x − μ)/((L − ddof)·σ) + dμ/L: one scaleShift4 of x about μ with scale
+  // dx = dσ·(x − μ)/((L − ddof)·σ) + dμ/L: one scale-shift of x about μ with scale
   // dσ/((L − ddof)·σ) and shift dμ/L. divNoNan keeps a zero σ (ε = 0, constant channel)
   // from turning 0/0 into NaN.
   const stacked = customGrad<[tf.Tensor]>(([input], save) => {
-    const [mean4, variance4] = moments4(input, ddof, layout.view);
-    const std4 = tf.sqrt(tf.add(variance4, epsilon));
-    save([input, mean4, std4]);
+    const statistics = moments(input, { view, ddof });
+    const std = tf.sqrt(tf.add(statistics.variance, epsilon));
+    save([input, statistics.mean, std]);
     return {
-      value: tf.concat([mean4, std4], 0),
+      value: tf.concat([statistics.mean, std], 0),
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
         const [savedX, savedMean, savedStd] = saved as [tf.Tensor, tf.Tensor, tf.Tensor];
         const [dMean, dStd] = tf.split(dy, 2, 0) as [tf.Tensor, tf.Tensor];
         const scale = tf.divNoNan(dStd, tf.mul(savedStd, size - ddof));
-        return [scaleShift4(savedX, savedMean, { scale, shift: tf.div(dMean, size), view: layout.view })];
+        return [scaleShift(savedX, { view, mean: savedMean, scale, shift: tf.div(dMean, size) })];
       },
     };
   })(x);
@@ -145,7 +145,7 @@ export function channelMeanStd(x: tf.Tensor, { dataFormat, epsilon, ddof }: Reso
   /** Statistic `index` (0: μ, 1: σ) of the stack, shaped to broadcast against x. */
   const pick = (index: number) =>
     customGrad<[tf.Tensor]>(([both]) => ({
-      value: tf.reshape(tf.slice(both, [index * outer, 0, 0, 0], statsView), layout.statsShape),
+      value: tf.reshape(tf.slice(both, [index * view.outer, 0, 0, 0], statsView), layout.statsShape),
       gradFunc: (dy: tf.Tensor) => {
         const grad = tf.reshape(dy, statsView);
         const zeros = tf.zerosLike(grad);

@@ -1,9 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 
 import { customGrad } from '../_internal/customGrad';
-import { batchChannelView, channelLayout } from '../_internal/layout';
-import { gradSums4, moments4, scaleShift4 } from '../_internal/kernels/stats4';
-import { reducedSize } from '../_internal/moments';
+import { gradientSums, moments, scaleShift } from '../_internal/kernels/statistics/contract';
+import { batchNormView, reducedSize } from '../_internal/kernels/statistics/view';
+import { channelLayout } from '../_internal/layout';
 import { checkBoolean, checkDataFormat, checkFeatures, checkOptions, checkShape, floatTensor, type DataFormat, type TensorInput } from '../_internal/validate';
 
 const OP = 'perturbMeanStd';
@@ -50,24 +50,25 @@ export function perturbMeanStd(x: TensorInput, meanScale: TensorInput, stdScale:
   return tf.tidy(`featstats.${OP}`, () => {
     const input = floatTensor(x, 'x', OP);
     checkFeatures(input, 'x', OP, dataFormat);
-    const { channels } = channelLayout(input.shape, dataFormat);
+    const layout = channelLayout(input.shape, dataFormat);
+    const { channels } = layout;
     // Required, unlike the norms' optional γ and β: undefined is an error, not "none".
     const [m, s] = ([[meanScale, 'meanScale'], [stdScale, 'stdScale']] as const).map(([value, arg]) => {
       const t = floatTensor(value, arg, OP);
       checkShape(t, [channels], arg, OP);
       return t;
     }) as [tf.Tensor, tf.Tensor];
-    const view = batchChannelView(input.shape, dataFormat);
+    const view = batchNormView(layout);
     const size = reducedSize(view);
     const scaleShape = [1, 1, channels, 1];
 
-    // Forward: y = scaleShift4 of x about μ with scale s and shift μ·m. Backward: Σg and
-    // Σg·(x − μ) from one gradSums4, then dx = s·g + (m − s)·Σg/M as a scaleShift4 of g
-    // about 0.
+    // Forward: y = scale-shift of x about μ with scale s and shift μ·m. Backward: Σg and
+    // Σg·(x − μ) from one gradient-sums pass, then dx = s·g + (m − s)·Σg/M as a
+    // scale-shift of g about 0.
     const perturb = customGrad<[tf.Tensor, tf.Tensor, tf.Tensor]>(([value, meanFactor, stdFactor], save) => {
-      const [mean] = moments4(value, 0, view);
+      const { mean } = moments(value, { view, ddof: 0 });
       const [m4, s4] = [tf.reshape(meanFactor, scaleShape), tf.reshape(stdFactor, scaleShape)];
-      let y: tf.Tensor = scaleShift4(value, mean, { scale: s4, shift: tf.mul(mean, m4), view });
+      let y: tf.Tensor = scaleShift(value, { view, mean, scale: s4, shift: tf.mul(mean, m4) });
       if (relu) y = tf.relu(y);
       save([value, mean, meanFactor, stdFactor, ...(relu ? [y] : [])]);
       return {
@@ -76,8 +77,8 @@ export function perturbMeanStd(x: TensorInput, meanScale: TensorInput, stdScale:
           const [savedX, savedMean, savedM, savedS, savedY] = saved as [tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor | undefined];
           const [mFactor, sFactor] = [tf.reshape(savedM, scaleShape), tf.reshape(savedS, scaleShape)];
           const g = savedY === undefined ? dy : tf.mul(dy, tf.cast(tf.greater(savedY, 0), 'float32'));
-          const [sumG, sumGCentered] = gradSums4(savedX, g, savedMean, { affineGrads: false, view }) as [tf.Tensor, tf.Tensor];
-          const dx = scaleShift4(g, tf.zeros(scaleShape), { scale: sFactor, shift: tf.mul(tf.sub(mFactor, sFactor), tf.div(sumG, size)), view });
+          const { sumG, sumGNormalized: sumGCentered } = gradientSums(savedX, g, { view, mean: savedMean, affineGradients: false });
+          const dx = scaleShift(g, { view, mean: tf.zeros(scaleShape), scale: sFactor, shift: tf.mul(tf.sub(mFactor, sFactor), tf.div(sumG, size)) });
           return [
             dx,
             tf.reshape(tf.mul(savedMean, sumG), [channels]),

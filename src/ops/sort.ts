@@ -1,8 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 
 import { customGrad } from '../_internal/customGrad';
-import { scatterRows } from '../_internal/kernels/layoutRows';
-import { argsortRows, gatherRows, lastAxisRows } from '../_internal/sortRows';
+import { argsortRows, gatherRows, lastAxisRows, scatterRows } from '../_internal/kernels/sort/contract';
 import { checkBoolean, checkOptions, sortableTensor, type TensorInput } from '../_internal/validate';
 
 const OP = 'sort';

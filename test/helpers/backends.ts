@@ -34,8 +34,8 @@ export async function useBackend(name: BackendName): Promise<void> {
     wasm.setWasmPaths(await wasmDirectory());
   }
   // Outputs a host kernel declares fully written start as NaN rather than stale memory.
-  const { hostTesting } = await import('../../src/_internal/kernels/host');
-  hostTesting.poisonFilledOutputs = true;
+  const { setHostOptions } = await import('../../src/_internal/kernels/host/options');
+  setHostOptions({ poisonFilledOutputs: true });
   if (!(await tf.setBackend(name))) throw new Error(`backend ${name} failed to initialise`);
   await tf.ready();
 }

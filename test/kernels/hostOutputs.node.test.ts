@@ -1,5 +1,5 @@
 /**
- * The cpu adapter's output arrays in Node (`src/_internal/kernels/host.ts`, `allocate`):
+ * The cpu adapter's output arrays in Node (`src/_internal/kernels/host/adapter.ts`, `allocate`):
  * a large output that the kernel writes whole is left unzeroed, so it must be an
  * ArrayBuffer of its own, exactly its length (never a slice of Node's shared Buffer
  * pool, which code taking `values.buffer` would see whole), and every element must be
@@ -8,23 +8,23 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { expect, it } from 'vitest';
 
-import { hostTesting } from '../../src/_internal/kernels/host';
-import { scaleShift4 } from '../../src/_internal/kernels/stats4';
+import { setHostOptions } from '../../src/_internal/kernels/host/options';
+import { scaleShift } from '../../src/_internal/kernels/statistics/contract';
 import { expectClose } from '../helpers/assert';
 import { describeBackends } from '../helpers/backends';
 import { TOLERANCE } from '../helpers/tolerance';
 
 describeBackends('host kernel outputs', (backend) => {
   it('a large filled output owns its buffer, exactly its length, and holds every element', async () => {
-    const poisoned = hostTesting.poisonFilledOutputs;
     // Off, so an element left unwritten would hold whatever the allocation held.
-    hostTesting.poisonFilledOutputs = false;
+    const previous = setHostOptions({ poisonFilledOutputs: false });
     try {
       for (const shape of [[2, 64, 3, 100], [1, 4, 5, 3]]) {
         const size = shape.reduce((a, b) => a * b, 1);
         const x = tf.tidy(() => tf.reshape(tf.add(tf.range(0, size), 0.5), shape));
         const mean = tf.fill([shape[0] as number, 1, shape[2] as number, 1], 2);
-        const y = scaleShift4(x, mean, {});
+        const [outer = 1, reducedOuter = 1, kept = 1, reducedInner = 1] = shape;
+        const y = scaleShift(x, { view: { outer, reducedOuter, kept, reducedInner }, mean });
         const values = (await y.data()) as Float32Array;
         expectClose(values, Float32Array.from({ length: size }, (_, i) => i + 0.5 - 2), TOLERANCE[backend].value, size);
         if (backend === 'cpu') {
@@ -36,7 +36,7 @@ describeBackends('host kernel outputs', (backend) => {
         tf.dispose([x, mean, y]);
       }
     } finally {
-      hostTesting.poisonFilledOutputs = poisoned;
+      setHostOptions(previous);
     }
   });
 });

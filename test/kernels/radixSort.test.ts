@@ -1,42 +1,23 @@
 /**
  * The host radix argsort's two engines (the WebAssembly build of radixSort.c and the
  * TypeScript fallback) against a first-principles stable sort, and against each other
- * bit for bit. The row kernels' suites (rows.test.ts, efdmRows.test.ts) reach whichever
+ * bit for bit. The row kernels' suites (sort.test.ts, efdm.test.ts) reach whichever
  * engine a row gets by default; this file reaches both on the same rows.
  */
 import fc from 'fast-check';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 
-import { hostTesting } from '../../src/_internal/kernels/host';
-import { argsortRowsHost, scratchFor } from '../../src/_internal/kernels/host/radixSort';
+import { DEFAULT_HOST_OPTIONS } from '../../src/_internal/kernels/host/options';
+import { scratchFor, sortRows } from '../../src/_internal/kernels/sort/host/radixSort';
 import { sortRowValues, type SortRowsKind } from '../helpers/arbitraries';
+import { engineOptions, referenceOrder } from '../helpers/hostEngines';
 import { runs } from '../helpers/properties';
 
 type Kind = SortRowsKind;
 
-/**
- * The stable order from first principles: by value (numeric comparison, so −0 equals +0),
- * reversed when descending, ties by the lower index in both directions.
- */
-function referenceOrder(values: Float32Array | Int32Array, rows: number, n: number, descending: boolean): Int32Array {
-  const out = new Int32Array(rows * n);
-  for (let r = 0; r < rows; r++) {
-    const row = values.subarray(r * n, r * n + n);
-    const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => {
-      const va = row[a] as number;
-      const vb = row[b] as number;
-      if (va !== vb) return (va < vb) !== descending ? -1 : 1;
-      return a - b;
-    });
-    out.set(order, r * n);
-  }
-  return out;
-}
-
-function sortWith(engine: 'auto' | 'typescript', values: Float32Array | Int32Array, rows: number, n: number, descending: boolean): Int32Array {
-  hostTesting.sortEngine = engine;
+function sortWith(engine: 'required' | 'off', values: Float32Array | Int32Array, rows: number, n: number, descending: boolean): Int32Array {
   const out = new Int32Array(rows * n).fill(-1);
-  argsortRowsHost(values, values instanceof Float32Array, rows, n, descending, out);
+  sortRows(values, out, { rows, length: n, isFloat: values instanceof Float32Array, descending }, engineOptions(engine));
   return out;
 }
 
@@ -58,21 +39,16 @@ function expectSameOrder(engine: string, actual: Int32Array, expected: Int32Arra
 function expectEnginesMatchReference({ rows, n, kind, descending, seed }: Case): void {
   const values = sortRowValues(kind, rows * n, seed);
   const expected = referenceOrder(values, rows, n, descending);
-  expectSameOrder('wasm', sortWith('auto', values, rows, n, descending), expected);
-  expectSameOrder('typescript', sortWith('typescript', values, rows, n, descending), expected);
+  expectSameOrder('wasm', sortWith('required', values, rows, n, descending), expected);
+  expectSameOrder('typescript', sortWith('off', values, rows, n, descending), expected);
 }
 
 describe('host radix argsort', () => {
-  afterEach(() => {
-    hostTesting.sortEngine = 'auto';
-  });
-
   it('takes the WebAssembly build for rows up to 2¹⁶ and the TypeScript sort otherwise or when forced', () => {
-    expect(scratchFor(1024).engine).toBe('wasm');
-    expect(scratchFor(2 ** 16).engine).toBe('wasm');
-    expect(scratchFor(2 ** 16 + 1).engine).toBe('typescript');
-    hostTesting.sortEngine = 'typescript';
-    expect(scratchFor(1024).engine).toBe('typescript');
+    expect(scratchFor(1024, DEFAULT_HOST_OPTIONS).engine).toBe('wasm');
+    expect(scratchFor(2 ** 16, DEFAULT_HOST_OPTIONS).engine).toBe('wasm');
+    expect(scratchFor(2 ** 16 + 1, DEFAULT_HOST_OPTIONS).engine).toBe('typescript');
+    expect(scratchFor(1024, engineOptions('off')).engine).toBe('typescript');
   });
 
   it('both engines give the stable order, in both directions (insertion and radix lengths)', () => {
@@ -112,45 +88,13 @@ describe('host radix argsort', () => {
           const bits = new Uint32Array(values.buffer, values.byteOffset, n);
           // A NaN pattern among the bits: the gather moves patterns, it never reads values.
           if (kind === 'spread') bits[seed % n] = 0x7fc00001;
-          for (const engine of ['auto', 'typescript'] as const) {
-            hostTesting.sortEngine = engine;
-            const s = scratchFor(n);
+          for (const engine of ['required', 'off'] as const) {
+            const s = scratchFor(n, engineOptions(engine));
             s.rowBits.set(bits);
             s.argsort(kind !== 'int32', descending ? 0xffffffff : 0);
             s.gatherSorted();
             const verdict = Array.from(s.rowSorted).every((b, k) => b === bits[s.rowOrder[k] as number]) ? 'sorted bits' : `${s.engine} gathered other bits`;
             expect(verdict).toBe('sorted bits');
-          }
-        },
-      ),
-      runs(60),
-    );
-  });
-
-  // EFDMix's mix (efdmRows.ts), from first principles: float32 products, then their
-  // float32 sum, scattered through a permutation; every element written once.
-  it('both engines mix a row in float32 through its order (mix), every element written', () => {
-    fc.assert(
-      fc.property(
-        fc.integer({ min: 1, max: 300 }),
-        fc.tuple(fc.float({ noNaN: true }), fc.float({ noNaN: true })),
-        fc.integer({ min: 0, max: 2 ** 31 - 1 }),
-        (n, [wPartner, wSelf], seed) => {
-          const own = sortRowValues('spread', n, seed) as Float32Array;
-          const theirs = sortRowValues('ties', n, seed + 1) as Float32Array;
-          // A permutation of 0 … n − 1: the stable order of random values.
-          const order = referenceOrder(sortRowValues('spread', n, seed + 2), 1, n, false);
-          const expected = new Float32Array(n);
-          for (let k = 0; k < n; k++) {
-            expected[order[k] as number] = Math.fround(Math.fround((theirs[k] as number) * wPartner) + Math.fround((own[k] as number) * wSelf));
-          }
-          const bitsOf = (t: Float32Array) => new Uint32Array(t.buffer, t.byteOffset, t.length);
-          for (const engine of ['auto', 'typescript'] as const) {
-            hostTesting.sortEngine = engine;
-            const out = new Float32Array(n).fill(Number.NaN);
-            scratchFor(n).mix(bitsOf(own), bitsOf(theirs), order, wPartner, wSelf, bitsOf(out));
-            const at = out.findIndex((v, i) => !Object.is(v, expected[i]));
-            expect(at === -1 ? 'mixed' : `${engine} differs at ${at}: ${out[at]}, expected ${expected[at]}`).toBe('mixed');
           }
         },
       ),

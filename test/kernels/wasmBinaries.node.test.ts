@@ -9,18 +9,18 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 
-import { RADIX_SORT_SOURCE_SHA256, RADIX_SORT_WASM } from '../../src/_internal/kernels/host/radixSortBinary';
-import { STATS4_SOURCE_SHA256, STATS4_WASM } from '../../src/_internal/kernels/host/stats4Binary';
+import { PLANE_SWEEPS_SOURCE_SHA256, PLANE_SWEEPS_WASM } from '../../src/_internal/kernels/host/compiled/planeSweepsBinary';
+import { RADIX_SORT_SOURCE_SHA256, RADIX_SORT_WASM } from '../../src/_internal/kernels/host/compiled/radixSortBinary';
 
 const MODULES = [
   { source: 'radixSort.c', hash: RADIX_SORT_SOURCE_SHA256, base64: RADIX_SORT_WASM },
-  { source: 'stats4.c', hash: STATS4_SOURCE_SHA256, base64: STATS4_WASM },
+  { source: 'planeSweeps.c', hash: PLANE_SWEEPS_SOURCE_SHA256, base64: PLANE_SWEEPS_WASM },
 ];
 
 for (const { source, hash, base64 } of MODULES) {
   describe(source, () => {
     it('the embedded module was built from the source as it is now', () => {
-      const text = readFileSync(fileURLToPath(new URL(`../../src/_internal/kernels/host/${source}`, import.meta.url)));
+      const text = readFileSync(fileURLToPath(new URL(`../../src/_internal/kernels/host/compiled/${source}`, import.meta.url)));
       expect(createHash('sha256').update(text).digest('hex')).toBe(hash);
     });
 

@@ -1,5 +1,5 @@
 /**
- * The webgl fused kernels (`src/_internal/kernels/webgl`) against their composites: the
+ * The webgl fused kernels (`src/_internal/kernels/<family>/webgl`) against their composites: the
  * row kernels bit for bit (ties, −0/+0, n = 1, odd n, both directions), the statistics
  * kernels within the webgl tolerance, and neither leaking tensors or textures. cpu and
  * wasm kernels have their own suites; this file runs only in the browser project
@@ -9,11 +9,26 @@ import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 
 import { setFastPaths } from '../../src';
-import { argsortRows, gatherRows, invertPermutationRows } from '../../src/_internal/kernels/rows';
-import { gradApply4, gradSums4, moments4, scaleShift4 } from '../../src/_internal/kernels/stats4';
+import { gradientSums, inputGradient, moments, scaleShift, type GradientSums } from '../../src/_internal/kernels/statistics/contract';
+import type { StatisticsView } from '../../src/_internal/kernels/statistics/view';
+import { argsortRows, gatherRows, invertPermutationRows } from '../../src/_internal/kernels/sort/contract';
 import { expectClose, expectNoLeak, maxAbs } from '../helpers/assert';
 import { useBackend } from '../helpers/backends';
 import { TOLERANCE } from '../helpers/tolerance';
+
+/** The statistics view of a `[P, A, Q, B]` tensor read as itself. */
+function viewOf([outer, reducedOuter, kept, reducedInner]: readonly number[]): StatisticsView {
+  return { outer: outer ?? 1, reducedOuter: reducedOuter ?? 1, kept: kept ?? 1, reducedInner: reducedInner ?? 1 };
+}
+
+function momentsList(x: tf.Tensor, view: StatisticsView, ddof: number): tf.Tensor[] {
+  const { mean, variance } = moments(x, { view, ddof });
+  return [mean, variance];
+}
+
+function sumsList({ sumG, sumGNormalized, dGamma, dBeta }: GradientSums): tf.Tensor[] {
+  return [sumG, sumGNormalized, ...(dGamma === undefined || dBeta === undefined ? [] : [dGamma, dBeta])];
+}
 
 /** Seeded uniform values in [low, high) (a 32-bit LCG: reproducible test data). */
 function uniform(count: number, seed: number, low = -1, high = 1): Float32Array {
@@ -137,7 +152,8 @@ describe('webgl fused kernels', () => {
       const size = shape.reduce((s, d) => s * d, 1);
       const statShape = [shape[0], 1, shape[2], 1];
       const statSize = shape[0] * shape[2];
-      const affine = { affineStride, affineSize };
+      const view = viewOf(shape);
+      const features = { stride: affineStride, size: affineSize };
       const make = () => ({
         x: tf.tensor4d(uniform(size, 1, 2, 6), shape),
         dy: tf.tensor4d(uniform(size, 2), shape),
@@ -153,38 +169,38 @@ describe('webgl fused kernels', () => {
 
       it(`${label}: moments (ddof 0 and 1)`, async () => {
         const t = make();
-        await expectCloseToComposite(() => moments4(t.x, 0));
-        await expectCloseToComposite(() => moments4(t.x, 1));
+        await expectCloseToComposite(() => momentsList(t.x, view, 0));
+        await expectCloseToComposite(() => momentsList(t.x, view, 1));
         tf.dispose(Object.values(t));
       });
 
       it(`${label}: scale-shift with and without optional factors`, async () => {
         const t = make();
-        await expectCloseToComposite(() => scaleShift4(t.x, t.mean, {}));
-        await expectCloseToComposite(() => scaleShift4(t.x, t.mean, { scale: t.scale, shift: t.shift, gamma: t.gamma, beta: t.beta, ...affine }));
-        await expectCloseToComposite(() => scaleShift4(t.x, t.mean, { scale: t.scale, beta: t.beta, ...affine }));
+        await expectCloseToComposite(() => scaleShift(t.x, { view, mean: t.mean }));
+        await expectCloseToComposite(() => scaleShift(t.x, { view, mean: t.mean, scale: t.scale, shift: t.shift, gamma: t.gamma, beta: t.beta, features }));
+        await expectCloseToComposite(() => scaleShift(t.x, { view, mean: t.mean, scale: t.scale, beta: t.beta, features }));
         tf.dispose(Object.values(t));
       });
 
       it(`${label}: gradient sums and apply`, async () => {
         const t = make();
-        await expectCloseToComposite(() => gradSums4(t.x, t.dy, t.mean, { affineGrads: false }));
-        await expectCloseToComposite(() => gradSums4(t.x, t.dy, t.mean, { scale: t.scale, gamma: t.gamma, affineGrads: true, ...affine }));
-        await expectCloseToComposite(() => gradApply4(t.x, t.dy, t.mean, { a: t.a, b: t.b, outScale: t.outScale }));
-        await expectCloseToComposite(() => gradApply4(t.x, t.dy, t.mean, { a: t.a, b: t.b, outScale: t.outScale, scale: t.scale, gamma: t.gamma, ...affine }));
+        await expectCloseToComposite(() => sumsList(gradientSums(t.x, t.dy, { view, mean: t.mean, affineGradients: false })));
+        await expectCloseToComposite(() => sumsList(gradientSums(t.x, t.dy, { view, mean: t.mean, scale: t.scale, gamma: t.gamma, affineGradients: true, features })));
+        await expectCloseToComposite(() => inputGradient(t.x, t.dy, { view, mean: t.mean, centering: t.a, projection: t.b, outScale: t.outScale }));
+        await expectCloseToComposite(() => inputGradient(t.x, t.dy, { view, mean: t.mean, centering: t.a, projection: t.b, outScale: t.outScale, scale: t.scale, gamma: t.gamma, features }));
         tf.dispose(Object.values(t));
       });
     }
 
     it('ran the webgl kernels (not the composites)', () => {
-      for (const name of ['FeatstatsMoments4', 'FeatstatsScaleShift4', 'FeatstatsGradSums4', 'FeatstatsGradApply4']) {
+      for (const name of ['FeatstatsMoments', 'FeatstatsScaleShift', 'FeatstatsGradientSums', 'FeatstatsInputGradient']) {
         expect(tf.getKernel(name, 'webgl'), name).toBeDefined();
       }
     });
 
     it('a constant group has its value as mean and exactly zero variance', async () => {
       const x = tf.fill([2, 600, 3, 1], 0.1);
-      const [mean, variance] = moments4(x as tf.Tensor4D, 0);
+      const [mean, variance] = momentsList(x, viewOf([2, 600, 3, 1]), 0) as [tf.Tensor, tf.Tensor];
       expect(Array.from(await mean.data())).toEqual(new Array(6).fill(Math.fround(0.1)));
       expect(Array.from(await variance.data())).toEqual(new Array(6).fill(0));
       tf.dispose([x, mean, variance]);
@@ -196,12 +212,12 @@ describe('webgl fused kernels', () => {
       const x = tf.tensor4d(uniform(2 * 700 * 3, 1), shape);
       const gamma = tf.ones([affineSize]);
       await expectNoLeak(() => {
-        const [mean, variance] = moments4(x, 0);
-        const factors = { scale: variance as tf.Tensor, gamma, affineStride, affineSize };
-        const y = scaleShift4(x, mean as tf.Tensor, factors);
-        const sums = gradSums4(x, y, mean as tf.Tensor, { ...factors, affineGrads: true });
-        const dx = gradApply4(x, y, mean as tf.Tensor, { ...factors, a: sums[0] as tf.Tensor, b: sums[1] as tf.Tensor, outScale: variance as tf.Tensor });
-        tf.dispose([mean, variance, y, dx, ...sums] as tf.Tensor[]);
+        const { mean, variance } = moments(x, { view: viewOf(shape), ddof: 0 });
+        const factors = { view: viewOf(shape), mean, scale: variance, gamma, features: { stride: affineStride, size: affineSize } };
+        const y = scaleShift(x, factors);
+        const sums = gradientSums(x, y, { ...factors, affineGradients: true });
+        const dx = inputGradient(x, y, { ...factors, centering: sums.sumG, projection: sums.sumGNormalized, outScale: variance });
+        tf.dispose([mean, variance, y, dx, ...sumsList(sums)]);
       });
       tf.dispose([x, gamma]);
     });

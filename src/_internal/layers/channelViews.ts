@@ -3,19 +3,19 @@
  * `axis: 1` channels first, any other axis allowed). Around that axis every tensor is
  * `[N, P, C, Q]` in memory order, with P the product of the dims between the batch and
  * the channel axis and Q the product of those after it, so each channel statistic is a
- * reduction of the shared `[outer, reduceA, keep, reduceB]` view (`../layout.ts`) — for
- * any axis, with no transpose and no copy of x:
+ * statistics view (`kernels/statistics/view.ts`) for any axis, with no transpose and no
+ * copy of x:
  *
- * | statistic | view |
+ * | statistic | view `[outer, reducedOuter, kept, reducedInner]` |
  * |---|---|
- * | per (n, group of C/G channels): group norm | `[N, P, G, (C/G)·Q]` |
- * | per (n, c): instance norm | `[N, P, C, Q]` |
+ * | per (n, group of C/G channels): group and instance norm | `[N, P, G, (C/G)·Q]` |
  * | per c: batch norm | `[1, N·P, C, Q]` |
  *
- * For `axis: -1` these are exactly the views of the functional ops in NHWC, for `axis: 1`
- * in NCHW, so a layer and its op compute bit-identical values.
+ * and γ/β, one per channel, have stride Q. For `axis: -1` these are exactly the views of
+ * the functional ops in NHWC, for `axis: 1` in NCHW, so a layer and its op compute
+ * bit-identical values.
  */
-import type { View4 } from '../layout';
+import { NO_FEATURES, type FeatureLayout, type StatisticsView } from '../kernels/statistics/view';
 
 /** x around its channel axis: `[N, P, C, Q]`. */
 interface AroundAxis {
@@ -35,21 +35,20 @@ function aroundAxis(shape: readonly number[], axis: number): AroundAxis {
   };
 }
 
-/** Statistics per (sample, group of consecutive channels). */
-export function groupChannelView(shape: readonly number[], axis: number, groups: number): View4 {
+/** Statistics per (sample, group of consecutive channels along `axis`). */
+export function groupChannelView(shape: readonly number[], axis: number, groups: number): StatisticsView {
   const { batch, before, channels, after } = aroundAxis(shape, axis);
-  return [batch, before, groups, (channels / groups) * after];
+  return { outer: batch, reducedOuter: before, kept: groups, reducedInner: (channels / groups) * after };
 }
 
-/** Statistics per channel over the batch and every other axis. */
-export function batchChannelAxisView(shape: readonly number[], axis: number): View4 {
+/** Statistics per channel along `axis`, over the batch and every other axis. */
+export function batchChannelAxisView(shape: readonly number[], axis: number): StatisticsView {
   const { batch, before, channels, after } = aroundAxis(shape, axis);
-  return [1, batch * before, channels, after];
+  return { outer: 1, reducedOuter: batch * before, kept: channels, reducedInner: after };
 }
 
-/** γ/β `[C]` shaped to broadcast against x: C at the channel axis, 1 elsewhere. */
-export function channelAxisAffineShape(rank: number, axis: number, channels: number): number[] {
-  const shape = new Array<number>(rank).fill(1);
-  shape[axis] = channels;
-  return shape;
+/** γ/β `[C]` along `axis`: stride Q (the elements after the axis), as `channelFeatureLayout`. */
+export function channelAxisFeatures(shape: readonly number[], axis: number): FeatureLayout {
+  const { channels, after } = aroundAxis(shape, axis);
+  return channels === 1 ? NO_FEATURES : { stride: after, size: channels };
 }

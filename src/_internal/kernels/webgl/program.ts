@@ -43,8 +43,9 @@ export function webglBackend(backend: unknown): WebglBackend {
 
 /**
  * A program with unpacked inputs and output (one value per texel). A packed variant of
- * the sort, with (value, index) pairs in RGBA texels, read half the texels but ran 1.2–1.7×
- * slower on SwiftShader, so every featstats shader reads single texels.
+ * the sort, with (value, index) pairs in RGBA texels, read half the texels but ran slower
+ * on SwiftShader (bench/README.md, "Design measurements"), so every featstats shader
+ * reads single texels.
  */
 export function shaderProgram(
   variableNames: string[],
@@ -87,9 +88,4 @@ export function requiredInput(inputs: tf.NamedTensorInfoMap, name: string): tf.T
   const info = inputs[name];
   if (info === undefined) throw new Error(`featstats: webgl kernel input ${name} is missing`);
   return info;
-}
-
-/** A GLSL float literal (`1` → `1.0`), for constants baked into a shader. */
-export function glslFloat(value: number): string {
-  return Number.isInteger(value) ? `${value}.0` : `${value}`;
 }
