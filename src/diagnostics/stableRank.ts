@@ -23,8 +23,15 @@ const SQUARINGS = 12;
  * float32 level when λ₂/λ₁ ≤ 0.998, and never more than (λ₁ − λ₂)/λ₁ (the quotient lies
  * between the top eigenvalues when they are nearly equal).
  *
- * Gradient (λ_max simple, unit eigenvector v): dG = dy·(I/λ − tr(G)·vvᵀ/λ²), then
- * dX̂ = 2·dG·X̂ and through the safe normalisation. All-zero activations give 0.
+ * Everything is computed on G scaled to unit trace, G' = G/tr(G), whose top eigenvalue is
+ * λ' = λ/tr(G): the result is 1/λ', and no step depends on the samples' scale (samples
+ * shorter than the normalisation's ε = 1e-12 are scaled, not normalised, so G can be
+ * tiny; on G itself the power steps' floor on a vector's norm once gave 9999.999 for a
+ * single sample of 1e-20).
+ *
+ * Gradient (λ_max simple, unit eigenvector v): with s = tr(G)/λ the result,
+ * dG = dy·(I/λ − tr(G)·vvᵀ/λ²) = dy·(s/tr(G))·(I − s·vvᵀ), then dX̂ = 2·dG·X̂ and
+ * through the safe normalisation. All-zero activations give 0.
  *
  * @param x Activations `[N, ...]`, rank ≥ 2, float32.
  * @returns A scalar in [1, N] (0 for all-zero activations).
@@ -47,14 +54,17 @@ export function stableRank(x: TensorInput): tf.Scalar {
       const { normalized } = normalizeRows(flattenSamples(value));
       const gram = tf.matMul(normalized, normalized, false, true) as tf.Tensor2D;
       const trace = tf.sum(tf.mul(gram, tf.eye(n)));
-      const { eigenvalue, eigenvector } = topEigenpair(gram, n);
-      save([value, eigenvector, eigenvalue, trace]);
+      const unitTraceGram = tf.divNoNan(gram, trace) as tf.Tensor2D;
+      const { eigenvalue, eigenvector } = topEigenpair(unitTraceGram, n);
+      const result = tf.divNoNan(tf.onesLike(eigenvalue), eigenvalue);
+      save([value, eigenvector, result, trace]);
       return {
-        value: tf.divNoNan(trace, eigenvalue),
+        value: result,
         gradFunc: (dy, saved) => {
-          const [savedX, v, lambda, savedTrace] = saved as [tf.Tensor, tf.Tensor2D, tf.Tensor, tf.Tensor];
+          const [savedX, v, savedResult, savedTrace] = saved as [tf.Tensor, tf.Tensor2D, tf.Tensor, tf.Tensor];
           const rows = normalizeRows(flattenSamples(savedX));
-          const dGram = tf.mul(dy, tf.sub(tf.divNoNan(tf.eye(n), lambda), tf.mul(tf.matMul(v, v, false, true), tf.divNoNan(savedTrace, tf.square(lambda)))));
+          const bracket = tf.sub(tf.eye(n), tf.mul(tf.matMul(v, v, false, true), savedResult));
+          const dGram = tf.mul(tf.mul(dy, tf.divNoNan(savedResult, savedTrace)), bracket);
           const dNormalized = tf.mul(tf.matMul(dGram as tf.Tensor2D, rows.normalized), 2) as tf.Tensor2D;
           return [tf.reshape(normalizeRowsGrad(dNormalized, rows), savedX.shape)];
         },
@@ -64,10 +74,14 @@ export function stableRank(x: TensorInput): tf.Scalar {
   });
 }
 
-/** λ_max and a unit eigenvector `[N, 1]` of a symmetric PSD matrix, by repeated squaring. */
+/**
+ * λ_max and a unit eigenvector `[N, 1]` of a symmetric PSD matrix of unit trace (or
+ * zero), by repeated squaring: λ_max is in [1/N, 1], so the vectors' norms stay far above
+ * the floor that guards the all-zero matrix.
+ */
 function topEigenpair(gram: tf.Tensor2D, n: number): { eigenvalue: tf.Scalar; eigenvector: tf.Tensor2D } {
   const unitTrace = (m: tf.Tensor2D) => tf.divNoNan(m, tf.sum(tf.mul(m, tf.eye(n)))) as tf.Tensor2D;
-  let power = unitTrace(gram);
+  let power = gram;
   for (let i = 0; i < SQUARINGS; i++) power = unitTrace(tf.matMul(power, power));
   const uniform = seededUniform(0x5eed);
   const start = tf.tensor2d(Float32Array.from({ length: n }, () => uniform() + 0.5), [n, 1]);

@@ -72,6 +72,21 @@ describeBackends('stableRank', (backend) => {
     );
   });
 
+  it('does not depend on the scale of the Gram matrix: one sample of 1e-20 has stable rank 1 and gradient 0', async () => {
+    // Samples below the normalisation's ε are scaled, not normalised, so their Gram matrix
+    // is tiny (1e-16 here); the power steps once floored its vectors' norms and gave 9999.999.
+    // The gradient of a scale-free result is O(1/|x|) in general (1e20 here): its rounding
+    // is checked to stay finite; at ordinary scales it is 0 to float32 precision.
+    for (const value of [1e-20, -3e-20, 1, 1e4]) {
+      const x = tf.tensor2d([[value]]);
+      expectClose(await readAndDispose(stableRank(x)), [1], TOLERANCE[backend].value);
+      const gradient = (await readAndDispose(tf.grad((t: tf.Tensor) => stableRank(t))(x)))[0] as number;
+      expect(Number.isFinite(gradient)).toBe(true);
+      if (Math.abs(value) >= 1) expect(Math.abs(gradient)).toBeLessThanOrEqual(TOLERANCE[backend].gradient.atol);
+      x.dispose();
+    }
+  });
+
   it('rejects bad input with a featstats.stableRank message and leaks nothing', async () => {
     const [vector, empty] = [tf.zeros([3]), tf.zeros([2, 0])];
     await expectThrowsWithoutLeak(() => stableRank(vector), /^featstats\.stableRank: x must have rank >= 2 \(\[N, \.\.\.\]\) but got rank 1 \(shape \[3\]\)$/);
