@@ -292,6 +292,10 @@ export const CASES: readonly BenchCase[] = [
 /** Public exports that are not benchmarked, and why (the report lists them). */
 export const NOT_BENCHMARKED: Partial<Record<ExportName, string>> = {
   ieContraAstIds: 'builds two id arrays on the host',
+  // The async drivers run the same steps as their sync cases, with an await between steps.
+  adversarialMeanStdAsync: "adversarialMeanStd's steps, awaited one by one (see adversarialMeanStd)",
+  ibaAttributionAsync: "ibaAttribution's steps, awaited one by one (see ibaAttribution)",
+  probeAsync: "probe's layers, awaited one by one (see probe)",
   setFastPaths: 'a switch',
   getFastPaths: 'a switch',
 };
