@@ -75,12 +75,15 @@ export interface BenchCase {
   readonly torch?: boolean;
   /** featstats measurements left out where they would run for hours, with the reason. */
   readonly skip?: Skip;
+  /** Composite measurements left out where they would run for hours, with the reason. */
+  readonly compositeSkip?: Skip;
 }
 
 export interface Skip {
-  readonly backend: BackendName;
+  /** The backends it applies to. */
+  readonly backends: readonly BackendName[];
   readonly sizes: readonly SizeName[];
-  /** 'all': no featstats measurement (the composite still runs); 'backward': forward only. */
+  /** 'all': not measured at all; 'backward': forward only. */
   readonly pass: 'all' | 'backward';
   readonly reason: string;
 }

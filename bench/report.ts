@@ -225,7 +225,9 @@ function casesSection(all: BackendResults[], charts: string): string[] {
           ? `forward only${c.compositeNoGradient ? `: ${c.compositeNoGradient}` : ''}`
           : 'forward and backward';
       const settings = [c.settings, c.noGradient ? `no backward: ${c.noGradient}` : undefined].filter(Boolean).join('; ');
-      return `| [${c.op}](${charts}/${c.op}.svg) | ${shapes} (${c.family}) | ${settings || '—'} | ${composite} | ${agreement(c.op)} |`;
+      // A case added after the run the results come from has no chart yet.
+      const name = chartRows(all, c.op).length > 0 ? `[${c.op}](${charts}/${c.op}.svg)` : `${c.op} (not in this run: \`npm run bench -- --ops ${c.op}\`)`;
+      return `| ${name} | ${shapes} (${c.family}) | ${settings || '—'} | ${composite} | ${agreement(c.op)} |`;
     }),
     '',
     `Shape families: ${Object.entries(FAMILIES).map(([name, f]) => `*${name}*: ${f.note}`).join('; ')}.`,

@@ -7,8 +7,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 
 import * as featstats from '../src';
-import { CASES, FAMILIES, NOT_BENCHMARKED, type BenchCase, type CaseSetup, type Outputs } from './cases';
-import type { RunProfile, SizeName } from './config';
+import { CASES, FAMILIES, NOT_BENCHMARKED, type BenchCase, type CaseSetup, type Outputs, type Skip } from './cases';
+import type { BackendName, RunProfile, SizeName } from './config';
 import { measure, perCall, profileMemory, settle, timeOnce, type ReadbackCounter } from './harness';
 import { elementsOf, normalTensor } from './inputs';
 import type { CaseResult, Floor, Measured, Memory, SuiteOutput } from './types';
@@ -83,8 +83,13 @@ interface RunContext extends SuiteOptions {
 
 async function runCase(benchCase: BenchCase, size: SizeName, checkAgreement: boolean, context: RunContext): Promise<CaseResult> {
   const shape = FAMILIES[benchCase.family].shapes[size];
-  const skip = benchCase.skip?.backend === tf.getBackend() && benchCase.skip.sizes.includes(size) ? benchCase.skip : undefined;
-  const skipped = skip ? `${skip.pass === 'all' ? 'featstats' : 'featstats forward+backward'} skipped: ${skip.reason}` : null;
+  const skip = applies(benchCase.skip, size);
+  const compositeSkip = applies(benchCase.compositeSkip, size);
+  const notes = [
+    skip && `${skip.pass === 'all' ? 'featstats' : 'featstats forward+backward'} skipped: ${skip.reason}`,
+    compositeSkip && `${compositeSkip.pass === 'all' ? 'composite' : 'composite forward+backward'} skipped: ${compositeSkip.reason}`,
+  ].filter((note) => typeof note === 'string');
+  const skipped = notes.length > 0 ? notes.join('; ') : null;
   const empty = { featstats: null, composite: null, compositeError: null, agreement: null, torch: null, ratios: null, skipped };
   let setup: CaseSetup | undefined;
   let dy: tf.Tensor | undefined;
@@ -100,10 +105,10 @@ async function runCase(benchCase: BenchCase, size: SizeName, checkAgreement: boo
     const featstatsResult = skip?.pass === 'all' ? null : await run('featstats', setup.featstats, backward && skip === undefined);
     const compositeImpl = setup.composite;
     let composite: Pick<CaseResult, 'composite' | 'compositeError' | 'agreement'> = { composite: null, compositeError: null, agreement: null };
-    if (compositeImpl) {
+    if (compositeImpl && compositeSkip?.pass !== 'all') {
       try {
         composite = {
-          composite: await run('composite', compositeImpl, backward && benchCase.compositeNoGradient === undefined),
+          composite: await run('composite', compositeImpl, backward && benchCase.compositeNoGradient === undefined && compositeSkip === undefined),
           compositeError: null,
           agreement: checkAgreement && !benchCase.stochastic && skip === undefined ? await compare(setup.featstats, compositeImpl, inputs) : null,
         };
@@ -118,6 +123,10 @@ async function runCase(benchCase: BenchCase, size: SizeName, checkAgreement: boo
     tf.dispose([...(setup?.inputs ?? []), ...(setup?.constants ?? []), ...(dy ? [dy] : [])]);
   }
 }
+
+/** The skip that applies to this backend and size, if any. */
+const applies = (skip: Skip | undefined, size: SizeName): Skip | undefined =>
+  skip !== undefined && skip.backends.includes(tf.getBackend() as BackendName) && skip.sizes.includes(size) ? skip : undefined;
 
 const messageOf = (error: unknown): string => (error instanceof Error ? error.message : String(error));
 
