@@ -73,6 +73,11 @@ export interface BenchCase {
   readonly stochastic?: boolean;
   /** bench/torch_bench.py has this op. */
   readonly torch?: boolean;
+  /**
+   * PyTorch's time is mostly a BLAS matrix product (or LAPACK): its ratio is reported only
+   * when torch runs on an optimized BLAS (bench/torchRunner.ts, TorchBlas).
+   */
+  readonly matrixProduct?: boolean;
   /** featstats measurements left out where they would run for hours, with the reason. */
   readonly skip?: Skip;
   /** Composite measurements left out where they would run for hours, with the reason. */
@@ -135,7 +140,7 @@ function image(op: ExportName, settings: string, stochastic: boolean, call: (x: 
 
 /** A contrastive loss on embeddings. */
 function embeddingLoss(op: ExportName, setup: (shape: number[]) => CaseSetup): BenchCase {
-  return { op, family: 'embeddings', torch: true, setup };
+  return { op, family: 'embeddings', torch: true, matrixProduct: true, setup };
 }
 
 export const CASES: readonly BenchCase[] = [
@@ -190,9 +195,9 @@ export const CASES: readonly BenchCase[] = [
   unary('layerNorm', 'features', (x) => featstats.layerNorm(x), composite.layerNorm, { settings: 'axes: [-1] (over C)' }),
   unary('batchNorm', 'features', (x) => featstats.batchNorm(x), composite.batchNorm, { settings: 'training' }),
   // diagnostics
-  unary('cosineSimilarityMatrix', 'activations', (x) => featstats.cosineSimilarityMatrix(x), composite.cosineSimilarityMatrix),
-  unary('activationSimilarity', 'activations', (x) => featstats.activationSimilarity(x), composite.activationSimilarity),
-  unary('stableRank', 'activations', (x) => featstats.stableRank(x), composite.stableRank, { settings: 'composite: 20 power iterations' }),
+  unary('cosineSimilarityMatrix', 'activations', (x) => featstats.cosineSimilarityMatrix(x), composite.cosineSimilarityMatrix, { matrixProduct: true }),
+  unary('activationSimilarity', 'activations', (x) => featstats.activationSimilarity(x), composite.activationSimilarity, { matrixProduct: true }),
+  unary('stableRank', 'activations', (x) => featstats.stableRank(x), composite.stableRank, { settings: 'composite: 20 power iterations', matrixProduct: true }),
   unary('channelVariance', 'activations', (x) => featstats.channelVariance(x), composite.channelVariance),
   unary(
     'probe',

@@ -19,7 +19,7 @@ import { runNodeBackend } from './nodeRunner';
 import { withRatios } from './ratios';
 import { GENERATED, writeReport, type ReportPaths } from './report';
 import { unbenchmarkedExports } from './suite';
-import { runTorch, torchAvailable, type TorchRun } from './torchRunner';
+import { describeBlas, runTorch, torchAvailable, type TorchRun } from './torchRunner';
 import type { BackendResults, SuiteOutput } from './types';
 
 const started = performance.now();
@@ -122,6 +122,7 @@ async function main(): Promise<void> {
         chromium: target.env === 'chromium' ? chromium : null,
         webglRenderer: renderer,
         torch: torch?.torch ?? null,
+        torchBlas: torch ? describeBlas(torch.blas) : null,
         commit: common.commit,
       },
       sampling: describeSampling(cli.profile.sampling),

@@ -2,8 +2,13 @@
  * Ratios of featstats' median time to each peer's, from one run: the tfjs composite and
  * the bandwidth floor measured in the same process, and PyTorch measured by the same
  * `npm run bench`. Below 1, featstats is faster.
+ *
+ * A matrix-product case gets no PyTorch ratio when torch ran on a reference BLAS: its
+ * times there are ~20× those of users' PyTorch (MKL or OpenBLAS), so the ratio would
+ * flatter featstats by as much (the PyTorch timings stay in the JSON).
  */
-import type { TorchRow, TorchRun } from './torchRunner';
+import { CASES } from './cases';
+import { blasIsOptimized, type TorchRow, type TorchRun } from './torchRunner';
 import type { CaseResult, Floor, Ratio, Ratios, Timing, TorchTiming } from './types';
 
 const divide = (a: Timing | null | undefined, b: Timing | null | undefined): number | null =>
@@ -17,6 +22,13 @@ function ratio(forward: Timing | null, backward: Timing | null, peerForward: Tim
 const torchTiming = (row: TorchRow | undefined): TorchTiming | null =>
   row ? { threads: row.threads, forward: row.forward, backward: row.backward } : null;
 
+const MATRIX_PRODUCT_OPS: ReadonlySet<string> = new Set(CASES.filter((c) => c.matrixProduct === true).map((c) => c.op));
+
+/** Whether PyTorch's timings of `op` may be set against featstats' (see the file's comment). */
+export function torchComparable(op: string, torch: TorchRun | null): boolean {
+  return torch !== null && (blasIsOptimized(torch.blas) || !MATRIX_PRODUCT_OPS.has(op));
+}
+
 export function withRatios(cases: readonly CaseResult[], floors: readonly Floor[], torch: TorchRun | null): CaseResult[] {
   return cases.map((result) => {
     const mine = result.featstats;
@@ -26,12 +38,13 @@ export function withRatios(cases: readonly CaseResult[], floors: readonly Floor[
     const all = torchTiming(rows.find((row) => row.threads === Math.max(...(torch?.threads ?? [1])) && row.threads !== 1));
     const floor = floors.find((f) => f.elements === result.elements);
     const against = (forward: Timing | null | undefined, backward: Timing | null | undefined) => ratio(mine.forward, mine.backward, forward, backward);
+    const comparable = torchComparable(result.op, torch);
     const ratios: Ratios = {
       composite: against(result.composite?.forward, result.composite?.backward),
       jsLoop: against(floor?.jsLoop, floor?.jsLoop),
       tfAdd: against(floor?.tfAdd, floor?.tfAdd),
-      torch1: against(single?.forward, single?.backward),
-      torchAll: against(all?.forward, all?.backward),
+      torch1: comparable ? against(single?.forward, single?.backward) : against(null, null),
+      torchAll: comparable ? against(all?.forward, all?.backward) : against(null, null),
     };
     return { ...result, torch: torch ? { single, all } : null, ratios };
   });

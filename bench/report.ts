@@ -65,7 +65,9 @@ function header(all: BackendResults[]): string[] {
   const first = all[0] as BackendResults;
   const { machine, versions } = first;
   const chromium = all.find((r) => r.versions.chromium !== null)?.versions;
-  const torch = all.find((r) => r.versions.torch !== null)?.versions.torch;
+  const torchVersions = all.find((r) => r.versions.torch !== null)?.versions;
+  const torch = torchVersions?.torch;
+  const blas = torchVersions?.torchBlas;
   return [
     `<!-- ${GENERATED} -->`,
     '# Benchmarks',
@@ -77,7 +79,9 @@ function header(all: BackendResults[]): string[] {
     `- Machine: ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB, ${machine.os}; no GPU.`,
     `- Software: featstats ${versions.featstats}, tfjs-core ${versions.tfjs}, Node ${versions.node}` +
       (chromium ? `, Chromium ${chromium.chromium} (WebGL: ${chromium.webglRenderer ?? 'n/a'})` : '') +
-      `, PyTorch ${torch ?? 'not installed (no PyTorch columns)'}.`,
+      `, PyTorch ${torch ?? 'not installed (no PyTorch columns)'}` +
+      (torch ? `, BLAS ${blas ?? 'not recorded (results before the BLAS was recorded)'}` : '') +
+      '.',
     `- Sampling: ${first.sampling}. Times are medians ± the median absolute deviation, in ms per call; every timed call disposes its outputs, after reading back one element of each on webgl (which waits for the op's programs; cpu and wasm kernels are synchronous). Inputs are seeded.`,
     `- Wall time of the suite per backend: ${all.map((r) => `${targetId(r)} ${(r.wallSeconds / 60).toFixed(1)} min`).join(', ')}.`,
     '- wasm runs single-threaded with SIMD in both environments (threads are off in Node; the page is not cross-origin isolated), ' +
@@ -88,7 +92,7 @@ function header(all: BackendResults[]): string[] {
     '- **fwd / fwd+bwd**: featstats forward, and forward+backward through `tf.grads` with an explicit dy shaped like the output (ops with several outputs: their sum).',
     '- **÷ composite**: featstats time ÷ the time of the tfjs composite a user writes today (`bench/baselines.ts`, with tfjs\'s own gradients), same backend, same run. Below 1 featstats is faster.',
     '- **÷ JS loop**, **÷ tf.add**: featstats time ÷ one elementwise pass over as many float32 values as the first input: a plain `Float32Array` loop in the same process, and `tf.add(x, 1)` on the same backend (the memory-bandwidth floor).',
-    '- **÷ PyTorch 1 / all**: featstats time ÷ PyTorch on the CPU (`bench/torch_bench.py`: torch.nn.functional and the public reference code), one thread and all cores.',
+    '- **÷ PyTorch 1 / all**: featstats time ÷ PyTorch on the CPU (`bench/torch_bench.py`: torch.nn.functional and the public reference code), one thread and all cores. The matrix-product cases (contrastive losses, similarity diagnostics, stableRank) get no PyTorch ratio when torch ran on a reference BLAS, which is ~20× slower than the MKL of pip wheels (`apt-get install libopenblas0-pthread` beside `python3-torch` gives OpenBLAS).',
     '- **mem ×**: forward+backward peak bytes of distinct data buffers above the starting point (followed from allocation to release under `tf.profile`) ÷ the inputs\' bytes, featstats / composite. A clone that shares its buffer (the engine keeps one of every saved tensor) counts once: a reference count on cpu and webgl, a copy on wasm.',
     '- **readbacks** (webgl): GPU→CPU reads inside the call, forward / forward+backward, featstats · composite, final result excluded; a fused GPU path shows 0.',
     '',

@@ -109,6 +109,11 @@ export interface Versions {
   readonly chromium: string | null;
   readonly webglRenderer: string | null;
   readonly torch: string | null;
+  /**
+   * The BLAS PyTorch ran on (bench/torchRunner.ts `describeBlas`); absent in results
+   * written before it was recorded.
+   */
+  readonly torchBlas?: string | null;
   readonly commit: string;
 }
 

@@ -12,6 +12,8 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 
+import { smoothAxis } from './kernels/smoothing/contract';
+
 /** Kernel size used by IBA for a given σ: 2·round(2σ) + 1. */
 export function ibaKernelSize(sigma: number): number {
   return 2 * Math.round(2 * sigma) + 1;
@@ -47,7 +49,8 @@ export function gaussianMatrix(length: number, sigma: number, kernelSize: number
 
 /**
  * Applies `matrices[k]` (or its transpose) along `axes[k]` of x: the smoothing (or its
- * adjoint, for gradients). Each matrix is `[L, L]` for the size L of its axis.
+ * adjoint, for gradients), one pass per axis through the smoothing kernel. Each matrix is
+ * `[L, L]` for the size L of its axis.
  */
 export function applyAlongAxes(x: tf.Tensor, axes: readonly number[], matrices: readonly Float32Array[], transpose = false): tf.Tensor {
   return tf.tidy(() => {
@@ -55,16 +58,7 @@ export function applyAlongAxes(x: tf.Tensor, axes: readonly number[], matrices: 
     axes.forEach((axis, k) => {
       const length = value.shape[axis] as number;
       if (length === 1) return;
-      const rank = value.rank;
-      const toLast = [...Array.from({ length: rank }, (_, i) => i).filter((i) => i !== axis), axis];
-      const moved = tf.transpose(value, toLast);
-      const rows = tf.reshape(moved, [-1, length]);
-      // (M·v) for every row v: rows · Mᵀ; the adjoint uses Mᵀ, i.e. rows · M.
-      const matrix = tf.tensor2d(matrices[k] as Float32Array, [length, length]);
-      const smoothed = tf.reshape(tf.matMul(rows, matrix, false, !transpose), moved.shape);
-      const back = new Array<number>(rank);
-      toLast.forEach((from, to) => (back[from] = to));
-      value = tf.transpose(smoothed, back);
+      value = smoothAxis(value, tf.tensor2d(matrices[k] as Float32Array, [length, length]), axis, transpose);
     });
     return value;
   });

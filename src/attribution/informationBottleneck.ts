@@ -3,6 +3,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { customGrad } from '../_internal/customGrad';
 import { opError } from '../_internal/errors';
 import { applyAlongAxes, gaussianMatrix, ibaKernelSize } from '../_internal/gaussian';
+import { bottleneckBackward, bottleneckForward, type BottleneckTerm } from '../_internal/kernels/bottleneck/contract';
 import {
   checkDataFormat,
   checkMinRank,
@@ -17,9 +18,6 @@ import {
 } from '../_internal/validate';
 
 const OP = 'informationBottleneck';
-
-/** Smallest 1 − λ whose log is taken: float32's smallest normal, so log stays finite. */
-const SMALLEST_NOISE_WEIGHT = 1.1754944e-38;
 
 /** Options of {@link informationBottleneck}. */
 export interface InformationBottleneckOptions {
@@ -135,61 +133,38 @@ export function bottleneck(R: TensorInput, alpha: TensorInput, options: Informat
       noise = floatTensor(given.noise, 'noise', op);
       checkShape(noise, r.shape, 'noise', op, "R's shape");
     }
-    const epsilon = tf.add(mean, tf.mul(sigma, noise));
     const smoothing = smoother(sampleShape, dataFormat, smoothSigma);
     // The backward may run after this tidy has ended: every constant it needs is saved
     // with the inputs, in this order.
-    const constants = [mean, sigma, epsilon, ...(mask === undefined ? [] : [mask])];
-    type Constants = { mean: tf.Tensor; sigma: tf.Tensor; epsilon: tf.Tensor; mask: tf.Tensor | undefined };
-    const unpack = (saved: tf.Tensor[]): Constants => ({ mean: saved[2] as tf.Tensor, sigma: saved[3] as tf.Tensor, epsilon: saved[4] as tf.Tensor, mask: saved[5] });
+    const constants = [mean, sigma, noise, ...(mask === undefined ? [] : [mask])];
 
     /** λ, 1 − λ and σ'(α) from α (sample-shaped). */
     const weights = (alphaValue: tf.Tensor) => {
       const gate = tf.sigmoid(alphaValue);
       return { lambda: smoothing.apply(gate), oneMinusLambda: smoothing.apply(tf.sigmoid(tf.neg(alphaValue))), slope: tf.mul(gate, tf.sub(1, gate)) };
     };
-    const masked = (t: tf.Tensor, m: tf.Tensor | undefined) => (m === undefined ? t : tf.mul(t, m));
-    /** dα from the upstream gradients on λ and on 1 − λ (batch-shaped). */
-    const alphaGradient = (slope: tf.Tensor, gLambda: tf.Tensor, gOneMinus: tf.Tensor) =>
-      tf.mul(slope, tf.sub(smoothing.adjoint(tf.sum(gLambda, 0)), smoothing.adjoint(tf.sum(gOneMinus, 0))));
-
-    const output = customGrad<[tf.Tensor, tf.Tensor]>(([rValue, alphaValue], save) => {
-      const { lambda, oneMinusLambda } = weights(alphaValue);
-      save([rValue, alphaValue, ...constants]);
-      return {
-        value: masked(tf.add(tf.mul(lambda, rValue), tf.mul(oneMinusLambda, epsilon)), mask),
-        gradFunc: (dy, saved) => {
-          const [savedR, savedAlpha] = saved as [tf.Tensor, tf.Tensor];
-          const c = unpack(saved);
-          const w = weights(savedAlpha);
-          const o = masked(dy, c.mask);
-          return [tf.mul(o, w.lambda), alphaGradient(w.slope, tf.mul(o, savedR), tf.mul(o, c.epsilon))];
-        },
-      };
-    });
-    const capacity = customGrad<[tf.Tensor, tf.Tensor]>(([rValue, alphaValue], save) => {
-      const { lambda, oneMinusLambda } = weights(alphaValue);
-      const muZ = tf.mul(lambda, tf.div(tf.sub(rValue, mean), sigma));
-      const logVariance = tf.mul(tf.log(tf.maximum(oneMinusLambda, SMALLEST_NOISE_WEIGHT)), 2);
-      const kl = tf.mul(tf.sub(tf.add(1, logVariance), tf.add(tf.square(muZ), tf.square(oneMinusLambda))), -0.5);
-      save([rValue, alphaValue, ...constants]);
-      return {
-        value: masked(kl, mask),
-        gradFunc: (dy, saved) => {
-          const [savedR, savedAlpha] = saved as [tf.Tensor, tf.Tensor];
-          const c = unpack(saved);
-          const w = weights(savedAlpha);
-          const k = masked(dy, c.mask);
-          const rPrime = tf.div(tf.sub(savedR, c.mean), c.sigma);
-          const safeOneMinus = tf.maximum(w.oneMinusLambda, SMALLEST_NOISE_WEIGHT);
-          const gLambda = tf.mul(k, tf.mul(w.lambda, tf.square(rPrime)));
-          const gOneMinus = tf.mul(k, tf.sub(w.oneMinusLambda, tf.reciprocal(safeOneMinus)));
-          const dR = tf.mul(k, tf.div(tf.mul(tf.square(w.lambda), rPrime), c.sigma));
-          return [dR, alphaGradient(w.slope, gLambda, gOneMinus)];
-        },
-      };
-    });
-    return { output: output(r, a), capacity: capacity(r, a) };
+    /** The bottleneck kernels' inputs besides R, from α and the constants. */
+    const kernelInputs = (alphaValue: tf.Tensor, c: readonly tf.Tensor[]) => {
+      const { lambda, oneMinusLambda, slope } = weights(alphaValue);
+      const [m, s, n, activeMask] = c as [tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor | undefined];
+      return { inputs: { lambda, oneMinusLambda, mean: m, sigma: s, noise: n, mask: activeMask }, slope };
+    };
+    /** One of the two outputs: the forward and its gradient through the bottleneck kernels. */
+    const term = (which: BottleneckTerm) =>
+      customGrad<[tf.Tensor, tf.Tensor]>(([rValue, alphaValue], save) => {
+        save([rValue, alphaValue, ...constants]);
+        return {
+          value: bottleneckForward(rValue, kernelInputs(alphaValue, constants).inputs, which),
+          gradFunc: (dy, saved) => {
+            const [savedR, savedAlpha, ...savedConstants] = saved as [tf.Tensor, tf.Tensor, ...tf.Tensor[]];
+            const { inputs, slope } = kernelInputs(savedAlpha, savedConstants);
+            const [dR, gLambda, gOneMinus] = bottleneckBackward(savedR, inputs, dy, which);
+            // dα = σ'(α)·(Sᵀ Σₙ gλ − Sᵀ Σₙ g₁₋λ): λ and 1 − λ are smoothings of σ(α) and σ(−α).
+            return [dR, tf.mul(slope, tf.sub(smoothing.adjoint(gLambda), smoothing.adjoint(gOneMinus)))];
+          },
+        };
+      });
+    return { output: term('output')(r, a), capacity: term('capacity')(r, a) };
   }) as InformationBottleneck;
 }
 

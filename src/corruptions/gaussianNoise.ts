@@ -4,7 +4,6 @@ import { checkValueOrRange, drawInRange } from '../_internal/corruption';
 import { customGrad } from '../_internal/customGrad';
 import { channelLayout } from '../_internal/layout';
 import { seededUniform } from '../_internal/random';
-import { fillStandardNormal } from '../_internal/sampling';
 import { checkDataFormat, checkFeatures, checkOptions, floatTensor, resolveSeed, type DataFormat, type TensorInput } from '../_internal/validate';
 
 const OP = 'gaussianNoise';
@@ -82,15 +81,20 @@ export function drawNoise(shape: readonly number[], dataFormat: DataFormat, std:
   const uniform = seededUniform(seed);
   const size = positions * channels;
   const noise = new Float32Array(batch * size);
-  const draws = new Float64Array(size);
+  // Box–Muller as in fillStandardNormal (both variates of a pair of uniforms, in the
+  // same float64 operations), written straight into the output: no float64 staging
+  // array and no second pass, which cost as much as the draws.
+  const channelsLast = dataFormat === 'NHWC';
   for (let n = 0; n < batch; n++) {
     const sigma = drawInRange(std, uniform);
-    fillStandardNormal(draws, uniform);
-    for (let l = 0; l < positions; l++) {
-      for (let c = 0; c < channels; c++) {
-        const at = dataFormat === 'NHWC' ? l * channels + c : c * positions + l;
-        noise[n * size + at] = sigma * (draws[l * channels + c] as number);
-      }
+    const base = n * size;
+    for (let i = 0; i < size; i += 2) {
+      const radius = Math.sqrt(-2 * Math.log(1 - uniform()));
+      const angle = 2 * Math.PI * uniform();
+      // Draw i is element (l, c) = (⌊i / C⌋, i mod C) of the image's [...S, C] order.
+      noise[base + (channelsLast ? i : (i % channels) * positions + Math.floor(i / channels))] = sigma * (radius * Math.cos(angle));
+      const j = i + 1;
+      if (j < size) noise[base + (channelsLast ? j : (j % channels) * positions + Math.floor(j / channels))] = sigma * (radius * Math.sin(angle));
     }
   }
   return noise;

@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 
 import { checkValueOrRange, drawInRange } from '../_internal/corruption';
 import { customGrad } from '../_internal/customGrad';
+import { maskPositions } from '../_internal/kernels/corruption/contract';
 import { channelLayout } from '../_internal/layout';
 import { seededUniform } from '../_internal/random';
 import { sampleWithoutReplacement } from '../_internal/sampling';
@@ -64,15 +65,14 @@ export function randomMask(images: TensorInput, options: RandomMaskOptions): tf.
   return tf.tidy(`featstats.${OP}`, () => {
     const input = floatTensor(images, 'images', OP);
     checkFeatures(input, 'images', OP, dataFormat);
-    const { batch, positions, spatialShape } = channelLayout(input.shape, dataFormat);
+    const { batch, positions } = channelLayout(input.shape, dataFormat);
     const mask = drawMasks(batch, positions, fraction, seed);
-    const maskShape = dataFormat === 'NHWC' ? [batch, ...spatialShape, 1] : [batch, 1, ...spatialShape];
     // Made where it is used, from the host array: the backward may run after this tidy.
-    const maskTensor = () => tf.tensor(mask, maskShape, 'float32');
+    const masked = (t: tf.Tensor) => maskPositions(t, tf.tensor2d(mask, [batch, positions], 'float32'), dataFormat === 'NHWC');
     const apply = customGrad<[tf.Tensor]>(([value]) => ({
-      value: tf.mul(value, maskTensor()),
+      value: masked(value),
       // y = x ⊙ m with m independent of x: ∂yᵢ/∂xᵢ = mᵢ, so dx = dy ⊙ m.
-      gradFunc: (dy) => [tf.mul(dy, maskTensor())],
+      gradFunc: (dy) => [masked(dy)],
     }));
     return apply(input);
   });
@@ -95,7 +95,8 @@ export function drawMasks(batch: number, positions: number, fraction: readonly [
   const mask = new Float32Array(batch * positions).fill(1);
   for (let n = 0; n < batch; n++) {
     const count = removedCount(positions, drawInRange(fraction, uniform));
-    for (const l of sampleWithoutReplacement(positions, count, uniform)) mask[n * positions + l] = 0;
+    const removed = sampleWithoutReplacement(positions, count, uniform);
+    for (let k = 0; k < removed.length; k++) mask[n * positions + (removed[k] as number)] = 0;
   }
   return mask;
 }

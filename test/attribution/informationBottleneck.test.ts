@@ -5,7 +5,7 @@ import { expect, it } from 'vitest';
 import { informationBottleneck, type InformationBottleneckOptions } from '../../src';
 import { makeValues } from '../helpers/arbitraries';
 import { expectClose, expectNoLeak, expectThrowsWithoutLeak, maxAbs, readAndDispose } from '../helpers/assert';
-import { describeBackends } from '../helpers/backends';
+import { describeBackendsBothPaths } from '../helpers/backends';
 import { runs } from '../helpers/properties';
 import { TOLERANCE } from '../helpers/tolerance';
 import { vjpByFiniteDifferences } from '../reference/finiteDifference';
@@ -61,7 +61,7 @@ function reference(c: Case, r: ArrayLike<number>, alpha: ArrayLike<number>) {
   return bottleneckReference(r, c.shape, alpha, { mean: c.mean, std: c.std, noise: c.noise, minStd: 0.01, smoothSigma: c.smoothSigma, dataFormat: c.dataFormat, ...(c.mask === undefined ? {} : { mask: c.mask }) });
 }
 
-describeBackends('informationBottleneck', (backend) => {
+describeBackendsBothPaths('informationBottleneck', (backend) => {
   const tolerance = TOLERANCE[backend];
 
   it('matches the float64 reference for given noise (layouts, smoothing, masks)', async () => {

@@ -5,7 +5,7 @@ import { expect, it } from 'vitest';
 import { gaussianBlur, type GaussianBlurOptions } from '../../src/corruptions';
 import { featureCase, makeValues } from '../helpers/arbitraries';
 import { expectClose, expectNoLeak, expectThrowsWithoutLeak, maxAbs, readAndDispose } from '../helpers/assert';
-import { describeBackends } from '../helpers/backends';
+import { describeBackendsBothPaths } from '../helpers/backends';
 import { runs } from '../helpers/properties';
 import { TOLERANCE } from '../helpers/tolerance';
 import { blurReference } from '../reference/corruptions';
@@ -36,7 +36,7 @@ const flushAllowance = (backend: string, atol: number, values: Float32Array): nu
 /** Kernels from none (1 tap) to wider than any test image (the paper's 37 taps, σ 9). */
 const kernel = fc.record({ kernelSize: fc.constantFrom(1, 3, 5, 9, 15, 37), sigma: fc.constantFrom(0.3, 1, 2.5, 9) });
 
-describeBackends('gaussianBlur', (backend) => {
+describeBackendsBothPaths('gaussianBlur', (backend) => {
   const tolerance = TOLERANCE[backend];
 
   it('rejects bad input with a featstats.gaussianBlur message and leaks nothing', async () => {

@@ -10,6 +10,7 @@ import { makeValues } from '../helpers/arbitraries';
 import { expectNoLeak, expectThrowsWithoutLeak, readAndDispose } from '../helpers/assert';
 import { describeBackends } from '../helpers/backends';
 import { runs } from '../helpers/properties';
+import type { DataFormat } from '../reference/layout';
 import { imageCase, sameInBothLayouts, valueOrRange } from './images';
 
 const STDS = [0, 0.01, 0.1, 0.5, 2];
@@ -62,6 +63,41 @@ describe('gaussianNoise draws', () => {
     }
     expect(Math.min(...stds)).toBeLessThan(0.11);
     expect(Math.max(...stds)).toBeGreaterThan(0.29);
+  });
+
+  it('draws the documented stream: per image σ, then Box–Muller normals (fillStandardNormal) in [...S, C] order', () => {
+    // drawNoise writes its draws straight into place; this is the same stream composed
+    // plainly from the seeded generator and fillStandardNormal, which must agree bit for bit.
+    function composed(shape: number[], dataFormat: DataFormat, [lo, hi]: [number, number], seed: number): Float32Array {
+      const [batch = 1, ...rest] = shape;
+      const channels = (dataFormat === 'NHWC' ? rest[rest.length - 1] : rest[0]) as number;
+      const positions = rest.reduce((a, b) => a * b, 1) / channels;
+      const uniform = seededUniform(seed);
+      const out = new Float32Array(batch * positions * channels);
+      for (let n = 0; n < batch; n++) {
+        const sigma = lo === hi ? lo : lo + (hi - lo) * uniform();
+        const draws = fillStandardNormal(new Float64Array(positions * channels), uniform);
+        for (let l = 0; l < positions; l++) {
+          for (let c = 0; c < channels; c++) {
+            const at = dataFormat === 'NHWC' ? l * channels + c : c * positions + l;
+            out[n * positions * channels + at] = sigma * (draws[l * channels + c] as number);
+          }
+        }
+      }
+      return out;
+    }
+    fc.assert(
+      fc.property(
+        fc.constantFrom<DataFormat>('NHWC', 'NCHW'),
+        fc.array(fc.integer({ min: 1, max: 5 }), { minLength: 3, maxLength: 5 }),
+        fc.constantFrom<[number, number]>([0.5, 0.5], [0.1, 2]),
+        fc.integer(),
+        (dataFormat, shape, std, seed) => {
+          expect(drawNoise(shape, dataFormat, std, seed)).toEqual(composed(shape, dataFormat, std, seed));
+        },
+      ),
+      runs(60),
+    );
   });
 
   it('draws the same noise for a seed, other noise for another, and the first images whatever the batch', () => {

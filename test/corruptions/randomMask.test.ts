@@ -6,7 +6,7 @@ import { randomMask, type RandomMaskOptions } from '../../src/corruptions';
 import { drawMasks, removedCount } from '../../src/corruptions/randomMask';
 import { makeValues } from '../helpers/arbitraries';
 import { expectClose, expectNoLeak, expectThrowsWithoutLeak, maxAbs, readAndDispose } from '../helpers/assert';
-import { describeBackends } from '../helpers/backends';
+import { describeBackendsBothPaths } from '../helpers/backends';
 import { runs } from '../helpers/properties';
 import { TOLERANCE } from '../helpers/tolerance';
 import { expectedRemovedCount, maskReference, zeroPositions } from '../reference/corruptions';
@@ -71,7 +71,7 @@ describe('randomMask draws', () => {
   });
 });
 
-describeBackends('randomMask', (backend) => {
+describeBackendsBothPaths('randomMask', (backend) => {
   const tolerance = TOLERANCE[backend];
 
   it('rejects bad input with a featstats.randomMask message and leaks nothing', async () => {
