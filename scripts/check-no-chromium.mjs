@@ -25,11 +25,11 @@ const fail = (message, output) => {
 };
 
 const fresh = vitest({});
-const notice = `featstats: SKIPPED the browser test project (every suite on webgl in headless Chromium): no Chromium at ${absent}.`;
+const notice = `featstats: SKIPPED the browser test projects (every suite on webgl and on webgpu in headless Chromium): no Chromium at ${absent}.`;
 if (fresh.status !== 0) fail(`vitest without Chromium exited ${fresh.status}, expected 0`, fresh.output);
 if (!fresh.output.includes(notice)) fail('vitest without Chromium did not print the skip notice', fresh.output);
 if (!fresh.output.includes('Enable it with: sudo apt-get install chromium')) fail('the notice does not name the install command', fresh.output);
-if (/\bbrowser\b.*\bchromium\b.*✓/.test(fresh.output) || /Failed to launch/.test(fresh.output)) fail('the browser project still started', fresh.output);
+if (/\b(browser|webgpu)\b.*\bchromium\b.*✓/.test(fresh.output) || /Failed to launch/.test(fresh.output)) fail('the browser project still started', fresh.output);
 if (!/Tests\s+\S*\s*\d+ passed/.test(fresh.output.replace(/\x1b\[[0-9;]*m/g, ''))) fail('the node project did not run', fresh.output);
 
 const required = vitest({ FEATSTATS_REQUIRE_BROWSER: '1' });

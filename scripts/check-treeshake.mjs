@@ -5,7 +5,7 @@
 // a bare `import 'featstats'`, which must come out empty: the package has no import-time
 // side effects, so "sideEffects": false is true.
 import { build } from 'esbuild';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import path from 'node:path';
@@ -113,6 +113,17 @@ const bare = (await bundle(`import ${JSON.stringify(entry)};\n`)).replace(/\/\/.
 if (bare !== '') {
   console.error(`FAIL import-only bundle is not empty (an import-time side effect):\n${bare.slice(0, 400)}`);
   failures++;
+}
+
+// The fused kernels reach the GPU backends by duck typing (kernels/webgl/program.ts,
+// kernels/webgpu/program.ts): a user who installs only tfjs-core and one backend must be
+// able to load featstats, so no built file may import a tfjs backend package.
+for (const file of readdirSync(path.join(root, 'dist')).filter((name) => /\.(c?js)$/.test(name))) {
+  const backendImport = readFileSync(path.join(root, 'dist', file), 'utf8').match(/@tensorflow\/tfjs-backend-[a-z]+/);
+  if (backendImport !== null) {
+    console.error(`FAIL dist/${file} imports ${backendImport[0]}: featstats must not require a backend package`);
+    failures++;
+  }
 }
 
 console.log('bundle of a consumer importing one op (minified, tfjs external):');

@@ -26,7 +26,7 @@ describe('browserPlan', () => {
     const plan = browserPlan({ FEATSTATS_CHROMIUM: '/nowhere/chromium' }, nowhere);
     expect(plan.run).toBe(false);
     const notice = plan.run ? '' : plan.notice;
-    expect(notice).toMatch(/^featstats: SKIPPED the browser test project .*: no Chromium at \/nowhere\/chromium\.$/m);
+    expect(notice).toMatch(/^featstats: SKIPPED the browser test projects .*: no Chromium at \/nowhere\/chromium\.$/m);
     expect(notice).toMatch(/^ {2}Enable it with: sudo apt-get install chromium\b/m);
   });
 

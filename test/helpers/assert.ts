@@ -38,28 +38,45 @@ export function maxAbs(values: ArrayLike<number>): number {
   return m === 0 ? 1 : m;
 }
 
-/** WebGL's extra memory counters (absent on other backends). */
-type GpuMemory = tf.MemoryInfo & { numBytesInGPUAllocated?: number; numBytesInGPUFree?: number };
+/** The GPU backends' extra memory counters (absent on cpu and wasm). */
+type GpuMemory = tf.MemoryInfo & { numBytesInGPUAllocated?: number; numBytesInGPUFree?: number; numBytesInGPU?: number };
 
-/** Bytes of textures in use (allocated minus pooled), or undefined off webgl. */
-function texturesInUse(memory: GpuMemory): number | undefined {
+/**
+ * Bytes of GPU memory in use, or undefined off the GPU backends: on webgl the textures
+ * allocated minus those returned to the pool; on webgpu the buffers in use. tfjs-webgpu
+ * frees a buffer that the current command encoder still uses (and each program's uniform
+ * buffer) only when it next submits, so the count is read after a submit: reading a value
+ * computed on the GPU submits (the suites turn `WEBGPU_CPU_FORWARD` off, so this `add`
+ * runs there).
+ */
+export async function gpuBytesInUse(): Promise<number | undefined> {
+  if (tf.getBackend() === 'webgpu') {
+    const probe = tf.tidy(() => tf.add(tf.zeros([1]), tf.scalar(1)));
+    await probe.data();
+    probe.dispose();
+  }
+  const memory: GpuMemory = tf.memory();
+  if (memory.numBytesInGPU !== undefined) return memory.numBytesInGPU;
   return memory.numBytesInGPUAllocated === undefined ? undefined : memory.numBytesInGPUAllocated - (memory.numBytesInGPUFree ?? 0);
 }
 
 /**
- * Runs `body` and asserts it leaves no tensor, data buffer or (on webgl) texture behind.
- * On webgl `body` runs once before measuring: its first run uploads pre-existing input
- * tensors to textures, which is not a leak. `body` must therefore be repeatable.
+ * Runs `body` and asserts it leaves no tensor, data buffer or (on webgl and webgpu) GPU
+ * memory behind. On the GPU backends `body` runs once before measuring: its first run
+ * uploads pre-existing input tensors to textures or buffers, which is not a leak. `body`
+ * must therefore be repeatable.
  */
 export async function expectNoLeak(body: () => unknown): Promise<void> {
-  if (texturesInUse(tf.memory()) !== undefined) await body();
-  const before: GpuMemory = tf.memory();
+  if ((await gpuBytesInUse()) !== undefined) await body();
+  const before = tf.memory();
+  const gpuBefore = await gpuBytesInUse();
   await body();
-  const after: GpuMemory = tf.memory();
+  const after = tf.memory();
+  const gpuAfter = await gpuBytesInUse();
   expect(after.numTensors, 'tensors leaked').toBe(before.numTensors);
   expect(after.numDataBuffers, 'data buffers leaked').toBe(before.numDataBuffers);
-  // Textures in use: freed ones return to the backend's pool and leave this count.
-  expect(texturesInUse(after), 'texture bytes leaked').toBe(texturesInUse(before));
+  // GPU bytes in use: freed textures and buffers return to the backend's pool and leave this count.
+  expect(gpuAfter, 'GPU bytes leaked').toBe(gpuBefore);
 }
 
 /** Asserts `body` throws a message matching `pattern` and leaks nothing doing so. */

@@ -13,10 +13,10 @@ if (seed !== undefined) fc.configureGlobal({ seed: Number(seed) });
 let suiteFactor = 1;
 
 /**
- * Scales the runs of the suite that is starting (set by `describeBackends`): the
- * composite pass of a both-paths suite on webgl runs a quarter of the budget, because
- * SwiftShader makes every webgl run slow and the composites' every property already
- * runs in full on cpu and wasm; the fused webgl path keeps the whole budget.
+ * Scales the runs of the suite that is starting (set by `describeBackends` from
+ * `suiteRunFactor` in `./backends.ts`, where the shares per backend and path and their
+ * reasons are): SwiftShader makes every webgl and webgpu run slow, and the composites'
+ * every property already runs in full on cpu and wasm.
  */
 export function setSuiteRunFactor(value: number): void {
   suiteFactor = value;

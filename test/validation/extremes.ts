@@ -105,7 +105,7 @@ export async function runExtremeCase(extreme: ExtremeCase, tally: Tally): Promis
     if (tally.failures.length < 30) tally.failures.push(`${kind === 'wrongKind' ? 'nonFinite' : kind}: ${extreme.label}: ${what}`);
   };
   tally.cases += 1;
-  const before = memoryFootprint();
+  const before = await memoryFootprint();
   const inputs = extreme.inputs();
   try {
     const outputs = await extreme.outputs(inputs);
@@ -133,7 +133,7 @@ export async function runExtremeCase(extreme: ExtremeCase, tally: Tally): Promis
   } finally {
     tf.dispose(inputs);
   }
-  const after = memoryFootprint();
+  const after = await memoryFootprint();
   if (before.some((v, i) => v !== after[i])) fault('leaks', `[tensors, buffers, bytes, texture bytes] went from [${before.join(', ')}] to [${after.join(', ')}]`);
 }
 

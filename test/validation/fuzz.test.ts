@@ -1,6 +1,6 @@
 /**
  * The generated-input suite: every public entry point, on every backend (cpu and wasm in
- * Node, webgl in Chromium), with three properties whose every case is counted:
+ * Node, webgl and webgpu in Chromium), with three properties whose every case is counted:
  *
  * - bad inputs (`runner.ts`, catalogue in `entries/`): each must throw
  *   `featstats.<entry>: <argument> must … but got …`, leak nothing, change no state and
@@ -12,8 +12,8 @@
  * Failures are tallied rather than stopping the run, so the figures printed at the end
  * (`featstats fuzz [backend]: …`, reported in docs/VALIDATION.md) count every case, and
  * each property then fails with the list of its failing cases. Budget: 5 000 bad inputs
- * per backend (cheap: they throw before computing), fewer valid and stress cases on webgl,
- * where SwiftShader makes every computation slow; FEATSTATS_PROPERTY_RUNS scales them all.
+ * per backend (cheap: they throw before computing), fewer valid and stress cases on webgl
+ * and webgpu, where SwiftShader makes every computation slow; FEATSTATS_PROPERTY_RUNS scales them all.
  */
 // tfjs-core before its gradients, so that the engine is tfjs-core's own (ENVIRONMENT.md).
 // The gradients are for ibaAttribution's loss and the heads and losses handed to it; every
@@ -23,7 +23,7 @@ import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import fc from 'fast-check';
 import { afterAll, expect, it } from 'vitest';
 
-import { describeBackends, type BackendName } from '../helpers/backends';
+import { describeBackends, isGpuBackend, type BackendName } from '../helpers/backends';
 import { runs } from '../helpers/properties';
 import { ENTRIES } from './entries';
 import { extremeCases, runExtremeCase } from './extremes';
@@ -34,9 +34,9 @@ import { runStress, stressSequences } from './stress';
 const TARGET_CASES = 5000;
 
 const BUDGET: Record<'bad' | 'extreme' | 'stress', Record<BackendName, number>> = {
-  bad: { cpu: 5000, wasm: 5000, webgl: 5000 },
-  extreme: { cpu: 600, wasm: 600, webgl: 40 },
-  stress: { cpu: 150, wasm: 150, webgl: 8 },
+  bad: { cpu: 5000, wasm: 5000, webgl: 5000, webgpu: 5000 },
+  extreme: { cpu: 600, wasm: 600, webgl: 40, webgpu: 40 },
+  stress: { cpu: 150, wasm: 150, webgl: 8, webgpu: 8 },
 };
 
 const figures = new Map<BackendName, Record<'bad' | 'extreme' | 'stress', Tally>>();
@@ -50,7 +50,7 @@ describeBackends('generated inputs', (backend) => {
   it('rejects every generated bad input with a featstats error naming the entry and argument, no leak, no state change', async () => {
     const tally = tallyOf(backend, 'bad');
     await fc.assert(
-      fc.asyncProperty(fc.oneof(...ENTRIES.map(badCases)), (badCase) => runBadCase(badCase, tally, backend === 'webgl')),
+      fc.asyncProperty(fc.oneof(...ENTRIES.map(badCases)), (badCase) => runBadCase(badCase, tally, isGpuBackend(backend))),
       runs(BUDGET.bad[backend]),
     );
     expect(await backendWorks()).toBe(true);

@@ -13,6 +13,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import fc from 'fast-check';
 
 import { getFastPaths, setFastPaths } from '../../src';
+import { gpuBytesInUse } from '../helpers/assert';
 import { badValues, type Corruption } from './corruptions';
 import { withArg, withOptions, type AnyEntry } from './entries/types';
 
@@ -99,13 +100,11 @@ export function tensorsIn(value: unknown, depth = 0): tf.Tensor[] {
   return Object.values(value).flatMap((v) => tensorsIn(v, depth + 1));
 }
 
-type GpuMemory = tf.MemoryInfo & { numBytesInGPUAllocated?: number; numBytesInGPUFree?: number };
-
-/** Tensors, buffers, bytes and (on webgl) texture bytes in use. */
-export function memoryFootprint(): number[] {
-  const memory: GpuMemory = tf.memory();
-  const textures = memory.numBytesInGPUAllocated === undefined ? 0 : memory.numBytesInGPUAllocated - (memory.numBytesInGPUFree ?? 0);
-  return [memory.numTensors, memory.numDataBuffers, memory.numBytes, textures];
+/** Tensors, buffers, bytes and (on webgl and webgpu) GPU bytes in use. */
+export async function memoryFootprint(): Promise<number[]> {
+  const gpu = (await gpuBytesInUse()) ?? 0;
+  const memory = tf.memory();
+  return [memory.numTensors, memory.numDataBuffers, memory.numBytes, gpu];
 }
 
 /** Whether the active backend still computes (a wasm heap overrun, for one, breaks it for good). */
@@ -171,9 +170,9 @@ export async function runBadCase(badCase: BadCase, tally: Tally, gpu: boolean): 
   try {
     args = badCase.apply(valid);
     if (gpu) await attempt(entry, args);
-    const before = memoryFootprint();
+    const before = await memoryFootprint();
     const outcome = await attempt(entry, args);
-    const after = memoryFootprint();
+    const after = await memoryFootprint();
     if (!('error' in outcome)) {
       fail(tally, 'silent', `${describe} was accepted`);
     } else {

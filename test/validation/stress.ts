@@ -102,7 +102,7 @@ export async function runStress(steps: readonly StressStep[], tally: Tally, shap
   };
   tally.cases += 1;
   const label = steps.map((s) => `${s.bad ? 'bad ' : ''}${OPS[s.op]?.name}${s.backward ? '+grad' : ''}${s.tidy ? ' (tidy)' : ''}`).join(', ');
-  const before = memoryFootprint();
+  const before = await memoryFootprint();
   const pool: tf.Tensor[] = [];
   try {
     for (const step of steps) {
@@ -141,6 +141,6 @@ export async function runStress(steps: readonly StressStep[], tally: Tally, shap
   } finally {
     tf.dispose(pool);
   }
-  const after = memoryFootprint();
+  const after = await memoryFootprint();
   if (before.some((v, i) => v !== after[i])) fault('leaks', `[${label}]: [tensors, buffers, bytes, texture bytes] went from [${before.join(', ')}] to [${after.join(', ')}]`);
 }

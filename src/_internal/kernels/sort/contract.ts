@@ -48,10 +48,13 @@ import { argsortRowsWebgl } from './webgl/argsortRows';
 import { gatherRowsWebgl } from './webgl/gatherRows';
 import { invertPermutationRowsWebgl } from './webgl/invertPermutationRows';
 import { rankRowsWebgl } from './webgl/rankRows';
+import { argsortRowsWebgpu } from './webgpu/argsortRows';
+import { gatherRowsWebgpu } from './webgpu/gatherRows';
+import { invertPermutationRowsWebgpu } from './webgpu/invertPermutationRows';
 
-export const ARGSORT_ROWS: FusedKernel = { name: 'FeatstatsArgsortRows', backends: { cpu: argsortRowsCpu, wasm: argsortRowsWasm, webgl: argsortRowsWebgl } };
-export const GATHER_ROWS: FusedKernel = { name: 'FeatstatsGatherRows', backends: { cpu: gatherRowsCpu, wasm: gatherRowsWasm, webgl: gatherRowsWebgl } };
-export const INVERT_PERMUTATION_ROWS: FusedKernel = { name: 'FeatstatsInvertPermutationRows', backends: { cpu: invertPermutationRowsCpu, wasm: invertPermutationRowsWasm, webgl: invertPermutationRowsWebgl } };
+export const ARGSORT_ROWS: FusedKernel = { name: 'FeatstatsArgsortRows', backends: { cpu: argsortRowsCpu, wasm: argsortRowsWasm, webgl: argsortRowsWebgl, webgpu: argsortRowsWebgpu } };
+export const GATHER_ROWS: FusedKernel = { name: 'FeatstatsGatherRows', backends: { cpu: gatherRowsCpu, wasm: gatherRowsWasm, webgl: gatherRowsWebgl, webgpu: gatherRowsWebgpu } };
+export const INVERT_PERMUTATION_ROWS: FusedKernel = { name: 'FeatstatsInvertPermutationRows', backends: { cpu: invertPermutationRowsCpu, wasm: invertPermutationRowsWasm, webgl: invertPermutationRowsWebgl, webgpu: invertPermutationRowsWebgpu } };
 // cpu and wasm invert any permutation in one O(n) pass, so only webgl (where the inverse
 // is otherwise a sort) has a kernel; elsewhere the composite is that pass.
 export const RANK_ROWS: FusedKernel = { name: 'FeatstatsRankRows', backends: { webgl: rankRowsWebgl } };

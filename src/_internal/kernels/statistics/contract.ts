@@ -24,7 +24,7 @@
  * memory).
  *
  * The composites below define the semantics. The fused implementations, `./host/` for
- * cpu and wasm and `./webgl/`, must agree with them within the tolerance table; they
+ * cpu and wasm, `./webgl/` and `./webgpu/`, must agree with them within the tolerance table; they
  * accumulate in float64 where they can, the composites use the float32 refinements of
  * {@link refinedMean} and {@link centeredVariance}.
  */
@@ -41,17 +41,21 @@ import { gradientSumsWebgl } from './webgl/gradientSums';
 import { inputGradientWebgl } from './webgl/inputGradient';
 import { momentsWebgl } from './webgl/moments';
 import { scaleShiftWebgl } from './webgl/scaleShift';
+import { gradientSumsWebgpu } from './webgpu/gradientSums';
+import { inputGradientWebgpu } from './webgpu/inputGradient';
+import { momentsWebgpu } from './webgpu/moments';
+import { scaleShiftWebgpu } from './webgpu/scaleShift';
 
-export const MOMENTS: FusedKernel = { name: 'FeatstatsMoments', backends: { cpu: momentsCpu, wasm: momentsWasm, webgl: momentsWebgl } };
-export const SCALE_SHIFT: FusedKernel = { name: 'FeatstatsScaleShift', backends: { cpu: scaleShiftCpu, wasm: scaleShiftWasm, webgl: scaleShiftWebgl } };
+export const MOMENTS: FusedKernel = { name: 'FeatstatsMoments', backends: { cpu: momentsCpu, wasm: momentsWasm, webgl: momentsWebgl, webgpu: momentsWebgpu } };
+export const SCALE_SHIFT: FusedKernel = { name: 'FeatstatsScaleShift', backends: { cpu: scaleShiftCpu, wasm: scaleShiftWasm, webgl: scaleShiftWebgl, webgpu: scaleShiftWebgpu } };
 /**
  * A norm's forward in one kernel on cpu, where it stages x once instead of twice
  * (`./host/standardize.ts`). Elsewhere its composite runs: moments and scale-shift, each
  * its own fused kernel.
  */
 export const STANDARDIZE: FusedKernel = { name: 'FeatstatsStandardize', backends: { cpu: standardizeCpu } };
-export const GRADIENT_SUMS: FusedKernel = { name: 'FeatstatsGradientSums', backends: { cpu: gradientSumsCpu, wasm: gradientSumsWasm, webgl: gradientSumsWebgl } };
-export const INPUT_GRADIENT: FusedKernel = { name: 'FeatstatsInputGradient', backends: { cpu: inputGradientCpu, wasm: inputGradientWasm, webgl: inputGradientWebgl } };
+export const GRADIENT_SUMS: FusedKernel = { name: 'FeatstatsGradientSums', backends: { cpu: gradientSumsCpu, wasm: gradientSumsWasm, webgl: gradientSumsWebgl, webgpu: gradientSumsWebgpu } };
+export const INPUT_GRADIENT: FusedKernel = { name: 'FeatstatsInputGradient', backends: { cpu: inputGradientCpu, wasm: inputGradientWasm, webgl: inputGradientWebgl, webgpu: inputGradientWebgpu } };
 
 /** γ and β (either may be absent) and where they vary; without a layout, one feature. */
 export interface Affine {

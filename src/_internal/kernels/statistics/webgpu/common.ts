@@ -1,0 +1,280 @@
+/**
+ * What the webgpu statistics kernels share: the view's index arithmetic in WGSL, reads of
+ * statistics and of γ/β, and the one reduction program. In the WGSL, (p, a, q, b) index
+ * the view's four axes `[outer, reducedOuter, kept, reducedInner]` and the view's sizes
+ * are uniforms, so one compiled pipeline serves every shape (`../../webgpu/program.ts`).
+ *
+ * Reductions run one workgroup per output (a statistic, or a feature for dγ and dβ): its
+ * {@link REDUCTION_WORKGROUP} invocations each add every {@link REDUCTION_WORKGROUP}-th
+ * element, then a tree in workgroup memory adds their partials. Each element is read once,
+ * no partials go through global memory, and the float32 sum is a sum of
+ * M/{@link REDUCTION_WORKGROUP} terms followed by a pairwise tree, which loses far fewer
+ * digits than one running sum of M terms. Outputs of fewer elements than that (layer
+ * norm's dγ over a small batch, small groups) take one invocation each instead: a
+ * workgroup per output would leave most of its invocations idle, and SwiftShader runs
+ * idle invocations too (dγ of 80 000 features of 9 elements each took minutes).
+ */
+import type * as tf from '@tensorflow/tfjs-core';
+
+import { requiredInput, run, Uniforms, type ProgramSpec, type WebgpuBackend } from '../../webgpu/program';
+import type { FeatureLayout, StatisticsView } from '../view';
+
+/** Invocations per reduction workgroup (a power of two: the tree halves it). */
+export const REDUCTION_WORKGROUP = 64;
+
+/** Invocations per workgroup of the element-wise programs. */
+export const ELEMENTWISE_WORKGROUP = 64;
+
+/** The view's and the feature layout's sizes as uniforms (`uniforms.kept`, …). */
+export function viewUniforms(view: StatisticsView, features?: FeatureLayout): Uniforms {
+  const uniforms = new Uniforms()
+    .int('outer', view.outer)
+    .int('reducedOuter', view.reducedOuter)
+    .int('kept', view.kept)
+    .int('reducedInner', view.reducedInner);
+  return features === undefined ? uniforms : uniforms.int('featureStride', features.stride).int('featureSize', features.size);
+}
+
+/** WGSL: the flat index of element (p, a, q, b) of the view. */
+export const VIEW_WGSL = `
+  fn fsViewIndex(p : i32, a : i32, q : i32, b : i32) -> i32 {
+    return ((p * uniforms.reducedOuter + a) * uniforms.kept + q) * uniforms.reducedInner + b;
+  }
+`;
+
+/**
+ * WGSL: the γ/β index of view element (q, b), `⌊(q·reducedInner + b) / stride⌋ mod size`
+ * (needs {@link viewUniforms} with the feature layout).
+ */
+export const FEATURE_WGSL = `
+  fn fsFeature(q : i32, b : i32) -> i32 {
+    return ((q * uniforms.reducedInner + b) / uniforms.featureStride) % uniforms.featureSize;
+  }
+`;
+
+/**
+ * A WGSL read of statistic `name` at the WGSL ints `p`, `q` in scope, for a statistic
+ * `[outer|1, 1, kept|1, 1]`: a dimension of size 1 broadcasts. The returned `pattern`
+ * says which, and must go into the shader key (the index expression depends on it).
+ */
+export function statAt(name: string, info: tf.TensorInfo, view: StatisticsView): { read: string; pattern: string } {
+  const [sp, sa, sq, sb] = info.shape;
+  const fits = info.shape.length === 4 && sa === 1 && sb === 1 && (sp === 1 || sp === view.outer) && (sq === 1 || sq === view.kept);
+  if (!fits) {
+    throw new Error(`featstats: webgpu statistic ${name} must be [${view.outer},1,${view.kept},1] but got [${info.shape.join(',')}]`);
+  }
+  // With outer (or kept) 1 both readings index 0: the pattern then names the cheaper one.
+  const perOuter = sp !== 1;
+  const perKept = sq !== 1;
+  const index = perOuter && perKept ? 'p * uniforms.kept + q' : perOuter ? 'p' : perKept ? 'q' : '0';
+  return { read: `${name}[${index}]`, pattern: `${perOuter ? 'P' : '1'}${perKept ? 'Q' : '1'}` };
+}
+
+/**
+ * Statistics stacked into one buffer, `[count, outer·kept]`, each broadcast to every
+ * (p, q): one storage binding instead of one per statistic. WebGPU's default limit of 8
+ * storage buffers per shader stage (tfjs-backend-webgpu asks for no more) would otherwise
+ * not hold the input gradient's x, dy, γ and five statistics plus its output.
+ */
+export interface StackedStatistics {
+  readonly stacked: tf.TensorInfo;
+  /** WGSL read of statistic `name` for the ints `p`, `q` in scope, or undefined when it was not stacked. */
+  read(name: string): string | undefined;
+  /** What the stacking program baked in (its broadcast patterns), for the shader key of its users. */
+  readonly key: string;
+}
+
+/** Stacks the present statistics among `names` (one tiny program; dispose `stacked` after use). */
+export function stackStatistics(backend: WebgpuBackend, view: StatisticsView, inputs: tf.NamedTensorInfoMap, names: readonly string[]): StackedStatistics {
+  const used = present(inputs, names);
+  const reads = used.map(([name, info]) => statAt(name, info, view));
+  const perStatistic = view.outer * view.kept;
+  const branches = reads.map((read, t) => `${t === 0 ? '' : 'else '}if (t == ${t}) { value = ${read.read}; }`).join('\n');
+  const stacked = run(backend, {
+    inputs: used.map(([name]) => name),
+    invocations: used.length * perStatistic,
+    outputSize: used.length * perStatistic,
+    workgroupSize: ELEMENTWISE_WORKGROUP,
+    key: `stack_${reads.map((read) => read.pattern).join('')}`,
+    uniforms: viewUniforms(view).int('statistics', perStatistic).int('size', used.length * perStatistic),
+    code: `
+      fn main(i : i32) {
+        if (i >= uniforms.size) {
+          return;
+        }
+        let t = i / uniforms.statistics;
+        let s = i % uniforms.statistics;
+        let p = s / uniforms.kept;
+        let q = s % uniforms.kept;
+        var value = 0.0;
+        ${branches}
+        result[i] = value;
+      }
+    `,
+  }, used.map(([, info]) => info), 'float32');
+  const position = new Map(used.map(([name], t) => [name, t]));
+  return {
+    stacked,
+    read: (name) => {
+      const t = position.get(name);
+      return t === undefined ? undefined : `stats[${t} * uniforms.statistics + p * uniforms.kept + q]`;
+    },
+    key: `${used.map(([name]) => name.charAt(0)).join('')}${reads.map((read) => read.pattern).join('')}`,
+  };
+}
+
+/** The present inputs among `names`, in order, with their names. */
+export function present(inputs: tf.NamedTensorInfoMap, names: readonly string[]): Array<[string, tf.TensorInfo]> {
+  const found: Array<[string, tf.TensorInfo]> = [];
+  for (const name of names) {
+    const info = inputs[name];
+    if (info !== undefined) found.push([name, info]);
+  }
+  return found;
+}
+
+/**
+ * WGSL declaring `normalized` = x̂ = (x − mean)·scale, `upstream` = dy and `g` = dy·γ for
+ * the element at flat index `i`, with ints `p`, `q`, `b` in scope. Returns the code and
+ * the part of the shader key it depends on (which optional inputs exist, how statistics
+ * broadcast).
+ */
+export function normalizedTerms(view: StatisticsView, inputs: tf.NamedTensorInfoMap): { code: string; key: string } {
+  const mean = statAt('mean', requiredInput(inputs, 'mean'), view);
+  const scaleInfo = inputs['scale'];
+  const scale = scaleInfo === undefined ? undefined : statAt('scale', scaleInfo, view);
+  const hasGamma = inputs['gamma'] !== undefined;
+  const code = `
+    let normalized = (x[i] - ${mean.read})${scale === undefined ? '' : ` * ${scale.read}`};
+    let upstream = dy[i];
+    let g = upstream${hasGamma ? ' * gamma[fsFeature(q, b)]' : ''};
+  `;
+  return { code, key: `m${mean.pattern}s${scale?.pattern ?? '-'}g${hasGamma ? 1 : 0}` };
+}
+
+/**
+ * WGSL: `p`, `q`, `b` of the element at flat index `i` of the view (what the element-wise
+ * programs and the per-statistic reductions need to find its statistic and feature).
+ */
+export const COORDINATES_WGSL = `
+    let b = i % uniforms.reducedInner;
+    let row = i / uniforms.reducedInner;
+    let q = row % uniforms.kept;
+    let p = row / (uniforms.kept * uniforms.reducedOuter);
+`;
+
+/** What {@link reducePairs} sums: `fsTerm(r, m)` over m < `count` for each output r < `rows`. */
+export interface PairReduction {
+  readonly inputs: ReadonlyArray<[string, tf.TensorInfo]>;
+  readonly rows: number;
+  readonly count: number;
+  readonly uniforms: Uniforms;
+  /** Shader key of `code` (everything it bakes in). */
+  readonly key: string;
+  /**
+   * WGSL defining `fn fsTerm(r : i32, m : i32) -> vec2<f32>` (two terms summed at once,
+   * so the data is read once) and `fn fsFinish(r : i32, sums : vec2<f32>) -> vec2<f32>`.
+   */
+  readonly code: string;
+}
+
+/**
+ * Runs a {@link PairReduction}: one workgroup per output row, returning the two finished
+ * sums of each row as separate tensors shaped `shape` (each `rows` elements).
+ */
+export function reducePairs(backend: WebgpuBackend, reduction: PairReduction, shape: readonly number[]): [tf.TensorInfo, tf.TensorInfo] {
+  const spec = reduction.count < REDUCTION_WORKGROUP ? perInvocationSpec(reduction) : perWorkgroupSpec(reduction);
+  const pairs = run(backend, spec, reduction.inputs.map(([, info]) => info), 'float32');
+  const first = component(backend, pairs, reduction.rows, 0, shape);
+  const second = component(backend, pairs, reduction.rows, 1, shape);
+  backend.disposeData(pairs.dataId);
+  return [first, second];
+}
+
+/** One invocation per output row, adding its `count` terms in order. */
+function perInvocationSpec(reduction: PairReduction): ProgramSpec {
+  return {
+    inputs: reduction.inputs.map(([name]) => name),
+    invocations: reduction.rows,
+    outputSize: reduction.rows * 2,
+    workgroupSize: ELEMENTWISE_WORKGROUP,
+    key: `pairsSerial_${reduction.key}`,
+    uniforms: reduction.uniforms.int('rows', reduction.rows).int('count', reduction.count),
+    code: `
+      ${reduction.code}
+      fn main(r : i32) {
+        if (r < uniforms.rows) {
+          var sums = vec2<f32>(0.0, 0.0);
+          for (var m = 0; m < uniforms.count; m = m + 1) {
+            sums = sums + fsTerm(r, m);
+          }
+          let finished = fsFinish(r, sums);
+          result[2 * r] = finished.x;
+          result[2 * r + 1] = finished.y;
+        }
+      }
+    `,
+  };
+}
+
+/** One workgroup per output row: strided partial sums, then a tree in workgroup memory. */
+function perWorkgroupSpec(reduction: PairReduction): ProgramSpec {
+  const size = REDUCTION_WORKGROUP;
+  return {
+    inputs: reduction.inputs.map(([name]) => name),
+    invocations: reduction.rows * size,
+    outputSize: reduction.rows * 2,
+    workgroupSize: size,
+    key: `pairs_${reduction.key}`,
+    uniforms: reduction.uniforms.int('rows', reduction.rows).int('count', reduction.count),
+    code: `
+      ${reduction.code}
+      var<workgroup> fsPartial : array<vec2<f32>, ${size}>;
+      fn main(index : i32) {
+        // tfjs hands main the linear invocation index, so the workgroup is index / size
+        // even when it folds a long dispatch into two or three dimensions.
+        let r = index / ${size};
+        let lane = index % ${size};
+        var sums = vec2<f32>(0.0, 0.0);
+        if (r < uniforms.rows) {
+          for (var m = lane; m < uniforms.count; m = m + ${size}) {
+            sums = sums + fsTerm(r, m);
+          }
+        }
+        fsPartial[lane] = sums;
+        workgroupBarrier();
+        for (var width = ${size / 2}; width > 0; width = width / 2) {
+          if (lane < width) {
+            fsPartial[lane] = fsPartial[lane] + fsPartial[lane + width];
+          }
+          workgroupBarrier();
+        }
+        if (lane == 0 && r < uniforms.rows) {
+          let finished = fsFinish(r, fsPartial[0]);
+          result[2 * r] = finished.x;
+          result[2 * r + 1] = finished.y;
+        }
+      }
+    `,
+  };
+}
+
+/** Component `which` of `rows` interleaved pairs, as its own tensor shaped `shape`. */
+function component(backend: WebgpuBackend, pairs: tf.TensorInfo, rows: number, which: number, shape: readonly number[]): tf.TensorInfo {
+  const spec: ProgramSpec = {
+    inputs: ['pairs'],
+    invocations: rows,
+    outputSize: rows,
+    workgroupSize: ELEMENTWISE_WORKGROUP,
+    key: 'pairComponent',
+    uniforms: new Uniforms().int('rows', rows).int('which', which),
+    code: `
+      fn main(index : i32) {
+        if (index < uniforms.rows) {
+          result[index] = pairs[2 * index + uniforms.which];
+        }
+      }
+    `,
+  };
+  return run(backend, spec, [pairs], 'float32', shape);
+}

@@ -1,0 +1,80 @@
+/**
+ * `FeatstatsGradientSums` on webgpu (contract in `../contract.ts`): workgroup reductions
+ * (`./common.ts`) of Σg and Σg·x̂ per statistic, and of dγ = Σdy·x̂, dβ = Σdy per feature.
+ */
+import type * as tf from '@tensorflow/tfjs-core';
+
+import { requiredInput, webgpuBackend } from '../../webgpu/program';
+import { featureLayoutOf, statisticsShape, statisticsViewOf, type FeatureLayout, type StatisticsView } from '../view';
+import { FEATURE_WGSL, normalizedTerms, present, reducePairs, VIEW_WGSL, viewUniforms, type PairReduction } from './common';
+
+export const gradientSumsWebgpu: tf.KernelFunc = ({ inputs, backend: rawBackend, attrs }) => {
+  const backend = webgpuBackend(rawBackend);
+  const x = requiredInput(inputs, 'x');
+  const view = statisticsViewOf(attrs, x);
+  const features = featureLayoutOf(attrs);
+  const used = present(inputs, ['x', 'dy', 'mean', 'scale', 'gamma']);
+  const terms = normalizedTerms(view, inputs);
+  const perStatistic = reducePairs(backend, {
+    inputs: used,
+    rows: view.outer * view.kept,
+    count: view.reducedOuter * view.reducedInner,
+    uniforms: viewUniforms(view, features),
+    key: `gradientSums_${terms.key}`,
+    code: `
+      ${VIEW_WGSL}
+      ${FEATURE_WGSL}
+      fn fsTerm(r : i32, m : i32) -> vec2<f32> {
+        let p = r / uniforms.kept;
+        let q = r % uniforms.kept;
+        let a = m / uniforms.reducedInner;
+        let b = m - a * uniforms.reducedInner;
+        let i = fsViewIndex(p, a, q, b);
+        ${terms.code}
+        return vec2<f32>(g, g * normalized);
+      }
+      fn fsFinish(r : i32, sums : vec2<f32>) -> vec2<f32> {
+        return sums;
+      }
+    `,
+  }, statisticsShape(view));
+  if (attrs?.['affineGradients'] !== true) return perStatistic;
+  return [...perStatistic, ...reducePairs(backend, perFeature(view, features, used, terms), [features.size])];
+};
+
+/**
+ * dγ = Σdy·x̂ and dβ = Σdy of feature j. Its elements are (p, a, u = (t·size + j)·stride + s)
+ * for t < kept·reducedInner/(stride·size), s < stride, with u = q·reducedInner + b; term m
+ * enumerates them flat in the order (p, a, t, s).
+ */
+function perFeature(view: StatisticsView, features: FeatureLayout, used: Array<[string, tf.TensorInfo]>, terms: { code: string; key: string }): PairReduction {
+  const blocks = (view.kept * view.reducedInner) / (features.stride * features.size);
+  return {
+    inputs: used,
+    rows: features.size,
+    count: view.outer * view.reducedOuter * blocks * features.stride,
+    uniforms: viewUniforms(view, features).int('blocks', blocks),
+    key: `featureSums_${terms.key}`,
+    code: `
+      ${VIEW_WGSL}
+      ${FEATURE_WGSL}
+      fn fsTerm(j : i32, m : i32) -> vec2<f32> {
+        let s = m % uniforms.featureStride;
+        var rest = m / uniforms.featureStride;
+        let t = rest % uniforms.blocks;
+        rest = rest / uniforms.blocks;
+        let a = rest % uniforms.reducedOuter;
+        let p = rest / uniforms.reducedOuter;
+        let u = (t * uniforms.featureSize + j) * uniforms.featureStride + s;
+        let q = u / uniforms.reducedInner;
+        let b = u - q * uniforms.reducedInner;
+        let i = fsViewIndex(p, a, q, b);
+        ${terms.code}
+        return vec2<f32>(upstream * normalized, upstream);
+      }
+      fn fsFinish(r : i32, sums : vec2<f32>) -> vec2<f32> {
+        return sums;
+      }
+    `,
+  };
+}

@@ -1,0 +1,50 @@
+/**
+ * `FeatstatsMoments` on webgpu (contract in `../contract.ts`): one workgroup reduction per
+ * statistic (`./common.ts`).
+ *
+ * A shifted two-moment accumulation, as on webgl: with the shift s = the statistic's first
+ * element, S₁ = Σ(x − s) and S₂ = Σ(x − s)² give mean = s + S₁/M and variance =
+ * (S₂ − S₁²/M) / (M − ddof). One read of the data gives both; a constant group gives
+ * d = 0 throughout, so its mean is exact and its variance exactly 0; and since s lies
+ * inside the data, S₂ − S₁²/M cancels only as much as the two-pass formula's correction
+ * term does when the group's spread is small next to its distance from s.
+ */
+import type * as tf from '@tensorflow/tfjs-core';
+
+import { requiredInput, webgpuBackend } from '../../webgpu/program';
+import { statisticsShape, statisticsViewOf } from '../view';
+import { reducePairs, VIEW_WGSL, viewUniforms } from './common';
+
+export const momentsWebgpu: tf.KernelFunc = ({ inputs, backend: rawBackend, attrs }) => {
+  const backend = webgpuBackend(rawBackend);
+  const x = requiredInput(inputs, 'x');
+  const view = statisticsViewOf(attrs, x);
+  const count = view.reducedOuter * view.reducedInner;
+  // M − ddof ≤ 0 gives a factor of 1/0 = Infinity: Infinity or NaN, as the composite's division does.
+  const inverseDenominator = 1 / (count - Number(attrs?.['ddof'] ?? 0));
+  return reducePairs(backend, {
+    inputs: [['x', x]],
+    rows: view.outer * view.kept,
+    count,
+    uniforms: viewUniforms(view).float('inverseDenominator', inverseDenominator),
+    key: 'moments',
+    code: `
+      ${VIEW_WGSL}
+      fn fsShift(r : i32) -> f32 {
+        return x[fsViewIndex(r / uniforms.kept, 0, r % uniforms.kept, 0)];
+      }
+      fn fsTerm(r : i32, m : i32) -> vec2<f32> {
+        let a = m / uniforms.reducedInner;
+        let d = x[fsViewIndex(r / uniforms.kept, a, r % uniforms.kept, m - a * uniforms.reducedInner)] - fsShift(r);
+        return vec2<f32>(d, d * d);
+      }
+      fn fsFinish(r : i32, sums : vec2<f32>) -> vec2<f32> {
+        let total = f32(uniforms.count);
+        let spread = sums.y - sums.x * sums.x / total;
+        // Rounding may leave a constant group's S₂ − S₁²/M a hair below 0; NaN stays NaN.
+        let clamped = select(spread, 0.0, spread < 0.0);
+        return vec2<f32>(fsShift(r) + sums.x / total, clamped * uniforms.inverseDenominator);
+      }
+    `,
+  }, statisticsShape(view));
+};
