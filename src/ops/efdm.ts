@@ -19,7 +19,10 @@ const OP = 'efdm';
 
 /** Options of {@link efdm}. */
 export interface EfdmOptions {
-  /** Layout of both inputs: `'NHWC'` (default) or `'NCHW'`. */
+  /**
+   * Layout of both inputs: `'NHWC'` (default) or `'NCHW'` for images (rank ≥ 4), `'NWC'` or
+   * `'NCW'` for sequences (rank 3).
+   */
   dataFormat?: DataFormat;
   /** Blend between the matched features (1, default) and the content (0); in [0, 1]. */
   alpha?: number;
@@ -41,11 +44,11 @@ export interface EfdmOptions {
  * `r·(L' − 1)/(L − 1)` (the gradient splits over the two neighbours); a content with a
  * single position (L = 1) reads the style's median position (L' − 1)/2.
  *
- * @param content Content features `[N, ...S, C]` (NHWC) or `[N, C, ...S]` (NCHW), float32.
+ * @param content Content features `[N, ...S, C]` (NHWC) or `[N, C, ...S]` (NCHW), float32 or int32.
  * @param style Style features of the same rank and C; batch N or 1; any spatial size.
  * @param options See {@link EfdmOptions}.
  * @returns The matched features, shaped like `content`.
- * @throws If an input is not a float32 tensor of rank ≥ 3 with no empty dimension.
+ * @throws If an input is not a float32 or int32 tensor of rank ≥ 4 ('NHWC'/'NCHW') or 3 ('NWC'/'NCW') with no empty dimension.
  * @throws If style's rank or channels differ from content's, or its batch is neither N nor 1.
  * @throws If `alpha` is outside [0, 1].
  *
@@ -58,17 +61,17 @@ export interface EfdmOptions {
  * @see Y. Zhang, M. Li, R. Li, K. Jia, L. Zhang, "Exact Feature Distribution Matching for Arbitrary
  *   Style Transfer and Domain Generalization", CVPR 2022.
  */
-export function efdm(content: TensorInput, style: TensorInput, options?: EfdmOptions): tf.Tensor {
+export function efdm<T extends tf.Tensor>(content: T | tf.TensorLike, style: TensorInput, options?: EfdmOptions): T {
   const given = checkOptions(options, ['dataFormat', 'alpha'], OP);
   const dataFormat = checkDataFormat(given.dataFormat, OP);
   const alpha = checkNumber(given.alpha ?? 1, 'alpha', OP, { min: 0, max: 1 });
   return tf.tidy(`featstats.${OP}`, () => {
     const c = floatTensor(content, 'content', OP);
     const s = floatTensor(style, 'style', OP);
-    checkFeatures(c, 'content', OP, dataFormat);
+    const order = checkFeatures(c, 'content', OP, dataFormat);
     checkFeatures(s, 'style', OP, dataFormat);
-    checkStylePair(c, s, OP, dataFormat);
-    const layouts = { content: channelLayout(c.shape, dataFormat), style: channelLayout(s.shape, dataFormat) };
+    checkStylePair(c, s, OP, order);
+    const layouts = { content: channelLayout(c.shape, order), style: channelLayout(s.shape, order) };
     const { batch, channels, positions } = layouts.content;
 
     // The target and the style's gradient are kernels of kernels/efdm (fused on cpu and
@@ -97,5 +100,5 @@ export function efdm(content: TensorInput, style: TensorInput, options?: EfdmOpt
       };
     });
     return match(c, s);
-  });
+  }) as T;
 }

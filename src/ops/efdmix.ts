@@ -15,7 +15,6 @@ import {
   floatTensor,
   resolveSeed,
   type DataFormat,
-  type TensorInput,
 } from '../_internal/validate';
 
 const OP = 'efdmix';
@@ -25,7 +24,7 @@ export type EfdmixMode = 'random' | 'crossdomain';
 
 /** Options of {@link efdmix}. */
 export interface EfdmixOptions {
-  /** Layout of x: `'NHWC'` (default) or `'NCHW'`. */
+  /** Layout of x: `'NHWC'` (default) or `'NCHW'` for images (rank ≥ 4), `'NWC'` or `'NCW'` for sequences (rank 3). */
   dataFormat?: DataFormat;
   /** Probability that a call mixes the batch at all; in [0, 1]. Default 0.5 (reference). */
   p?: number;
@@ -55,10 +54,10 @@ export interface EfdmixOptions {
  * partner through its sorted values (the partner is not detached, as in the reference).
  * The partner sort and x's sort are one sort: u reads x's own sorted values.
  *
- * @param x Features `[N, ...S, C]` (NHWC) or `[N, C, ...S]` (NCHW), float32.
+ * @param x Features `[N, ...S, C]` (NHWC) or `[N, C, ...S]` (NCHW), float32 or int32.
  * @param options See {@link EfdmixOptions}.
  * @returns Mixed features shaped like x (x's values when not mixing).
- * @throws If x is not a float32 tensor of rank ≥ 3 with no empty dimension.
+ * @throws If x is not a float32 or int32 tensor of rank ≥ 4 ('NHWC'/'NCHW') or 3 ('NWC'/'NCW') with no empty dimension.
  * @throws If `mode` is `'crossdomain'` and N is odd.
  * @throws If p is outside [0, 1], alpha ≤ 0, mode is unknown, or seed is not an integer in [−2³¹, 2³² − 1].
  *
@@ -70,7 +69,7 @@ export interface EfdmixOptions {
  * @see Y. Zhang, M. Li, R. Li, K. Jia, L. Zhang, "Exact Feature Distribution Matching for Arbitrary
  *   Style Transfer and Domain Generalization", CVPR 2022.
  */
-export function efdmix(x: TensorInput, options?: EfdmixOptions): tf.Tensor {
+export function efdmix<T extends tf.Tensor>(x: T | tf.TensorLike, options?: EfdmixOptions): T {
   const given = checkOptions(options, ['dataFormat', 'p', 'alpha', 'mode', 'seed', 'training'], OP);
   const dataFormat = checkDataFormat(given.dataFormat, OP);
   const p = checkNumber(given.p ?? 0.5, 'p', OP, { min: 0, max: 1 });
@@ -81,8 +80,7 @@ export function efdmix(x: TensorInput, options?: EfdmixOptions): tf.Tensor {
 
   return tf.tidy(`featstats.${OP}`, () => {
     const input = floatTensor(x, 'x', OP);
-    checkFeatures(input, 'x', OP, dataFormat);
-    const layout = channelLayout(input.shape, dataFormat);
+    const layout = channelLayout(input.shape, checkFeatures(input, 'x', OP, dataFormat));
     if (mode === 'crossdomain' && layout.batch % 2 !== 0) {
       throw opError(OP, `x must have an even batch for mode 'crossdomain' but got shape ${formatShape(input.shape)}`);
     }
@@ -102,7 +100,7 @@ export function efdmix(x: TensorInput, options?: EfdmixOptions): tf.Tensor {
       };
     });
     return mix(input);
-  });
+  }) as T;
 }
 
 /** One call's random draws: λ per sample and the partner permutation with its inverse. */
