@@ -14,3 +14,4 @@ export * from './attribution';
 export * from './corruptions';
 export { getFastPaths, setFastPaths } from './_internal/kernels/dispatch';
 export type { DataFormat, ImageDataFormat, SequenceDataFormat, TensorInput } from './_internal/validate';
+export type { TiePolicy } from './_internal/ties';

@@ -3,14 +3,19 @@ import * as tf from '@tensorflow/tfjs-core';
 import { customGrad } from '../_internal/customGrad';
 import { efdmStyleGradient, efdmTarget, rowConstant } from '../_internal/kernels/efdm/contract';
 import { blendRows } from '../_internal/kernels/sort/contract';
+import { opError } from '../_internal/errors';
 import { channelLayout } from '../_internal/layout';
+import { drawTiePermutations, permutePositions, tieTensor, unpermuteOrder, unpermutePositions, type TiePolicy } from '../_internal/ties';
 import {
+  checkChoice,
   checkDataFormat,
   checkFeatures,
   checkNumber,
   checkOptions,
   checkStylePair,
+  describeValue,
   floatTensor,
+  resolveSeed,
   type DataFormat,
   type TensorInput,
 } from '../_internal/validate';
@@ -26,6 +31,21 @@ export interface EfdmOptions {
   dataFormat?: DataFormat;
   /** Blend between the matched features (1, default) and the content (0); in [0, 1]. */
   alpha?: number;
+  /**
+   * How equal content values within a channel share out the style's values.
+   * `'stable'` (default): by position, the lower index first, bit-identical on every
+   * backend (the reference's `torch.sort` does not promise an order for ties) — a channel
+   * with many equal values (a photo's zeros) takes the style's values in raster order.
+   * `'random'`: in the order of a random permutation of the positions drawn from `seed`
+   * per channel, so tied positions take the style's values in no spatial order; the same
+   * on every backend for a given seed.
+   */
+  ties?: TiePolicy;
+  /**
+   * Seed of the `ties: 'random'` permutations, an integer in [−2³¹, 2³² − 1]; random per
+   * call when omitted. Only with `ties: 'random'`.
+   */
+  seed?: number;
 }
 
 /**
@@ -62,9 +82,12 @@ export interface EfdmOptions {
  *   Style Transfer and Domain Generalization", CVPR 2022.
  */
 export function efdm<T extends tf.Tensor>(content: T | tf.TensorLike, style: TensorInput, options?: EfdmOptions): T {
-  const given = checkOptions(options, ['dataFormat', 'alpha'], OP);
+  const given = checkOptions(options, ['dataFormat', 'alpha', 'ties', 'seed'], OP);
   const dataFormat = checkDataFormat(given.dataFormat, OP);
   const alpha = checkNumber(given.alpha ?? 1, 'alpha', OP, { min: 0, max: 1 });
+  const ties = checkChoice<TiePolicy>(given.ties, 'ties', OP, ['stable', 'random'], 'stable');
+  if (ties === 'stable' && given.seed !== undefined) throw opError(OP, `seed must only be given with ties: 'random' but got ${describeValue(given.seed)}`);
+  const seed = resolveSeed(given.seed, OP);
   return tf.tidy(`featstats.${OP}`, () => {
     const c = floatTensor(content, 'content', OP);
     const s = floatTensor(style, 'style', OP);
@@ -73,12 +96,21 @@ export function efdm<T extends tf.Tensor>(content: T | tf.TensorLike, style: Ten
     checkStylePair(c, s, OP, order);
     const layouts = { content: channelLayout(c.shape, order), style: channelLayout(s.shape, order) };
     const { batch, channels, positions } = layouts.content;
+    // Drawn before the customGrad, as host data: the backward needs nothing of them.
+    const tiePermutations = ties === 'random' ? drawTiePermutations(batch * channels, positions, seed) : undefined;
 
     // The target and the style's gradient are kernels of kernels/efdm (fused on cpu and
     // wasm for a style with the content's batch and positions; the composite resamples a
     // style of another size and broadcasts a style batch of 1).
     const match = customGrad<[tf.Tensor, tf.Tensor]>(([contentInput, styleInput], save) => {
-      const { target, contentOrder, styleOrder } = efdmTarget(contentInput, styleInput, layouts);
+      // Random ties: match the content with its positions permuted (the stable rank of the
+      // permuted row breaks ties in the permutation's order), then put the target and the
+      // content's order back in the content's own positions (src/_internal/ties.ts).
+      const perm = tiePermutations === undefined ? undefined : tieTensor(tiePermutations, layouts.content);
+      const matched = efdmTarget(perm === undefined ? contentInput : permutePositions(contentInput, layouts.content, perm), styleInput, layouts);
+      const { styleOrder } = matched;
+      const target = perm === undefined ? matched.target : unpermutePositions(matched.target, layouts.content, perm);
+      const contentOrder = perm === undefined ? matched.contentOrder : unpermuteOrder(matched.contentOrder, perm);
       // α·t + (1 − α)·x rather than x + α·(t − x): with α = 1 the output is then exactly
       // the style's values, not values rounded through x. The blend is element-wise with
       // one weight for all, so any [rows, L] view of the user's layout serves.

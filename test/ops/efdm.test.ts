@@ -32,7 +32,7 @@ describeBackendsBothPaths('efdm', (backend) => {
     await expectThrowsWithoutLeak(() => efdm(content, batch), /^featstats\.efdm: style must have .* but got shape \[3,4,4,3\]$/);
     await expectThrowsWithoutLeak(() => efdm(integers, content), /^featstats\.efdm: content must be a float32 or int32 tensor but got bool \(shape \[2,4,4,3\]\)$/);
     await expectThrowsWithoutLeak(() => efdm(content, content, { alpha: -0.1 }), /^featstats\.efdm: alpha must be a finite number >= 0 and <= 1 but got -0\.1$/);
-    await expectThrowsWithoutLeak(() => efdm(content, content, { unbiased: true } as EfdmOptions), /^featstats\.efdm: options must only name dataFormat, alpha but got 'unbiased'$/);
+    await expectThrowsWithoutLeak(() => efdm(content, content, { unbiased: true } as EfdmOptions), /^featstats\.efdm: options must only name dataFormat, alpha, ties, seed but got 'unbiased'$/);
     await expectThrowsWithoutLeak(() => efdm([1, 2], content), /^featstats\.efdm: content must have rank >= 4 .*but got rank 1/);
     tf.dispose([content, channels, batch, integers]);
   });
