@@ -13,4 +13,5 @@ export * from './diagnostics';
 export * from './attribution';
 export * from './corruptions';
 export { getFastPaths, setFastPaths } from './_internal/kernels/dispatch';
-export type { DataFormat, TensorInput } from './_internal/validate';
+export type { DataFormat, ImageDataFormat, SequenceDataFormat, TensorInput } from './_internal/validate';
+export type { TiePolicy } from './_internal/ties';

@@ -21,15 +21,15 @@ it('runs without any tfjs gradient or chained op registered', () => {
 });
 
 it('differentiates every op from its own closed-form gradient', async () => {
-  const x = tf.tensor3d([[[1], [4], [2], [9]]]); // [1, 4, 1]: N = 1, L = 4, C = 1
-  const style = tf.tensor3d([[[10], [30], [20], [40]]]);
-  const dy = tf.tensor3d([[[1], [0], [0], [0]]]);
+  const x = tf.tensor4d([[[[1], [4], [2], [9]]]]); // [1, 1, 4, 1]: N = 1, L = 4, C = 1
+  const style = tf.tensor4d([[[[10], [30], [20], [40]]]]);
+  const dy = tf.tensor4d([[[[1], [0], [0], [0]]]]);
 
   // meanStd: ∂μ/∂x = 1/L; ∂σ/∂xᵢ = (xᵢ − μ)/((L − 1)σ) with μ = 4, Σ(x − μ)² = 38.
-  const dMean = tf.grad((v: tf.Tensor) => meanStd(v).mean)(x, tf.ones([1, 1, 1]));
+  const dMean = tf.grad((v: tf.Tensor) => meanStd(v).mean)(x, tf.ones([1, 1, 1, 1]));
   expect(Array.from(await dMean.data())).toEqual([0.25, 0.25, 0.25, 0.25]);
   const sigma = Math.sqrt(38 / 3 + 1e-5);
-  const dStd = tf.grad((v: tf.Tensor) => meanStd(v).std)(x, tf.ones([1, 1, 1]));
+  const dStd = tf.grad((v: tf.Tensor) => meanStd(v).std)(x, tf.ones([1, 1, 1, 1]));
   const expectedStd = [1, 4, 2, 9].map((v) => (v - 4) / (3 * sigma));
   Array.from(await dStd.data()).forEach((g, i) => expect(g).toBeCloseTo(expectedStd[i] as number, 6));
 

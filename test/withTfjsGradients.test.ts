@@ -16,10 +16,10 @@ beforeAll(async () => {
 
 it('keeps featstats gradients when tfjs registers its own', async () => {
   expect(tf.getGradient('Sum')).toBeDefined();
-  const x = tf.tensor3d([[[1], [4], [2], [9]]]);
-  const style = tf.tensor3d([[[10], [30], [20], [40]]]);
-  const dy = tf.tensor3d([[[1], [0], [0], [0]]]);
-  const dMean = tf.grad((v: tf.Tensor) => meanStd(v).mean)(x, tf.ones([1, 1, 1]));
+  const x = tf.tensor4d([[[[1], [4], [2], [9]]]]);
+  const style = tf.tensor4d([[[[10], [30], [20], [40]]]]);
+  const dy = tf.tensor4d([[[[1], [0], [0], [0]]]]);
+  const dMean = tf.grad((v: tf.Tensor) => meanStd(v).mean)(x, tf.ones([1, 1, 1, 1]));
   expect(Array.from(await dMean.data())).toEqual([0.25, 0.25, 0.25, 0.25]);
   const dSort = tf.grad((v: tf.Tensor) => sort(v))(tf.tensor1d([4, 1, 9, 2]), tf.tensor1d([1, 2, 3, 4]));
   expect(Array.from(await dSort.data())).toEqual([3, 1, 4, 2]);

@@ -5,11 +5,26 @@
  * (`kernels/statistics/view.ts`); the row kernels through channel rows `[N·C, L]`
  * (`kernels/sort/contract.ts`).
  */
-import type { DataFormat } from './validate';
+import type { ChannelOrder, DataFormat } from './validate';
+
+/** The channel order of a data format: sequences have their images' order. */
+export function channelOrder(dataFormat: DataFormat): ChannelOrder {
+  return dataFormat === 'NWC' ? 'NHWC' : dataFormat === 'NCW' ? 'NCHW' : dataFormat;
+}
+
+/**
+ * The data format that names a tensor of `rank` whose batch axis is certain (a layer's
+ * input, an activation inside `probe`): rank 3 is a batch of sequences.
+ */
+export function dataFormatForRank(order: ChannelOrder, rank: number): DataFormat {
+  if (rank !== 3) return order;
+  return order === 'NHWC' ? 'NWC' : 'NCW';
+}
+
 
 /** Where the batch, channel and spatial dimensions sit in a tensor of rank ≥ 2. */
 export interface ChannelLayout {
-  readonly dataFormat: DataFormat;
+  readonly dataFormat: ChannelOrder;
   /** The tensor's shape. */
   readonly shape: readonly number[];
   readonly batch: number;
@@ -22,8 +37,13 @@ export interface ChannelLayout {
   readonly statsShape: number[];
 }
 
-/** Describes the layout of a tensor of rank ≥ 2 (the caller checks the rank). */
-export function channelLayout(shape: readonly number[], dataFormat: DataFormat): ChannelLayout {
+/**
+ * Describes the layout of a tensor of rank ≥ 2 (the caller checks the rank against the
+ * data format, `checkFeatures`). A sequence format reads as its channel order (`'NWC'`
+ * as `'NHWC'`, one spatial axis), so the arithmetic below knows two layouts only.
+ */
+export function channelLayout(shape: readonly number[], format: DataFormat): ChannelLayout {
+  const dataFormat = channelOrder(format);
   const batch = shape[0] ?? 1;
   const channelsLast = dataFormat === 'NHWC';
   const channels = (channelsLast ? shape[shape.length - 1] : shape[1]) ?? 1;

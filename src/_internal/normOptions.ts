@@ -10,7 +10,11 @@ export const NORM_EPSILON = 1e-5;
 export interface NormOptions {
   /** Added to the variance inside the square root; > 0. Default {@link NORM_EPSILON}. */
   epsilon?: number;
-  /** Layout of x: `'NHWC'` (`[N, ...S, C]`, default) or `'NCHW'` (`[N, C, ...S]`). */
+  /**
+   * Layout of x: `'NHWC'` (`[N, ...S, C]`, default) or `'NCHW'` (`[N, C, ...S]`), rank ≥ 4;
+   * `'NWC'` (`[N, L, C]`) or `'NCW'` (`[N, C, L]`) for sequences, rank 3. A rank-3 tensor
+   * under `'NHWC'`/`'NCHW'` is an error: one image `[H, W, C]` or sequences?
+   */
   dataFormat?: DataFormat;
   /** Scale γ, one per channel `[C]`; default none (1). Differentiable. */
   gamma?: TensorInput;

@@ -12,10 +12,31 @@
 import * as tf from '@tensorflow/tfjs-core';
 
 import { formatShape, opError } from './errors';
-import { channelLayout } from './layout';
+import { channelLayout, channelOrder } from './layout';
 
-/** The layouts featstats accepts, in tfjs's naming. */
-export type DataFormat = 'NHWC' | 'NCHW';
+/**
+ * The layouts featstats accepts, in tfjs's naming. `'NHWC'` and `'NCHW'` are batches of
+ * images (or volumes): rank ≥ 4, `[N, ...S, C]` or `[N, C, ...S]` with at least two
+ * spatial axes (also `[N, C]` where an op takes dense features). `'NWC'` and `'NCW'`
+ * (tfjs's `conv1d` names) are batches of sequences, rank 3: `[N, L, C]` or `[N, C, L]`.
+ * A rank-3 tensor is never taken as images: `[H, W, C]` (one image, as tfjs's image ops
+ * read rank 3) and `[N, L, C]` (sequences) cannot be told apart by shape, so a rank-3
+ * input under `'NHWC'`/`'NCHW'` is an error that names both one-line fixes.
+ */
+export type DataFormat = ImageDataFormat | SequenceDataFormat;
+
+/** Batches of images or volumes: channels last `[N, ...S, C]` or first `[N, C, ...S]`, rank ≥ 4. */
+export type ImageDataFormat = 'NHWC' | 'NCHW';
+
+/** Batches of sequences (tfjs's `conv1d` names): `[N, L, C]` or `[N, C, L]`, rank 3. */
+export type SequenceDataFormat = 'NWC' | 'NCW';
+
+/**
+ * Where the channels sit, which is all the layout arithmetic needs once a data format has
+ * been checked against a tensor's rank (`checkFeatures`): `'NHWC'` channels last,
+ * `'NCHW'` channels first, whatever the number of spatial axes.
+ */
+export type ChannelOrder = ImageDataFormat;
 
 /** What an op accepts wherever it takes a tensor: a tensor or nested numbers. */
 export type TensorInput = tf.Tensor | tf.TensorLike;
@@ -106,14 +127,22 @@ export function checkTensorLike(x: unknown, arg: string, op: string): void {
 }
 
 /**
- * Returns `x` as a float32 tensor. Arrays are converted (the caller runs inside a
- * tidy, which owns the copy); tensors of another dtype are rejected rather than cast,
- * as tfjs-core does, because a silent cast would hide a mistake upstream.
+ * Returns `x` as a float32 tensor, the one place where featstats converts its inputs:
+ * arrays and typed arrays become float32, and an int32 tensor (what
+ * `tf.browser.fromPixels` and `tf.node.decodeImage` return) is cast to float32, as
+ * `tf.moments` and tfjs's other float ops accept int32. Every op that computes in
+ * floating point takes its tensors through here, so int32 is accepted wherever the math
+ * is defined on real numbers; `sort` and `argsort` keep int32 as int32
+ * ({@link sortableTensor}). bool, string and complex64 tensors are errors: a boolean
+ * mask or a string is a mistake upstream, not numbers. The copy is owned by the
+ * caller's tidy. The cast is an ordinary tfjs op, so an int32 input is data, not a
+ * variable to differentiate (tfjs's own Cast gradient applies where it is registered).
  */
 export function floatTensor(x: TensorInput, arg: string, op: string): tf.Tensor {
   checkTensorLike(x, arg, op);
   if (x instanceof tf.Tensor) {
-    if (x.dtype !== 'float32') throw opError(op, `${arg} must be a float32 tensor but got ${x.dtype}`);
+    if (x.dtype === 'int32') return tf.cast(x, 'float32');
+    if (x.dtype !== 'float32') throw opError(op, `${arg} must be a float32 or int32 tensor but got ${x.dtype} (shape ${formatShape(x.shape)})`);
     return x;
   }
   return tf.tensor(x, undefined, 'float32');
@@ -162,7 +191,12 @@ export function checkChoice<T extends string>(value: unknown, arg: string, op: s
 
 /** Validates a `dataFormat` option and returns it (default `'NHWC'`). */
 export function checkDataFormat(value: unknown, op: string): DataFormat {
-  return checkChoice<DataFormat>(value, 'dataFormat', op, ['NHWC', 'NCHW'], 'NHWC');
+  return checkChoice<DataFormat>(value, 'dataFormat', op, ['NHWC', 'NCHW', 'NWC', 'NCW'], 'NHWC');
+}
+
+/** Validates a `dataFormat` option of an op that takes images only (default `'NHWC'`). */
+export function checkImageDataFormat(value: unknown, op: string): ImageDataFormat {
+  return checkChoice<ImageDataFormat>(value, 'dataFormat', op, ['NHWC', 'NCHW'], 'NHWC');
 }
 
 /** Validates a finite number option within [min, max] (inclusive bounds unless stated). */
@@ -257,12 +291,31 @@ export function sortableTensor(x: TensorInput, arg: string, op: string): tf.Tens
 }
 
 /**
- * Throws unless x is non-empty features of rank ≥ `minRank` (3; 2 for the norms that,
- * as PyTorch's and Keras's, also take dense features `[N, C]`) in the given layout.
+ * Throws unless x is non-empty features of a rank its data format names (see
+ * {@link DataFormat}): rank 3 for `'NWC'`/`'NCW'`; rank ≥ 4 for `'NHWC'`/`'NCHW'`, or
+ * rank 2 (`[N, C]`) where `dense` (the norms and probes that, as PyTorch's and Keras's,
+ * also take dense features). A rank-3 tensor under `'NHWC'`/`'NCHW'` is the ambiguous
+ * case, one image `[H, W, C]` or sequences `[N, L, C]`: its message gives the fix for
+ * each. Returns the channel order for the layout arithmetic.
  */
-export function checkFeatures(x: tf.Tensor, arg: string, op: string, dataFormat: DataFormat, minRank = 3): void {
-  checkMinRank(x, minRank, arg, op, ` (${dataFormat === 'NHWC' ? '[N, ...S, C]' : '[N, C, ...S]'})`);
+export function checkFeatures(x: tf.Tensor, arg: string, op: string, dataFormat: DataFormat, { dense = false }: { dense?: boolean } = {}): ChannelOrder {
+  const order = channelOrder(dataFormat);
+  const got = `but got rank ${x.rank} (shape ${formatShape(x.shape)})`;
+  if (order !== dataFormat) {
+    if (x.rank !== 3) {
+      throw opError(op, `${arg} must have rank 3 (${dataFormat === 'NWC' ? '[N, L, C]' : '[N, C, L]'}) for dataFormat '${dataFormat}' ${got}`);
+    }
+  } else if (x.rank === 3 || x.rank < (dense ? 2 : 4)) {
+    const shapes = order === 'NHWC' ? '[N, ...S, C]' : '[N, C, ...S]';
+    const expected = `${arg} must have rank ${dense ? `2 ([N, C]) or >= 4 (${shapes})` : `>= 4 (${shapes})`} for dataFormat '${order}' ${got}`;
+    if (x.rank !== 3) throw opError(op, expected);
+    // One image [H, W, C] (tfjs's image ops) or sequences [N, L, C]: the shape cannot
+    // tell, so the message gives the one-line fix for each.
+    const [image, sequences, sequenceFormat] = order === 'NHWC' ? ['[H, W, C]', '[N, L, C]', 'NWC'] : ['[C, H, W]', '[N, C, L]', 'NCW'];
+    throw opError(op, `${expected}, which is ambiguous: for one image ${image} add the batch axis, tf.expandDims(${arg}, 0); for sequences ${sequences} pass dataFormat: '${sequenceFormat}'`);
+  }
   checkNonEmpty(x, arg, op);
+  return order;
 }
 
 /**

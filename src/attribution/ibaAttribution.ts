@@ -5,6 +5,7 @@ import { formatShape, opError } from '../_internal/errors';
 import { withTape } from '../_internal/tape';
 import {
   checkFunction,
+  checkImageDataFormat,
   checkInteger,
   checkNumber,
   checkOptions,
@@ -124,6 +125,8 @@ export function* ibaAttributionSteps(options: IbaAttributionOptions, op: string,
   const imageSize = given.imageSize === undefined ? undefined : checkSizes(given.imageSize, 'imageSize', OP, ['height', 'width']);
   // The bottleneck's own options are checked here, under this entry point's name.
   const { dataFormat, minStd, smoothSigma, seed } = resolveBottleneckScalars(given, OP);
+  // The features are one image's: a sequence format ('NWC', 'NCW') names no image layout.
+  checkImageDataFormat(dataFormat, OP);
   checkTensorLike(given.mean, 'mean', OP);
   checkTensorLike(given.std, 'std', OP);
   const features = floatTensor(given.features as TensorInput, 'features', OP);

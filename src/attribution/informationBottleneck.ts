@@ -6,13 +6,13 @@ import { applyAlongAxes, gaussianMatrix, ibaKernelSize } from '../_internal/gaus
 import { bottleneckBackward, bottleneckForward, type BottleneckTerm } from '../_internal/kernels/bottleneck/contract';
 import {
   checkDataFormat,
-  checkMinRank,
-  checkNonEmpty,
+  checkFeatures,
   checkNumber,
   checkOptions,
   checkShape,
   floatTensor,
   resolveSeed,
+  type ChannelOrder,
   type DataFormat,
   type TensorInput,
 } from '../_internal/validate';
@@ -35,7 +35,7 @@ export interface InformationBottleneckOptions {
   seed?: number;
   /** 0/1 per element of a sample (e.g. `WelfordEstimator.activeMask()`); masks output and capacity. */
   activeMask?: TensorInput;
-  /** Layout of R: `'NHWC'` (default) or `'NCHW'`; rank 2 is `[N, C]` with no spatial axes. */
+  /** Layout of R: `'NHWC'` (default) or `'NCHW'`, rank 2 (`[N, C]`, no spatial axes) or ≥ 4; `'NWC'`/`'NCW'` for rank 3. */
   dataFormat?: DataFormat;
 }
 
@@ -66,11 +66,11 @@ export type InformationBottleneck = {
  * with upstream o (output) and k (capacity), gλ = o·R + k·λ·r'², g₁₋λ = o·ε + k·((1 − λ) −
  * 1/(1 − λ)), `dα = Σ_n σ'(α)·(Sᵀgλ − Sᵀg₁₋λ)`, `dR = o·λ + k·λ²·r'/σ_R`.
  *
- * @param R Features `[N, ...S, C]` (NHWC) or `[N, C, ...S]` (NCHW), rank ≥ 2, float32.
+ * @param R Features `[N, ...S, C]` (NHWC) or `[N, C, ...S]` (NCHW), rank 2 (`[N, C]`) or ≥ 4, or 3 for 'NWC'/'NCW', float32 or int32.
  * @param alpha Bottleneck parameters shaped like one sample (`R.shape.slice(1)`).
  * @param options See {@link InformationBottleneckOptions}; `mean` and `std` are required.
  * @returns `{ output, capacity }`, each shaped like R.
- * @throws If R is not a non-empty float32 tensor of rank ≥ 2.
+ * @throws If R is not a non-empty float32 or int32 tensor of rank 2 or ≥ 4 ('NHWC'/'NCHW') or 3 ('NWC'/'NCW').
  * @throws If alpha, mean, std or activeMask is not shaped like one sample, or noise not like R.
  * @throws If minStd is not > 0, smoothSigma is negative, or seed is not an integer in [−2³¹, 2³² − 1].
  *
@@ -112,8 +112,7 @@ export function bottleneck(R: TensorInput, alpha: TensorInput, options: Informat
   if (given.mean === undefined || given.std === undefined) throw opError(op, `options.mean and options.std must be given but got ${given.mean === undefined ? 'no mean' : 'no std'}`);
   return tf.tidy(`featstats.${op}`, () => {
     const r = floatTensor(R, 'R', op);
-    checkMinRank(r, 2, 'R', op);
-    checkNonEmpty(r, 'R', op);
+    const order = checkFeatures(r, 'R', op, dataFormat, { dense: true });
     const sampleShape = r.shape.slice(1);
     const sample = (value: TensorInput, arg: string) => {
       const t = floatTensor(value, arg, op);
@@ -133,7 +132,7 @@ export function bottleneck(R: TensorInput, alpha: TensorInput, options: Informat
       noise = floatTensor(given.noise, 'noise', op);
       checkShape(noise, r.shape, 'noise', op, "R's shape");
     }
-    const smoothing = smoother(sampleShape, dataFormat, smoothSigma);
+    const smoothing = smoother(sampleShape, order, smoothSigma);
     // The backward may run after this tidy has ended: every constant it needs is saved
     // with the inputs, in this order.
     const constants = [mean, sigma, noise, ...(mask === undefined ? [] : [mask])];
@@ -169,7 +168,7 @@ export function bottleneck(R: TensorInput, alpha: TensorInput, options: Informat
 }
 
 /** The Gaussian smoothing of one sample over its spatial axes, and its adjoint. */
-function smoother(sampleShape: number[], dataFormat: DataFormat, sigma: number) {
+function smoother(sampleShape: number[], dataFormat: ChannelOrder, sigma: number) {
   const rank = sampleShape.length;
   // A sample is [...S, C] (NHWC) or [C, ...S] (NCHW); rank 1 ([C]) has no spatial axes.
   const axes = rank < 2 ? [] : dataFormat === 'NHWC' ? Array.from({ length: rank - 1 }, (_, i) => i) : Array.from({ length: rank - 1 }, (_, i) => i + 1);

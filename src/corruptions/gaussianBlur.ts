@@ -4,7 +4,7 @@ import { customGrad } from '../_internal/customGrad';
 import { opError } from '../_internal/errors';
 import { applyAlongAxes, gaussianMatrix } from '../_internal/gaussian';
 import { channelLayout } from '../_internal/layout';
-import { checkDataFormat, checkFeatures, checkNumber, checkOptions, describeValue, floatTensor, type DataFormat, type TensorInput } from '../_internal/validate';
+import { checkDataFormat, checkFeatures, checkNumber, checkOptions, describeValue, floatTensor, type DataFormat } from '../_internal/validate';
 
 const OP = 'gaussianBlur';
 
@@ -21,7 +21,7 @@ export interface GaussianBlurOptions {
   kernelSize: number;
   /** Standard deviation of the Gaussian, in pixels; > 0. Required. */
   sigma: number;
-  /** Layout of the images: `'NHWC'` (default) or `'NCHW'`. */
+  /** Layout of the images: `'NHWC'` (default) or `'NCHW'` (rank ≥ 4), `'NWC'` or `'NCW'` for one spatial axis (rank 3). */
   dataFormat?: DataFormat;
 }
 
@@ -42,10 +42,10 @@ export interface GaussianBlurOptions {
  * Gradient: the blur is a linear map B (a product of per-axis `[L, L]` matrices with
  * the reflection folded in), so `dx = Bᵀ·dy`: the transposed matrices, exact at borders.
  *
- * @param images Images `[N, ...S, C]` (NHWC) or `[N, C, ...S]` (NCHW), float32, rank ≥ 3.
+ * @param images Images `[N, ...S, C]` (NHWC) or `[N, C, ...S]` (NCHW), float32 or int32, rank ≥ 4, or 3 (`[N, L, C]`/`[N, C, L]`) for 'NWC'/'NCW'.
  * @param options See {@link GaussianBlurOptions}; `kernelSize` and `sigma` are required.
  * @returns The blurred images, shaped like `images`.
- * @throws If images is not a non-empty float32 tensor of rank ≥ 3.
+ * @throws If images is not a non-empty float32 or int32 tensor of rank ≥ 4 ('NHWC'/'NCHW') or 3 ('NWC'/'NCW').
  * @throws If kernelSize is not a positive odd integer ≤ 65535.
  * @throws If sigma is not a finite number > 0.
  * @throws If dataFormat is not 'NHWC' or 'NCHW', or options name an unknown key.
@@ -59,7 +59,7 @@ export interface GaussianBlurOptions {
  * @see S. Ravula, G. Smyrnis, M. Jordan, A. G. Dimakis, "Inverse Problems Leveraging
  *   Pre-trained Contrastive Representations", NeurIPS 2021.
  */
-export function gaussianBlur(images: TensorInput, options: GaussianBlurOptions): tf.Tensor {
+export function gaussianBlur<T extends tf.Tensor>(images: T | tf.TensorLike, options: GaussianBlurOptions): T {
   const given = checkOptions(options, ['kernelSize', 'sigma', 'dataFormat'], OP);
   const dataFormat = checkDataFormat(given.dataFormat, OP);
   const { kernelSize } = given;
@@ -69,9 +69,9 @@ export function gaussianBlur(images: TensorInput, options: GaussianBlurOptions):
   const sigma = checkNumber(given.sigma, 'sigma', OP, { min: 0, minExclusive: true });
   return tf.tidy(`featstats.${OP}`, () => {
     const input = floatTensor(images, 'images', OP);
-    checkFeatures(input, 'images', OP, dataFormat);
-    const { spatialShape } = channelLayout(input.shape, dataFormat);
-    const firstSpatialAxis = dataFormat === 'NHWC' ? 1 : 2;
+    const order = checkFeatures(input, 'images', OP, dataFormat);
+    const { spatialShape } = channelLayout(input.shape, order);
+    const firstSpatialAxis = order === 'NHWC' ? 1 : 2;
     // Axes of length 1 are left alone: any kernel reflected onto one position is 1.
     const axes = spatialShape.map((_, i) => firstSpatialAxis + i).filter((axis) => (input.shape[axis] as number) > 1);
     // Below σ = 1e-100 every off-centre tap exp(−k²/(2σ²)) is exactly 0 in float64 (the
@@ -87,5 +87,5 @@ export function gaussianBlur(images: TensorInput, options: GaussianBlurOptions):
       gradFunc: (dy) => [smooth(dy, true)],
     }));
     return blur(input);
-  });
+  }) as T;
 }

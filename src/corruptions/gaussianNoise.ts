@@ -4,7 +4,7 @@ import { checkValueOrRange, drawInRange } from '../_internal/corruption';
 import { customGrad } from '../_internal/customGrad';
 import { channelLayout } from '../_internal/layout';
 import { seededUniform } from '../_internal/random';
-import { checkDataFormat, checkFeatures, checkOptions, floatTensor, resolveSeed, type DataFormat, type TensorInput } from '../_internal/validate';
+import { checkDataFormat, checkFeatures, checkOptions, floatTensor, resolveSeed, type DataFormat } from '../_internal/validate';
 
 const OP = 'gaussianNoise';
 
@@ -17,7 +17,7 @@ export interface GaussianNoiseOptions {
   std: number | readonly [number, number];
   /** Seed of the noise (and drawn σ), an integer in [−2³¹, 2³² − 1]; random per call when omitted. */
   seed?: number;
-  /** Layout of the images: `'NHWC'` (default) or `'NCHW'`. */
+  /** Layout of the images: `'NHWC'` (default) or `'NCHW'` (rank ≥ 4), `'NWC'` or `'NCW'` for one spatial axis (rank 3). */
   dataFormat?: DataFormat;
 }
 
@@ -35,10 +35,10 @@ export interface GaussianNoiseOptions {
  *
  * Gradient: the noise does not depend on x, so `dx = dy`.
  *
- * @param images Images `[N, ...S, C]` (NHWC) or `[N, C, ...S]` (NCHW), float32, rank ≥ 3.
+ * @param images Images `[N, ...S, C]` (NHWC) or `[N, C, ...S]` (NCHW), float32 or int32, rank ≥ 4, or 3 (`[N, L, C]`/`[N, C, L]`) for 'NWC'/'NCW'.
  * @param options See {@link GaussianNoiseOptions}; `std` is required.
  * @returns The noisy images, shaped like `images`.
- * @throws If images is not a non-empty float32 tensor of rank ≥ 3.
+ * @throws If images is not a non-empty float32 or int32 tensor of rank ≥ 4 ('NHWC'/'NCHW') or 3 ('NWC'/'NCW').
  * @throws If std is neither a number ≥ 0 nor a range [lo, hi] with 0 ≤ lo ≤ hi.
  * @throws If seed is not an integer in [−2³¹, 2³² − 1].
  * @throws If dataFormat is not 'NHWC' or 'NCHW', or options name an unknown key.
@@ -53,22 +53,22 @@ export interface GaussianNoiseOptions {
  * @see S. Ravula, G. Smyrnis, M. Jordan, A. G. Dimakis, "Inverse Problems Leveraging
  *   Pre-trained Contrastive Representations", NeurIPS 2021.
  */
-export function gaussianNoise(images: TensorInput, options: GaussianNoiseOptions): tf.Tensor {
+export function gaussianNoise<T extends tf.Tensor>(images: T | tf.TensorLike, options: GaussianNoiseOptions): T {
   const given = checkOptions(options, ['std', 'seed', 'dataFormat'], OP);
   const dataFormat = checkDataFormat(given.dataFormat, OP);
   const std = checkValueOrRange(given.std, 'std', OP, { min: 0 });
   const seed = resolveSeed(given.seed, OP);
   return tf.tidy(`featstats.${OP}`, () => {
     const input = floatTensor(images, 'images', OP);
-    checkFeatures(input, 'images', OP, dataFormat);
-    const noise = drawNoise(input.shape, dataFormat, std, seed);
+    const order = checkFeatures(input, 'images', OP, dataFormat);
+    const noise = drawNoise(input.shape, order, std, seed);
     const add = customGrad<[tf.Tensor]>(([value]) => ({
       value: tf.add(value, tf.tensor(noise, value.shape, 'float32')),
       // y = x + σ·z with σ·z independent of x: ∂y/∂x = I, so dx = dy.
       gradFunc: (dy) => [tf.clone(dy)],
     }));
     return add(input);
-  });
+  }) as T;
 }
 
 /**
@@ -77,14 +77,14 @@ export function gaussianNoise(images: TensorInput, options: GaussianNoiseOptions
  * the layout. A host array, not a tensor. Exported for tests, not from the package.
  */
 export function drawNoise(shape: readonly number[], dataFormat: DataFormat, std: readonly [number, number], seed: number): Float32Array {
-  const { batch, channels, positions } = channelLayout(shape, dataFormat);
+  const { batch, channels, positions, dataFormat: order } = channelLayout(shape, dataFormat);
   const uniform = seededUniform(seed);
   const size = positions * channels;
   const noise = new Float32Array(batch * size);
   // Box–Muller as in fillStandardNormal (both variates of a pair of uniforms, in the
   // same float64 operations), written straight into the output: no float64 staging
   // array and no second pass, which cost as much as the draws.
-  const channelsLast = dataFormat === 'NHWC';
+  const channelsLast = order === 'NHWC';
   for (let n = 0; n < batch; n++) {
     const sigma = drawInRange(std, uniform);
     const base = n * size;

@@ -6,7 +6,7 @@ import { maskPositions } from '../_internal/kernels/corruption/contract';
 import { channelLayout } from '../_internal/layout';
 import { seededUniform } from '../_internal/random';
 import { sampleWithoutReplacement } from '../_internal/sampling';
-import { checkDataFormat, checkFeatures, checkOptions, floatTensor, resolveSeed, type DataFormat, type TensorInput } from '../_internal/validate';
+import { checkDataFormat, checkFeatures, checkOptions, floatTensor, resolveSeed, type DataFormat } from '../_internal/validate';
 
 const OP = 'randomMask';
 
@@ -20,7 +20,7 @@ export interface RandomMaskOptions {
   fraction: number | readonly [number, number];
   /** Seed of the masks (and drawn fractions), an integer in [−2³¹, 2³² − 1]; random per call when omitted. */
   seed?: number;
-  /** Layout of the images: `'NHWC'` (default) or `'NCHW'`. */
+  /** Layout of the images: `'NHWC'` (default) or `'NCHW'` (rank ≥ 4), `'NWC'` or `'NCW'` for one spatial axis (rank 3). */
   dataFormat?: DataFormat;
 }
 
@@ -39,10 +39,10 @@ export interface RandomMaskOptions {
  *
  * Gradient: the mask is constant, so `dx = dy ⊙ m`.
  *
- * @param images Images `[N, ...S, C]` (NHWC) or `[N, C, ...S]` (NCHW), float32, rank ≥ 3.
+ * @param images Images `[N, ...S, C]` (NHWC) or `[N, C, ...S]` (NCHW), float32 or int32, rank ≥ 4, or 3 (`[N, L, C]`/`[N, C, L]`) for 'NWC'/'NCW'.
  * @param options See {@link RandomMaskOptions}; `fraction` is required.
  * @returns The masked images, shaped like `images`.
- * @throws If images is not a non-empty float32 tensor of rank ≥ 3.
+ * @throws If images is not a non-empty float32 or int32 tensor of rank ≥ 4 ('NHWC'/'NCHW') or 3 ('NWC'/'NCW').
  * @throws If fraction is neither a number in [0, 1] nor a range [lo, hi] with 0 ≤ lo ≤ hi ≤ 1.
  * @throws If seed is not an integer in [−2³¹, 2³² − 1].
  * @throws If dataFormat is not 'NHWC' or 'NCHW', or options name an unknown key.
@@ -57,25 +57,25 @@ export interface RandomMaskOptions {
  * @see S. Ravula, G. Smyrnis, M. Jordan, A. G. Dimakis, "Inverse Problems Leveraging
  *   Pre-trained Contrastive Representations", NeurIPS 2021.
  */
-export function randomMask(images: TensorInput, options: RandomMaskOptions): tf.Tensor {
+export function randomMask<T extends tf.Tensor>(images: T | tf.TensorLike, options: RandomMaskOptions): T {
   const given = checkOptions(options, ['fraction', 'seed', 'dataFormat'], OP);
   const dataFormat = checkDataFormat(given.dataFormat, OP);
   const fraction = checkValueOrRange(given.fraction, 'fraction', OP, { min: 0, max: 1 });
   const seed = resolveSeed(given.seed, OP);
   return tf.tidy(`featstats.${OP}`, () => {
     const input = floatTensor(images, 'images', OP);
-    checkFeatures(input, 'images', OP, dataFormat);
-    const { batch, positions } = channelLayout(input.shape, dataFormat);
+    const order = checkFeatures(input, 'images', OP, dataFormat);
+    const { batch, positions } = channelLayout(input.shape, order);
     const mask = drawMasks(batch, positions, fraction, seed);
     // Made where it is used, from the host array: the backward may run after this tidy.
-    const masked = (t: tf.Tensor) => maskPositions(t, tf.tensor2d(mask, [batch, positions], 'float32'), dataFormat === 'NHWC');
+    const masked = (t: tf.Tensor) => maskPositions(t, tf.tensor2d(mask, [batch, positions], 'float32'), order === 'NHWC');
     const apply = customGrad<[tf.Tensor]>(([value]) => ({
       value: masked(value),
       // y = x ⊙ m with m independent of x: ∂yᵢ/∂xᵢ = mᵢ, so dx = dy ⊙ m.
       gradFunc: (dy) => [masked(dy)],
     }));
     return apply(input);
-  });
+  }) as T;
 }
 
 /** ⌊L·f⌋, taking a product within float64 rounding of an integer as that integer. */

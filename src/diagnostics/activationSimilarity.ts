@@ -19,9 +19,9 @@ const OP = 'activationSimilarity';
  * dx̂ᵢ = 2·(Σⱼx̂ⱼ − x̂ᵢ)·dy/(N(N − 1)), then through the safe normalisation (a zero sample
  * contributes 0 and gets a finite gradient).
  *
- * @param x Activations `[N, ...]`, N ≥ 2, float32.
+ * @param x Activations `[N, ...]`, N ≥ 2, float32 or int32.
  * @returns A scalar in [−1/(N − 1), 1].
- * @throws If x is not a float32 tensor of rank ≥ 2 with N ≥ 2 and non-empty samples.
+ * @throws If x is not a float32 or int32 tensor of rank ≥ 2 with N ≥ 2 and non-empty samples.
  *
  * @example
  * ```ts

@@ -5,13 +5,13 @@ import { formatShape, opError } from '../_internal/errors';
 import { moments, scaleShift } from '../_internal/kernels/statistics/contract';
 import { batchNormView } from '../_internal/kernels/statistics/view';
 import { channelLayout } from '../_internal/layout';
-import { checkDataFormat, checkMinRank, checkNonEmpty, checkOptions, floatTensor, type DataFormat, type TensorInput } from '../_internal/validate';
+import { checkDataFormat, checkFeatures, checkOptions, floatTensor, type DataFormat, type TensorInput } from '../_internal/validate';
 
 const OP = 'channelVariance';
 
 /** Options of {@link channelVariance}. */
 export interface ChannelVarianceOptions {
-  /** Layout of x: `'NHWC'` (default; `[N, C]` for dense activations) or `'NCHW'`. */
+  /** Layout of x: `'NHWC'` (default; `[N, C]` for dense activations) or `'NCHW'`, rank 2 or ≥ 4; `'NWC'`/`'NCW'` for rank 3. */
   dataFormat?: DataFormat;
 }
 
@@ -20,10 +20,10 @@ export interface ChannelVarianceOptions {
  * `(1/C)·Σ_c Σ_{n,i}(x − μ_c)²/(M − 1)`, M = N·L: the activation-variance probe of
  * "Beyond BatchNorm". Gradient: ∂/∂x = 2(x − μ_c)/((M − 1)·C).
  *
- * @param x Activations `[N, ...S, C]` (NHWC) or `[N, C, ...S]` (NCHW), rank ≥ 2.
+ * @param x Activations `[N, ...S, C]` (NHWC) or `[N, C, ...S]` (NCHW), rank 2 (`[N, C]`) or ≥ 4, or 3 for 'NWC'/'NCW'.
  * @param options See {@link ChannelVarianceOptions}.
  * @returns A scalar.
- * @throws If x is not a non-empty float32 tensor of rank ≥ 2 with N·L ≥ 2.
+ * @throws If x is not a non-empty float32 or int32 tensor of rank 2 or ≥ 4 ('NHWC'/'NCHW') or 3 ('NWC'/'NCW') with N·L ≥ 2.
  *
  * @example
  * ```ts
@@ -35,9 +35,7 @@ export function channelVariance(x: TensorInput, options?: ChannelVarianceOptions
   const dataFormat = checkDataFormat(checkOptions(options, ['dataFormat'], OP).dataFormat, OP);
   return tf.tidy(`featstats.${OP}`, () => {
     const input = floatTensor(x, 'x', OP);
-    checkMinRank(input, 2, 'x', OP);
-    checkNonEmpty(input, 'x', OP);
-    const layout = channelLayout(input.shape, dataFormat);
+    const layout = channelLayout(input.shape, checkFeatures(input, 'x', OP, dataFormat, { dense: true }));
     const { batch, channels, positions } = layout;
     const count = batch * positions;
     if (count < 2) throw opError(OP, `x must have at least 2 values per channel but got shape ${formatShape(input.shape)}`);

@@ -14,9 +14,9 @@ const OP = 'cosineSimilarityMatrix';
  * Gradient: dX̂ = (dG + dGᵀ)·X̂, then through the normalisation
  * (dx = (dx̂ − x̂⟨dx̂, x̂⟩)/‖x‖).
  *
- * @param x Activations `[N, ...]`, rank ≥ 2, float32.
+ * @param x Activations `[N, ...]`, rank ≥ 2, float32 or int32.
  * @returns `[N, N]`, symmetric, entries in [−1, 1], diagonal 1 (0 for zero samples).
- * @throws If x is not a non-empty float32 tensor of rank ≥ 2.
+ * @throws If x is not a non-empty float32 or int32 tensor of rank ≥ 2.
  *
  * @example
  * ```ts

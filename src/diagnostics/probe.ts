@@ -3,6 +3,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { customGrad } from '../_internal/customGrad';
 import { runSteps, type Steps } from '../_internal/drive';
 import { opError } from '../_internal/errors';
+import { channelOrder, dataFormatForRank } from '../_internal/layout';
 import { withTape } from '../_internal/tape';
 import { checkDataFormat, checkFunction, checkOptions, checkTensorLike, describeValue, floatTensor, type DataFormat, type TensorInput } from '../_internal/validate';
 import { activationSimilarity } from './activationSimilarity';
@@ -21,7 +22,11 @@ export type ProbeLayer =
 
 /** Options of {@link probe}. */
 export interface ProbeOptions {
-  /** Layout of the activations, for {@link channelVariance}: `'NHWC'` (default) or `'NCHW'`. */
+  /**
+   * Channel order of the activations, for {@link channelVariance}: `'NHWC'` (default) or
+   * `'NCHW'`. Every activation has a batch axis, so a rank-3 one is read as sequences
+   * (`'NWC'`/`'NCW'` in the same order).
+   */
   dataFormat?: DataFormat;
 }
 
@@ -173,7 +178,9 @@ export function* probeSteps(
       const a = activations[k] as tf.Tensor;
       const result: LayerProbe = tf.tidy(scope, () => ({
         similarity: activationSimilarity(a),
-        variance: channelVariance(a, { dataFormat }),
+        // An activation's batch axis is certain here (every layer maps the
+        // batch), so a rank-3 activation is a batch of sequences, not one image.
+        variance: channelVariance(a, { dataFormat: dataFormatForRank(channelOrder(dataFormat), a.rank) }),
         stableRank: stableRank(a),
         gradientNorm: tf.sqrt(tf.sum(tf.square(gradients[k] as tf.Tensor))) as tf.Scalar,
       }));

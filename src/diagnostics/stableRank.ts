@@ -33,9 +33,9 @@ const SQUARINGS = 12;
  * dG = dy·(I/λ − tr(G)·vvᵀ/λ²) = dy·(s/tr(G))·(I − s·vvᵀ), then dX̂ = 2·dG·X̂ and
  * through the safe normalisation. All-zero activations give 0.
  *
- * @param x Activations `[N, ...]`, rank ≥ 2, float32.
+ * @param x Activations `[N, ...]`, rank ≥ 2, float32 or int32.
  * @returns A scalar in [1, N] (0 for all-zero activations).
- * @throws If x is not a non-empty float32 tensor of rank ≥ 2.
+ * @throws If x is not a non-empty float32 or int32 tensor of rank ≥ 2.
  *
  * @example
  * ```ts

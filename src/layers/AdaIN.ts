@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 
 import { checkFlag, checkLayerArgs, checkRange } from '../_internal/layers/kerasConfig';
 import { StyleLayer, type StyleLayerArgs } from '../_internal/layers/styleLayer';
+import { dataFormatForRank } from '../_internal/layout';
 import { MEAN_STD_EPSILON } from '../ops/meanStd';
 import { adain } from '../ops/adain';
 
@@ -49,7 +50,7 @@ export class AdaIN extends StyleLayer {
   override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
     return tf.tidy(() => {
       const [content, style] = this.contentAndStyle(inputs);
-      return adain(content, style, { alpha: this.alpha, epsilon: this.epsilon, unbiased: this.unbiased, dataFormat: this.layout });
+      return adain(content, style, { alpha: this.alpha, epsilon: this.epsilon, unbiased: this.unbiased, dataFormat: dataFormatForRank(this.layout, content.rank) });
     });
   }
 

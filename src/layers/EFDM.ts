@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 
 import { checkLayerArgs } from '../_internal/layers/kerasConfig';
 import { StyleLayer, type StyleLayerArgs } from '../_internal/layers/styleLayer';
+import { dataFormatForRank } from '../_internal/layout';
 import { efdm } from '../ops/efdm';
 
 /** Constructor arguments (and config keys) of {@link EFDM}. */
@@ -35,7 +36,7 @@ export class EFDM extends StyleLayer {
   override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
     return tf.tidy(() => {
       const [content, style] = this.contentAndStyle(inputs);
-      return efdm(content, style, { alpha: this.alpha, dataFormat: this.layout });
+      return efdm(content, style, { alpha: this.alpha, dataFormat: dataFormatForRank(this.layout, content.rank) });
     });
   }
 }

@@ -4,6 +4,7 @@ import { layers } from '@tensorflow/tfjs-layers';
 import { opError } from '../_internal/errors';
 import { checkLayerArgs, checkRange, resolveDataFormat, type KerasDataFormat } from '../_internal/layers/kerasConfig';
 import { oneFloatInput } from '../_internal/layers/layerInput';
+import { dataFormatForRank } from '../_internal/layout';
 import { efdmix, type EfdmixMode } from '../ops/efdmix';
 import type { Kwargs, LayerArgs } from '../_internal/layers/tfjsLayersTypes';
 import { describeValue } from '../_internal/validate';
@@ -82,7 +83,7 @@ export class EFDMix extends layers.Layer {
     if (kwargs['training'] !== true) return x;
     const seed = this.seed === null ? {} : { seed: this.seed + this.trainingCalls };
     this.trainingCalls++;
-    return tf.tidy(() => efdmix(x, { p: this.p, alpha: this.alpha, mode: this.mode, dataFormat: this.layout, ...seed }));
+    return tf.tidy(() => efdmix(x, { p: this.p, alpha: this.alpha, mode: this.mode, dataFormat: dataFormatForRank(this.layout, x.rank), ...seed }));
   }
 
   override getConfig(): tf.serialization.ConfigDict {

@@ -3,6 +3,7 @@ import { metrics, type LayersModel, type SymbolicTensor } from '@tensorflow/tfjs
 
 import { opError } from '../_internal/errors';
 import { cutPoint, inputFeeds, runGraph } from '../_internal/layers/graph';
+import { dataFormatForRank } from '../_internal/layout';
 import { checkOptions, describeValue } from '../_internal/validate';
 import { adversarialMeanStd } from '../ops/adversarialMeanStd';
 import { perturbMeanStd } from '../ops/perturbMeanStd';
@@ -97,7 +98,7 @@ export async function advbnTrainStep(
   if (targets.length !== model.outputs.length || !targets.every((t) => t instanceof tf.Tensor)) {
     throw opError(OP, `y must be ${model.outputs.length} tensor(s), one per model output, but got ${Array.isArray(y) ? `${y.length} values` : typeof y}`);
   }
-  const perturbOptions = { relu: settings.relu, dataFormat: settings.layout };
+  const perturbOptions = (features: tf.Tensor) => ({ relu: settings.relu, dataFormat: dataFormatForRank(settings.layout, features.rank) });
   const lossOf = (outputs: tf.Tensor[]) => outputs.map((output, i) => tf.mean(lossFunction(targets[i] as tf.Tensor, output))).reduce((a, b) => tf.add(a, b));
   const everyInputFed = (input: SymbolicTensor): never => {
     throw opError(OP, `model input '${input.name}' must be fed`);
@@ -111,7 +112,7 @@ export async function advbnTrainStep(
       const [features] = runGraph([cut.tensor], { feeds, training: true, onMissingInput: everyInputFed }) as [tf.Tensor];
       const headLoss = (perturbed: tf.Tensor) =>
         lossOf(runGraph(model.outputs, { feeds: [...feeds, [cut.tensor, perturbed]], training: true, onMissingInput: everyInputFed }));
-      const attack = adversarialMeanStd(features, headLoss, { steps: settings.steps, stepSize: settings.stepSize, epsilon: settings.epsilon, ...perturbOptions });
+      const attack = adversarialMeanStd(features, headLoss, { steps: settings.steps, stepSize: settings.stepSize, epsilon: settings.epsilon, ...perturbOptions(features) });
       return [attack.meanScale, attack.stdScale];
     });
   } finally {
@@ -128,7 +129,7 @@ export async function advbnTrainStep(
         const outputs = runGraph(model.outputs, {
           feeds,
           training: true,
-          transform: { tensor: cut.tensor, apply: (features) => perturbMeanStd(features, meanScale, stdScale, perturbOptions) },
+          transform: { tensor: cut.tensor, apply: (features) => perturbMeanStd(features, meanScale, stdScale, perturbOptions(features)) },
           onMissingInput: everyInputFed,
         });
         return model.calculateLosses().reduce((total, penalty) => tf.add(total, penalty), lossOf(outputs)) as tf.Scalar;

@@ -23,12 +23,12 @@ export type ContentContrastiveLossOptions = IdContrastiveLossOptions;
  * The gradient is closed form (see {@link styleContrastiveLoss}), chained through the Gram
  * matrix and the normalisation. Double backpropagation is not supported.
  *
- * @param emb Embeddings of the stylised images `[N, D]`, float32.
+ * @param emb Embeddings of the stylised images `[N, D]`, float32 or int32.
  * @param options `styleIds` and `contentIds` (each `number[]`, `Int32Array` or an int32
  *   Tensor1D of length N; a tensor is read with `dataSync`) and the other
  *   {@link ContentContrastiveLossOptions}.
  * @returns A scalar, or `[N]` with reduction `'none'`.
- * @throws If emb is not a float32 tensor of rank 2 with N, D ≥ 1.
+ * @throws If emb is not a float32 or int32 tensor of rank 2 with N, D ≥ 1.
  * @throws If styleIds or contentIds is missing, not integers, or not of length N.
  * @throws If no row has a positive (same content, different style).
  * @throws If temperature is not > 0, reduction is not 'mean', 'sum' or 'none', or an option is unknown.

@@ -45,11 +45,11 @@ export type ContrastiveDistillationOptions =
  * result does not depend on). With `detachTeacher: false` both sides get their gradient.
  * Double backpropagation is not supported.
  *
- * @param student Student embeddings `[N, D]` (of the corrupted inputs), float32.
- * @param teacher Teacher embeddings `[N, D]` (of the clean inputs), float32.
+ * @param student Student embeddings `[N, D]` (of the corrupted inputs), float32 or int32.
+ * @param teacher Teacher embeddings `[N, D]` (of the clean inputs), float32 or int32.
  * @param options See {@link ContrastiveDistillationOptions}.
  * @returns A scalar.
- * @throws If student or teacher is not a float32 tensor of rank 2 with N, D ≥ 1.
+ * @throws If student or teacher is not a float32 or int32 tensor of rank 2 with N, D ≥ 1.
  * @throws If teacher's shape differs from student's.
  * @throws If mode is not 'ntxent', 'clip' or 'mse', temperature is not > 0 (or is given with 'mse'), or an option is unknown.
  *

@@ -36,11 +36,11 @@ export interface InfoNCEOptions {
  * chained through the product and the normalisation; a zero row has a finite gradient.
  * Double backpropagation is not supported.
  *
- * @param anchors Anchors `[N, D]`, float32.
+ * @param anchors Anchors `[N, D]`, float32 or int32.
  * @param positives Positives `[N, D]`: row i is anchor i's positive and every other row a negative.
  * @param options See {@link InfoNCEOptions}.
  * @returns A scalar, or `[N]` with reduction `'none'`.
- * @throws If anchors or positives is not a float32 tensor of rank 2 with N, D ≥ 1.
+ * @throws If anchors or positives is not a float32 or int32 tensor of rank 2 with N, D ≥ 1.
  * @throws If positives' shape differs from anchors'.
  * @throws If negatives is not a float32 `[M, D]` tensor with the anchors' D.
  * @throws If temperature is not > 0, reduction is not 'mean', 'sum' or 'none', or an option is unknown.

@@ -30,11 +30,11 @@ export interface NtXentOptions {
  * through the Gram matrix and the normalisation); a zero row has a finite gradient.
  * Double backpropagation is not supported.
  *
- * @param a First view's embeddings `[N, D]`, float32.
+ * @param a First view's embeddings `[N, D]`, float32 or int32.
  * @param b Second view's embeddings `[N, D]`: row i is the other view of a's row i.
  * @param options See {@link NtXentOptions}.
  * @returns A scalar, or `[2N]` with reduction `'none'`.
- * @throws If a or b is not a float32 tensor of rank 2 with N, D ≥ 1.
+ * @throws If a or b is not a float32 or int32 tensor of rank 2 with N, D ≥ 1.
  * @throws If b's shape differs from a's.
  * @throws If temperature is not > 0, reduction is not 'mean', 'sum' or 'none', or an option is unknown.
  *

@@ -38,12 +38,12 @@ export interface SupConOptions {
  * positives, chained through the Gram matrix and the normalisation. Double
  * backpropagation is not supported.
  *
- * @param z Embeddings `[N, D]`, float32.
+ * @param z Embeddings `[N, D]`, float32 or int32.
  * @param labels Class of each row: `number[]`, `Int32Array` or an int32 Tensor1D of length
  *   N (a tensor is read on the host with `dataSync`).
  * @param options See {@link SupConOptions}.
  * @returns A scalar, or `[N]` with reduction `'none'`.
- * @throws If z is not a float32 tensor of rank 2 with N, D ≥ 1.
+ * @throws If z is not a float32 or int32 tensor of rank 2 with N, D ≥ 1.
  * @throws If labels are not integers, or their length is not N.
  * @throws If no anchor has a positive (every label is distinct).
  * @throws If temperature is not > 0, reduction is not 'mean', 'sum' or 'none', or an option is unknown.

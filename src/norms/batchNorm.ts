@@ -5,7 +5,7 @@ import { batchNormView, channelFeatureLayout } from '../_internal/kernels/statis
 import { channelLayout } from '../_internal/layout';
 import { normalize, type NormStatistics } from '../_internal/normalize';
 import { affineTensor, NORM_OPTION_KEYS, resolveNormScalars, type NormOptions } from '../_internal/normOptions';
-import { checkBoolean, checkFeatures, checkNumber, checkOptions, floatTensor, type TensorInput } from '../_internal/validate';
+import { checkBoolean, checkFeatures, checkNumber, checkOptions, floatTensor } from '../_internal/validate';
 
 const OP = 'batchNorm';
 
@@ -40,11 +40,11 @@ export interface BatchNormOptions extends NormOptions {
  * statistics are constants and the gradient is `dx = γ·dy·rsqrt(σ² + ε)`.
  * Unlike `tf.batchNorm`, it is right for any rank and layout on every backend.
  *
- * @param x Features `[N, ...S, C]` (NHWC) or `[N, C, ...S]` (NCHW), rank ≥ 2 (`[N, C]`:
- *   dense features, as PyTorch's `BatchNorm1d`), float32.
+ * @param x Features `[N, ...S, C]` (NHWC) or `[N, C, ...S]` (NCHW), rank 2 (`[N, C]`) or ≥ 4, or 3 for 'NWC'/'NCW' (`[N, C]`:
+ *   dense features, as PyTorch's `BatchNorm1d`), float32 or int32.
  * @param options See {@link BatchNormOptions}.
  * @returns The normalised features, shaped like x.
- * @throws If x is not a non-empty float32 tensor of rank ≥ 2.
+ * @throws If x is not a non-empty float32 or int32 tensor of rank 2 or ≥ 4 ('NHWC'/'NCHW') or 3 ('NWC'/'NCW').
  * @throws If training is false and a moving statistic is missing, or only one is given.
  * @throws If training with one value per channel (N·L = 1), or with moving statistics
  *   that are not two distinct `tf.Variable`s (they could not be updated).
@@ -63,7 +63,7 @@ export interface BatchNormOptions extends NormOptions {
  * @see S. Ioffe, C. Szegedy, "Batch Normalization: Accelerating Deep Network Training by
  *   Reducing Internal Covariate Shift", ICML 2015.
  */
-export function batchNorm(x: TensorInput, options?: BatchNormOptions): tf.Tensor {
+export function batchNorm<T extends tf.Tensor>(x: T | tf.TensorLike, options?: BatchNormOptions): T {
   const given = checkOptions(options, [...NORM_OPTION_KEYS, 'training', 'movingMean', 'movingVariance', 'momentum'], OP);
   const { epsilon, dataFormat } = resolveNormScalars(given, OP);
   const momentum = checkNumber(given.momentum ?? BATCH_NORM_MOMENTUM, 'momentum', OP, { min: 0, max: 1 });
@@ -80,8 +80,7 @@ export function batchNorm(x: TensorInput, options?: BatchNormOptions): tf.Tensor
   }
   return tf.tidy(`featstats.${OP}`, () => {
     const input = floatTensor(x, 'x', OP);
-    checkFeatures(input, 'x', OP, dataFormat, 2);
-    const layout = channelLayout(input.shape, dataFormat);
+    const layout = channelLayout(input.shape, checkFeatures(input, 'x', OP, dataFormat, { dense: true }));
     const { batch, positions, channels } = layout;
     const moving = movingMean === undefined || movingVariance === undefined ? undefined : {
       mean: movingStatistic(movingMean, 'movingMean', channels, training),
@@ -104,7 +103,7 @@ export function batchNorm(x: TensorInput, options?: BatchNormOptions): tf.Tensor
       updateMovingStatistics({ mean: movingMean as tf.Variable, variance: movingVariance as tf.Variable }, batchStatistics, { momentum, count });
     }
     return y;
-  });
+  }) as T;
 }
 
 /**

@@ -5,7 +5,7 @@ import { channelFeatureLayout, groupNormView } from '../_internal/kernels/statis
 import { channelLayout } from '../_internal/layout';
 import { normalize } from '../_internal/normalize';
 import { affineTensor, NORM_OPTION_KEYS, resolveNormScalars, type NormOptions } from '../_internal/normOptions';
-import { checkFeatures, checkOptions, describeValue, floatTensor, type TensorInput } from '../_internal/validate';
+import { checkFeatures, checkOptions, describeValue, floatTensor } from '../_internal/validate';
 
 const OP = 'groupNorm';
 
@@ -41,12 +41,12 @@ export type GroupNormOptions = NormOptions &
  * `F.group_norm`. `groups: C` equals {@link instanceNorm}; `groups: 1` normalises each
  * sample over all of (C, spatial), a layer norm with per-channel affine.
  *
- * @param x Features `[N, ...S, C]` (NHWC) or `[N, C, ...S]` (NCHW), rank ≥ 2 (`[N, C]`:
- *   dense features, as `F.group_norm` takes them), float32.
+ * @param x Features `[N, ...S, C]` (NHWC) or `[N, C, ...S]` (NCHW), rank 2 (`[N, C]`) or ≥ 4, or 3 for 'NWC'/'NCW' (`[N, C]`:
+ *   dense features, as `F.group_norm` takes them), float32 or int32.
  * @param options `groups` or `groupSize` (required, exclusive), plus epsilon (1e-5),
  *   dataFormat ('NHWC'), gamma/beta `[C]`.
  * @returns The normalised features, shaped like x.
- * @throws If x is not a non-empty float32 tensor of rank ≥ 2.
+ * @throws If x is not a non-empty float32 or int32 tensor of rank 2 or ≥ 4 ('NHWC'/'NCHW') or 3 ('NWC'/'NCW').
  * @throws If neither or both of groups and groupSize are given, either is not a positive
  *   integer, or it does not divide C.
  * @throws If gamma or beta is not shaped `[C]`, or epsilon is not > 0.
@@ -58,18 +58,17 @@ export type GroupNormOptions = NormOptions &
  * ```
  * @see Y. Wu, K. He, "Group Normalization", ECCV 2018.
  */
-export function groupNorm(x: TensorInput, options: GroupNormOptions): tf.Tensor {
+export function groupNorm<T extends tf.Tensor>(x: T | tf.TensorLike, options: GroupNormOptions): T {
   const given = checkOptions<GroupNormOptions>(options, [...NORM_OPTION_KEYS, 'groups', 'groupSize'], OP);
   const { epsilon, dataFormat } = resolveNormScalars(given, OP);
   return tf.tidy(`featstats.${OP}`, () => {
     const input = floatTensor(x, 'x', OP);
-    checkFeatures(input, 'x', OP, dataFormat, 2);
-    const layout = channelLayout(input.shape, dataFormat);
+    const layout = channelLayout(input.shape, checkFeatures(input, 'x', OP, dataFormat, { dense: true }));
     const groups = resolveGroups(given, layout.channels, input.shape);
     const gamma = affineTensor(given.gamma, 'gamma', [layout.channels], OP);
     const beta = affineTensor(given.beta, 'beta', [layout.channels], OP);
     return normalize(input, gamma, beta, { view: groupNormView(layout, groups), features: channelFeatureLayout(layout), epsilon }).y;
-  });
+  }) as T;
 }
 
 /** G from `groups` or `groupSize`, which must be exclusive and divide C. */

@@ -4,7 +4,7 @@ import { channelFeatureLayout, instanceNormView } from '../_internal/kernels/sta
 import { channelLayout } from '../_internal/layout';
 import { normalize } from '../_internal/normalize';
 import { affineTensor, NORM_OPTION_KEYS, resolveNormScalars, type NormOptions } from '../_internal/normOptions';
-import { checkFeatures, checkOptions, floatTensor, type TensorInput } from '../_internal/validate';
+import { checkFeatures, checkOptions, floatTensor } from '../_internal/validate';
 
 const OP = 'instanceNorm';
 
@@ -20,10 +20,10 @@ export type InstanceNormOptions = NormOptions;
  * `F.instance_norm` (no running statistics). The gradient is closed form; see
  * `src/_internal/normalize.ts` for its derivation.
  *
- * @param x Features `[N, ...S, C]` (NHWC) or `[N, C, ...S]` (NCHW), rank ≥ 3, float32.
+ * @param x Features `[N, ...S, C]` (NHWC) or `[N, C, ...S]` (NCHW), rank ≥ 4, or 3 (`[N, L, C]`/`[N, C, L]`) for 'NWC'/'NCW', float32 or int32.
  * @param options See {@link NormOptions}: epsilon (1e-5, > 0), dataFormat ('NHWC'), gamma/beta `[C]`.
  * @returns The normalised features, shaped like x.
- * @throws If x is not a non-empty float32 tensor of rank ≥ 3.
+ * @throws If x is not a non-empty float32 or int32 tensor of rank ≥ 4 ('NHWC'/'NCHW') or 3 ('NWC'/'NCW').
  * @throws If gamma or beta is not shaped `[C]`.
  * @throws If epsilon is not a finite number > 0, or dataFormat is not NHWC/NCHW.
  *
@@ -35,15 +35,14 @@ export type InstanceNormOptions = NormOptions;
  * @see D. Ulyanov, A. Vedaldi, V. Lempitsky, "Instance Normalization: The Missing
  *   Ingredient for Fast Stylization", arXiv 2016.
  */
-export function instanceNorm(x: TensorInput, options?: InstanceNormOptions): tf.Tensor {
+export function instanceNorm<T extends tf.Tensor>(x: T | tf.TensorLike, options?: InstanceNormOptions): T {
   const given = checkOptions(options, NORM_OPTION_KEYS, OP);
   const { epsilon, dataFormat } = resolveNormScalars(given, OP);
   return tf.tidy(`featstats.${OP}`, () => {
     const input = floatTensor(x, 'x', OP);
-    checkFeatures(input, 'x', OP, dataFormat);
-    const layout = channelLayout(input.shape, dataFormat);
+    const layout = channelLayout(input.shape, checkFeatures(input, 'x', OP, dataFormat));
     const gamma = affineTensor(given.gamma, 'gamma', [layout.channels], OP);
     const beta = affineTensor(given.beta, 'beta', [layout.channels], OP);
     return normalize(input, gamma, beta, { view: instanceNormView(layout), features: channelFeatureLayout(layout), epsilon }).y;
-  });
+  }) as T;
 }

@@ -29,10 +29,10 @@ export interface LayerNormOptions {
  * normalised dims, as PyTorch's `F.layer_norm(x, x.shape[-k:], weight, bias)` when the
  * axes are the last k. Non-trailing axes are allowed (transposed internally).
  *
- * @param x Tensor of rank ≥ 1, float32.
+ * @param x Tensor of rank ≥ 1, float32 or int32.
  * @param options axes (`[-1]`), epsilon (1e-5), gamma/beta shaped like the normalised dims.
  * @returns The normalised tensor, shaped like x.
- * @throws If x is not a non-empty float32 tensor of rank ≥ 1.
+ * @throws If x is not a non-empty float32 or int32 tensor of rank ≥ 1.
  * @throws If axes is empty, repeats an axis, or names one outside [−rank, rank).
  * @throws If gamma or beta is not shaped like the normalised dims, or epsilon is not > 0.
  *
@@ -43,7 +43,7 @@ export interface LayerNormOptions {
  * ```
  * @see J. L. Ba, J. R. Kiros, G. E. Hinton, "Layer Normalization", arXiv 2016.
  */
-export function layerNorm(x: TensorInput, options?: LayerNormOptions): tf.Tensor {
+export function layerNorm<T extends tf.Tensor>(x: T | tf.TensorLike, options?: LayerNormOptions): T {
   const given = checkOptions(options, ['axes', 'epsilon', 'gamma', 'beta'], OP);
   const epsilon = checkNumber(given.epsilon ?? NORM_EPSILON, 'epsilon', OP, { min: 0, minExclusive: true });
   return tf.tidy(`featstats.${OP}`, () => {
@@ -63,7 +63,7 @@ export function layerNorm(x: TensorInput, options?: LayerNormOptions): tf.Tensor
       epsilon,
       ...(trailing ? {} : { permutation }),
     }).y;
-  });
+  }) as T;
 }
 
 /** Non-negative, sorted, unique axes; throws for any axis outside [−rank, rank). */

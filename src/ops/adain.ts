@@ -11,7 +11,7 @@ const OP = 'adain';
 
 /** Options of {@link adain}. */
 export interface AdainOptions {
-  /** Layout of both inputs: `'NHWC'` (default) or `'NCHW'`. */
+  /** Layout of both inputs: `'NHWC'` (default) or `'NCHW'` for images (rank ≥ 4), `'NWC'` or `'NCW'` for sequences (rank 3). */
   dataFormat?: DataFormat;
   /** Added to each variance inside the square root; ≥ 0. Default {@link MEAN_STD_EPSILON} (1e-5). */
   epsilon?: number;
@@ -36,12 +36,12 @@ export interface AdainOptions {
  * `dμ_s = Σg` and `dσ_s = Σ(g·x̂)`, hence
  * `ds = dμ_s/L' + dσ_s·(s − μ_s)/(σ_s·k'_s)` (summed over n when the style batch is 1).
  *
- * @param content Content features `[N, ...S, C]` (NHWC) or `[N, C, ...S]` (NCHW), float32.
+ * @param content Content features `[N, ...S, C]` (NHWC) or `[N, C, ...S]` (NCHW), float32 or int32.
  * @param style Style features of the same rank and C; batch N or 1 (broadcast); its
  *   spatial size may differ from the content's.
  * @param options See {@link AdainOptions}.
  * @returns The stylised features, shaped like `content`.
- * @throws If an input is not a float32 tensor of rank ≥ 3 with no empty dimension, or has
+ * @throws If an input is not a float32 or int32 tensor of rank ≥ 4 ('NHWC'/'NCHW') or 3 ('NWC'/'NCW') with no empty dimension, or has
  *   fewer than 2 spatial positions while `unbiased` is true.
  * @throws If style's rank or channels differ from content's, or its batch is neither N nor 1.
  * @throws If `alpha` is outside [0, 1] or `epsilon` is negative.
@@ -55,7 +55,7 @@ export interface AdainOptions {
  * @see Huang & Belongie, "Arbitrary Style Transfer in Real-time with Adaptive Instance
  *   Normalization", ICCV 2017.
  */
-export function adain(content: TensorInput, style: TensorInput, options?: AdainOptions): tf.Tensor {
+export function adain<T extends tf.Tensor>(content: T | tf.TensorLike, style: TensorInput, options?: AdainOptions): T {
   const given = checkOptions(options, ['dataFormat', 'epsilon', 'unbiased', 'alpha'], OP);
   const resolved = resolveMeanStdOptions(given, OP);
   const alpha = checkNumber(given.alpha ?? 1, 'alpha', OP, { min: 0, max: 1 });
@@ -149,5 +149,5 @@ export function adain(content: TensorInput, style: TensorInput, options?: AdainO
       };
     });
     return stylize(c, s);
-  });
+  }) as T;
 }

@@ -32,7 +32,7 @@ export interface AdversarialMeanStdOptions {
   epsilon?: number;
   /** Apply max(·, 0) after the perturbation. Default false. */
   relu?: boolean;
-  /** Layout of x: `'NHWC'` (default) or `'NCHW'`. */
+  /** Layout of x: `'NHWC'` (default) or `'NCHW'` for images (rank ≥ 4), `'NWC'` or `'NCW'` for sequences (rank 3). */
   dataFormat?: DataFormat;
 }
 
@@ -57,11 +57,11 @@ export type AdversarialMeanStd = {
  * `output` is differentiable with respect to x with the scales held fixed, so training
  * on it updates the encoder below, as in the reference.
  *
- * @param x Features `[N, ...S, C]` (NHWC) or `[N, C, ...S]` (NCHW), float32.
+ * @param x Features `[N, ...S, C]` (NHWC) or `[N, C, ...S]` (NCHW), float32 or int32.
  * @param loss Maps perturbed features to a scalar loss; must be differentiable.
  * @param options See {@link AdversarialMeanStdOptions}.
  * @returns `{ output, meanScale, stdScale }`.
- * @throws If x is not a non-empty float32 tensor of rank ≥ 3.
+ * @throws If x is not a non-empty float32 or int32 tensor of rank ≥ 4 ('NHWC'/'NCHW') or 3 ('NWC'/'NCW').
  * @throws If loss is not a function, steps is not an integer ≥ 0, stepSize or epsilon is
  *   negative, or loss does not return a float32 scalar tensor differentiable in its input.
  *
@@ -112,8 +112,7 @@ export function* adversarialMeanStdSteps(
   try {
     const input = floatTensor(x, 'x', OP);
     if (input !== x) held.push(input);
-    checkFeatures(input, 'x', OP, perturbOptions.dataFormat);
-    const { channels } = channelLayout(input.shape, perturbOptions.dataFormat);
+    const { channels } = channelLayout(input.shape, checkFeatures(input, 'x', OP, perturbOptions.dataFormat));
     const attacked = detach(input);
     held.push(attacked);
     const objective = (meanScale: tf.Tensor, stdScale: tf.Tensor) => {

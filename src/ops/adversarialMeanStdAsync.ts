@@ -33,7 +33,7 @@ export interface AdversarialMeanStdAsyncOptions extends AdversarialMeanStdOption
  * have opened: to train through `output`, call the synchronous {@link adversarialMeanStd}
  * inside the gradient, or apply {@link perturbMeanStd} with the returned scales there.
  *
- * @param x Features `[N, ...S, C]` (NHWC) or `[N, C, ...S]` (NCHW), float32.
+ * @param x Features `[N, ...S, C]` (NHWC) or `[N, C, ...S]` (NCHW), float32 or int32.
  * @param loss Maps perturbed features to a scalar loss; must be differentiable.
  * @param options See {@link AdversarialMeanStdAsyncOptions}.
  * @returns A promise of `{ output, meanScale, stdScale }`, tensors the caller disposes.

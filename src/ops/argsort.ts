@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 
 import { argsortRows, lastAxisRows } from '../_internal/kernels/sort/contract';
-import { checkBoolean, checkOptions, sortableTensor, type TensorInput } from '../_internal/validate';
+import { checkBoolean, checkOptions, sortableTensor } from '../_internal/validate';
 import type { SortOptions } from './sort';
 
 const OP = 'argsort';
@@ -22,10 +22,10 @@ const OP = 'argsort';
  * argsort(tf.tensor1d([2, 1, 2, 0]), { descending: true }); // [0, 2, 1, 3]
  * ```
  */
-export function argsort(x: TensorInput, options?: SortOptions): tf.Tensor {
+export function argsort<T extends tf.Tensor>(x: T | tf.TensorLike, options?: SortOptions): T {
   const descending = checkBoolean(checkOptions(options, ['descending'], OP).descending ?? false, 'descending', OP);
   return tf.tidy(`featstats.${OP}`, () => {
     const input = sortableTensor(x, 'x', OP);
     return tf.reshape(argsortRows(lastAxisRows(input), descending), input.shape);
-  });
+  }) as T;
 }

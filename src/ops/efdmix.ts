@@ -5,6 +5,7 @@ import { formatShape, opError } from '../_internal/errors';
 import { efdmixForward, efdmixInputGradient } from '../_internal/kernels/efdm/contract';
 import { channelLayout } from '../_internal/layout';
 import { beta, permutation, seededUniform, type Uniform } from '../_internal/random';
+import { drawTiePermutations, permutePositions, tieTensor, unpermuteOrder, unpermutePositions, type TiePolicy } from '../_internal/ties';
 import {
   checkBoolean,
   checkChoice,
@@ -15,7 +16,6 @@ import {
   floatTensor,
   resolveSeed,
   type DataFormat,
-  type TensorInput,
 } from '../_internal/validate';
 
 const OP = 'efdmix';
@@ -25,7 +25,7 @@ export type EfdmixMode = 'random' | 'crossdomain';
 
 /** Options of {@link efdmix}. */
 export interface EfdmixOptions {
-  /** Layout of x: `'NHWC'` (default) or `'NCHW'`. */
+  /** Layout of x: `'NHWC'` (default) or `'NCHW'` for images (rank ≥ 4), `'NWC'` or `'NCW'` for sequences (rank 3). */
   dataFormat?: DataFormat;
   /** Probability that a call mixes the batch at all; in [0, 1]. Default 0.5 (reference). */
   p?: number;
@@ -37,8 +37,15 @@ export interface EfdmixOptions {
    * paired with a random sample of the other half.
    */
   mode?: EfdmixMode;
-  /** Seed for the mixing decision, weights and partners, an integer in [−2³¹, 2³² − 1]; random per call when omitted. */
+  /** Seed for the mixing decision, weights and partners (and the random ties), an integer in [−2³¹, 2³² − 1]; random per call when omitted. */
   seed?: number;
+  /**
+   * How equal values within a channel are ranked (see {@link EfdmOptions.ties}):
+   * `'stable'` (default) by position, `'random'` by a random permutation of the positions
+   * per channel, drawn from its own stream of `seed` (`seed XOR 0x9E3779B9`), so the
+   * mixing draws are those of `'stable'` for the same seed.
+   */
+  ties?: TiePolicy;
   /** Mix only while training (default true); `false` returns x unchanged. */
   training?: boolean;
 }
@@ -55,10 +62,10 @@ export interface EfdmixOptions {
  * partner through its sorted values (the partner is not detached, as in the reference).
  * The partner sort and x's sort are one sort: u reads x's own sorted values.
  *
- * @param x Features `[N, ...S, C]` (NHWC) or `[N, C, ...S]` (NCHW), float32.
+ * @param x Features `[N, ...S, C]` (NHWC) or `[N, C, ...S]` (NCHW), float32 or int32.
  * @param options See {@link EfdmixOptions}.
  * @returns Mixed features shaped like x (x's values when not mixing).
- * @throws If x is not a float32 tensor of rank ≥ 3 with no empty dimension.
+ * @throws If x is not a float32 or int32 tensor of rank ≥ 4 ('NHWC'/'NCHW') or 3 ('NWC'/'NCW') with no empty dimension.
  * @throws If `mode` is `'crossdomain'` and N is odd.
  * @throws If p is outside [0, 1], alpha ≤ 0, mode is unknown, or seed is not an integer in [−2³¹, 2³² − 1].
  *
@@ -70,29 +77,36 @@ export interface EfdmixOptions {
  * @see Y. Zhang, M. Li, R. Li, K. Jia, L. Zhang, "Exact Feature Distribution Matching for Arbitrary
  *   Style Transfer and Domain Generalization", CVPR 2022.
  */
-export function efdmix(x: TensorInput, options?: EfdmixOptions): tf.Tensor {
-  const given = checkOptions(options, ['dataFormat', 'p', 'alpha', 'mode', 'seed', 'training'], OP);
+export function efdmix<T extends tf.Tensor>(x: T | tf.TensorLike, options?: EfdmixOptions): T {
+  const given = checkOptions(options, ['dataFormat', 'p', 'alpha', 'mode', 'seed', 'training', 'ties'], OP);
   const dataFormat = checkDataFormat(given.dataFormat, OP);
   const p = checkNumber(given.p ?? 0.5, 'p', OP, { min: 0, max: 1 });
   const alpha = checkNumber(given.alpha ?? 0.1, 'alpha', OP, { min: 0, minExclusive: true });
   const training = checkBoolean(given.training ?? true, 'training', OP);
   const mode = checkChoice<EfdmixMode>(given.mode, 'mode', OP, ['random', 'crossdomain'], 'random');
   const seed = resolveSeed(given.seed, OP);
+  const ties = checkChoice<TiePolicy>(given.ties, 'ties', OP, ['stable', 'random'], 'stable');
 
   return tf.tidy(`featstats.${OP}`, () => {
     const input = floatTensor(x, 'x', OP);
-    checkFeatures(input, 'x', OP, dataFormat);
-    const layout = channelLayout(input.shape, dataFormat);
+    const layout = channelLayout(input.shape, checkFeatures(input, 'x', OP, dataFormat));
     if (mode === 'crossdomain' && layout.batch % 2 !== 0) {
       throw opError(OP, `x must have an even batch for mode 'crossdomain' but got shape ${formatShape(input.shape)}`);
     }
     const plan = drawEfdmixPlan(layout.batch, { p, alpha, mode, training }, seed);
+    // A stream of its own (golden-ratio offset), not seed + 1: the EFDMix layer passes seed + k on call k.
+    const tiePermutations = plan !== undefined && ties === 'random' ? drawTiePermutations(layout.batch * layout.channels, layout.positions, (seed ^ 0x9e3779b9) >>> 0) : undefined;
 
     const mix = customGrad<[tf.Tensor]>(([value], save) => {
       if (plan === undefined) return { value: tf.clone(value), gradFunc: (dy: tf.Tensor) => [tf.clone(dy)] };
       // One sort serves both sides: u reads the partner's row of x's own sorted values.
       const pairing = { ...plan, partnerWeight: plan.lambda.map((lambda) => 1 - lambda), selfWeight: plan.lambda };
-      const { mixed, order } = efdmixForward(value, { layout, pairing });
+      // Random ties: mix x with its positions permuted, then put the result and the order
+      // back in x's own positions (as in efdm; src/_internal/ties.ts).
+      const perm = tiePermutations === undefined ? undefined : tieTensor(tiePermutations, layout);
+      const forward = efdmixForward(perm === undefined ? value : permutePositions(value, layout, perm), { layout, pairing });
+      const mixed = perm === undefined ? forward.mixed : unpermutePositions(forward.mixed, layout, perm);
+      const order = perm === undefined ? forward.order : unpermuteOrder(forward.order, perm);
       save([order]);
       return {
         value: mixed,
@@ -102,7 +116,7 @@ export function efdmix(x: TensorInput, options?: EfdmixOptions): tf.Tensor {
       };
     });
     return mix(input);
-  });
+  }) as T;
 }
 
 /** One call's random draws: λ per sample and the partner permutation with its inverse. */

@@ -64,8 +64,7 @@ export function resolveMeanStdOptions(
 
 /** Throws unless x has the rank, size and spatial extent that per-(n, c) statistics need. */
 export function checkChannelInput(x: tf.Tensor, arg: string, op: string, resolved: ResolvedMeanStdOptions): void {
-  checkFeatures(x, arg, op, resolved.dataFormat);
-  if (resolved.ddof === 1 && channelLayout(x.shape, resolved.dataFormat).positions < 2) {
+  if (resolved.ddof === 1 && channelLayout(x.shape, checkFeatures(x, arg, op, resolved.dataFormat)).positions < 2) {
     throw opError(
       op,
       `${arg} must have at least 2 spatial positions for the unbiased variance (or pass unbiased: false) but got shape ${formatShape(x.shape)}`,
@@ -86,10 +85,10 @@ export function checkChannelInput(x: tf.Tensor, arg: string, op: string, resolve
  * Both outputs carry closed-form gradients: ∂μ/∂xᵢ = 1/L and
  * ∂σ/∂xᵢ = (xᵢ − μ)/((L − ddof)·σ).
  *
- * @param x Features `[N, ...S, C]` (NHWC) or `[N, C, ...S]` (NCHW), rank ≥ 3, float32.
+ * @param x Features `[N, ...S, C]` (NHWC) or `[N, C, ...S]` (NCHW), rank ≥ 4, or 3 (`[N, L, C]`/`[N, C, L]`) for 'NWC'/'NCW', float32 or int32.
  * @param options See {@link MeanStdOptions}.
  * @returns `{ mean, std }`, each `[N, 1, …, 1, C]` (NHWC) or `[N, C, 1, …, 1]` (NCHW).
- * @throws If x is not a float32 tensor of rank ≥ 3 with no empty dimension.
+ * @throws If x is not a float32 or int32 tensor of rank ≥ 4 ('NHWC'/'NCHW') or 3 ('NWC'/'NCW') with no empty dimension.
  * @throws If `unbiased` is true and x has fewer than 2 spatial positions.
  * @throws If `epsilon` is negative or not finite, or `dataFormat` is not NHWC/NCHW.
  *

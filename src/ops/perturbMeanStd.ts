@@ -10,7 +10,7 @@ const OP = 'perturbMeanStd';
 
 /** Options of {@link perturbMeanStd}. */
 export interface PerturbMeanStdOptions {
-  /** Layout of x: `'NHWC'` (default) or `'NCHW'`. */
+  /** Layout of x: `'NHWC'` (default) or `'NCHW'` for images (rank ≥ 4), `'NWC'` or `'NCW'` for sequences (rank 3). */
   dataFormat?: DataFormat;
   /** Apply max(·, 0) to the output, as the reference does after a ReLU layer. Default false. */
   relu?: boolean;
@@ -28,12 +28,12 @@ export interface PerturbMeanStdOptions {
  * the elements per channel, s = stdScale, m = meanScale:
  * `dx = s·g + (m − s)·Σg/M`, `dmeanScale = μ·Σg`, `dstdScale = Σ g·(x − μ)`.
  *
- * @param x Features `[N, ...S, C]` (NHWC) or `[N, C, ...S]` (NCHW), float32.
+ * @param x Features `[N, ...S, C]` (NHWC) or `[N, C, ...S]` (NCHW), float32 or int32.
  * @param meanScale Per-channel mean factor `[C]`.
  * @param stdScale Per-channel spread factor `[C]`.
  * @param options See {@link PerturbMeanStdOptions}.
  * @returns The perturbed features, shaped like x.
- * @throws If x is not a non-empty float32 tensor of rank ≥ 3, or a scale is not `[C]`.
+ * @throws If x is not a non-empty float32 or int32 tensor of rank ≥ 4 ('NHWC'/'NCHW') or 3 ('NWC'/'NCW'), or a scale is not `[C]`.
  *
  * @example
  * ```ts
@@ -43,14 +43,13 @@ export interface PerturbMeanStdOptions {
  * @see M. Shu, Z. Wu, M. Goldblum, T. Goldstein, "Encoding Robustness to Image Style via
  *   Adversarial Feature Perturbations", NeurIPS 2021.
  */
-export function perturbMeanStd(x: TensorInput, meanScale: TensorInput, stdScale: TensorInput, options?: PerturbMeanStdOptions): tf.Tensor {
+export function perturbMeanStd<T extends tf.Tensor>(x: T | tf.TensorLike, meanScale: TensorInput, stdScale: TensorInput, options?: PerturbMeanStdOptions): T {
   const given = checkOptions(options, ['dataFormat', 'relu'], OP);
   const dataFormat = checkDataFormat(given.dataFormat, OP);
   const relu = checkBoolean(given.relu ?? false, 'relu', OP);
   return tf.tidy(`featstats.${OP}`, () => {
     const input = floatTensor(x, 'x', OP);
-    checkFeatures(input, 'x', OP, dataFormat);
-    const layout = channelLayout(input.shape, dataFormat);
+    const layout = channelLayout(input.shape, checkFeatures(input, 'x', OP, dataFormat));
     const { channels } = layout;
     // Required, unlike the norms' optional γ and β: undefined is an error, not "none".
     const [m, s] = ([[meanScale, 'meanScale'], [stdScale, 'stdScale']] as const).map(([value, arg]) => {
@@ -88,5 +87,5 @@ export function perturbMeanStd(x: TensorInput, meanScale: TensorInput, stdScale:
       };
     });
     return perturb(input, m, s);
-  });
+  }) as T;
 }

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 
 import { customGrad } from '../_internal/customGrad';
 import { argsortRows, gatherRows, lastAxisRows, scatterRows } from '../_internal/kernels/sort/contract';
-import { checkBoolean, checkOptions, sortableTensor, type TensorInput } from '../_internal/validate';
+import { checkBoolean, checkOptions, sortableTensor } from '../_internal/validate';
 
 const OP = 'sort';
 
@@ -34,7 +34,7 @@ export interface SortOptions {
  * sort(tf.tensor2d([[1, 5], [4, 2]]), { descending: true }); // [[5, 1], [4, 2]]
  * ```
  */
-export function sort(x: TensorInput, options?: SortOptions): tf.Tensor {
+export function sort<T extends tf.Tensor>(x: T | tf.TensorLike, options?: SortOptions): T {
   const descending = checkBoolean(checkOptions(options, ['descending'], OP).descending ?? false, 'descending', OP);
   return tf.tidy(`featstats.${OP}`, () => {
     const input = sortableTensor(x, 'x', OP);
@@ -53,5 +53,5 @@ export function sort(x: TensorInput, options?: SortOptions): tf.Tensor {
       };
     });
     return sortValues(input);
-  });
+  }) as T;
 }

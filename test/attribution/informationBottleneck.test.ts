@@ -10,7 +10,7 @@ import { runs } from '../helpers/properties';
 import { TOLERANCE } from '../helpers/tolerance';
 import { vjpByFiniteDifferences } from '../reference/finiteDifference';
 import { bottleneckReference } from '../reference/iba';
-import type { DataFormat } from '../reference/layout';
+import { channelsLast, type DataFormat } from '../reference/layout';
 
 /** A bottleneck case: R [N, H, W, C] or [N, C, H, W], α, statistics, noise and an optional mask. */
 const bottleneckCase = (maxSide = 6) =>
@@ -27,7 +27,7 @@ const bottleneckCase = (maxSide = 6) =>
       seed: fc.integer({ min: 0, max: 1e6 }),
     })
     .map(({ batch, height, width, channels, dataFormat, smoothSigma, alphaScale, masked, seed }) => {
-      const sampleShape = dataFormat === 'NHWC' ? [height, width, channels] : [channels, height, width];
+      const sampleShape = channelsLast(dataFormat) ? [height, width, channels] : [channels, height, width];
       const shape = [batch, ...sampleShape];
       return {
         shape,

@@ -52,8 +52,8 @@ describeBackendsBothPaths('gaussianBlur', (backend) => {
     await expectThrowsWithoutLeak(() => gaussianBlur(images, { kernelSize: 3, sigma: -1 }), /^featstats\.gaussianBlur: sigma must be a finite number > 0 but got -1$/);
     await expectThrowsWithoutLeak(() => gaussianBlur(images, { kernelSize: 3 } as GaussianBlurOptions), /^featstats\.gaussianBlur: sigma must be a finite number > 0 but got undefined$/);
     await expectThrowsWithoutLeak(() => gaussianBlur(images, { kernelSize: 3, sigma: 1, padding: 'reflect' } as GaussianBlurOptions), /^featstats\.gaussianBlur: options must only name kernelSize, sigma, dataFormat but got 'padding'$/);
-    await expectThrowsWithoutLeak(() => gaussianBlur(flat, { kernelSize: 3, sigma: 1 }), /^featstats\.gaussianBlur: images must have rank >= 3 \(\[N, \.\.\.S, C\]\) but got rank 2 \(shape \[4,4\]\)$/);
-    await expectThrowsWithoutLeak(() => gaussianBlur([], { kernelSize: 3, sigma: 1 }), /^featstats\.gaussianBlur: images must have rank >= 3 .* but got rank 1 \(shape \[0\]\)$/);
+    await expectThrowsWithoutLeak(() => gaussianBlur(flat, { kernelSize: 3, sigma: 1 }), /^featstats\.gaussianBlur: images must have rank >= 4 \(\[N, \.\.\.S, C\]\) for dataFormat 'NHWC' but got rank 2 \(shape \[4,4\]\)$/);
+    await expectThrowsWithoutLeak(() => gaussianBlur([], { kernelSize: 3, sigma: 1 }), /^featstats\.gaussianBlur: images must have rank >= 4 .* but got rank 1 \(shape \[0\]\)$/);
     tf.dispose([images, flat]);
   });
 
@@ -62,9 +62,9 @@ describeBackendsBothPaths('gaussianBlur', (backend) => {
     // edge reaches position 0 twice (… x₁ | x₀ x₁ …): 2·e^(−1/2)/sum ('symmetric' padding,
     // … x₀ | x₀ x₁ …, would give half that).
     const [edge, centre] = [Math.exp(-0.5) / (1 + 2 * Math.exp(-0.5)), 1 / (1 + 2 * Math.exp(-0.5))];
-    const inside = await readAndDispose(gaussianBlur(tf.tensor3d([[[0], [0], [1], [0], [0]]]), { kernelSize: 3, sigma: 1 }));
+    const inside = await readAndDispose(gaussianBlur(tf.tensor3d([[[0], [0], [1], [0], [0]]]), { kernelSize: 3, sigma: 1, dataFormat: 'NWC' }));
     expectClose(inside, [0, edge, centre, edge, 0], tolerance.value);
-    const border = await readAndDispose(gaussianBlur(tf.tensor3d([[[0], [1], [0], [0], [0]]]), { kernelSize: 3, sigma: 1 }));
+    const border = await readAndDispose(gaussianBlur(tf.tensor3d([[[0], [1], [0], [0], [0]]]), { kernelSize: 3, sigma: 1, dataFormat: 'NWC' }));
     expectClose(border, [2 * edge, centre, edge, 0, 0], tolerance.value);
   });
 
@@ -91,7 +91,7 @@ describeBackendsBothPaths('gaussianBlur', (backend) => {
   });
 
   it("blurs with the paper's kernel 37, σ 9, images smaller and larger than the kernel", async () => {
-    const cases: [number[], DataFormat][] = [[[2, 9, 40, 3], 'NHWC'], [[1, 3, 50, 20], 'NCHW'], [[1, 64, 2], 'NHWC']];
+    const cases: [number[], DataFormat][] = [[[2, 9, 40, 3], 'NHWC'], [[1, 3, 50, 20], 'NCHW'], [[1, 64, 2], 'NWC']];
     for (const [shape, dataFormat] of cases) {
       const values = makeValues(shape, dataFormat, 'spread', 1, 5).map((v) => 0.5 + v / 2);
       const options = { kernelSize: 37, sigma: 9, dataFormat };
@@ -145,7 +145,7 @@ describeBackendsBothPaths('gaussianBlur', (backend) => {
     await expectNoLeak(() => {
       const out = gaussianBlur(images, { kernelSize: 37, sigma: 9 });
       const gradient = tf.grad((x: tf.Tensor) => gaussianBlur(x, { kernelSize: 3, sigma: 1, dataFormat: 'NCHW' }))(images);
-      const fromArrays = gaussianBlur([[[1], [2], [3]]], { kernelSize: 3, sigma: 1 });
+      const fromArrays = gaussianBlur([[[1], [2], [3]]], { kernelSize: 3, sigma: 1, dataFormat: 'NWC' });
       tf.dispose([out, gradient, fromArrays]);
     });
     images.dispose();

@@ -119,7 +119,7 @@ describeBackends('gaussianNoise', () => {
     await expectThrowsWithoutLeak(() => gaussianNoise(images, {} as GaussianNoiseOptions), stdError('undefined'));
     await expectThrowsWithoutLeak(() => gaussianNoise(images, { std: 0.1, seed: Number.NaN }), /^featstats\.gaussianNoise: seed must be an integer >= -2147483648 and <= 4294967295 but got NaN$/);
     await expectThrowsWithoutLeak(() => gaussianNoise(images, { std: 0.1, sigma: 1 } as GaussianNoiseOptions), /^featstats\.gaussianNoise: options must only name std, seed, dataFormat but got 'sigma'$/);
-    await expectThrowsWithoutLeak(() => gaussianNoise(flat, { std: 0.1, dataFormat: 'NCHW' }), /^featstats\.gaussianNoise: images must have rank >= 3 \(\[N, C, \.\.\.S\]\) but got rank 2 \(shape \[4,4\]\)$/);
+    await expectThrowsWithoutLeak(() => gaussianNoise(flat, { std: 0.1, dataFormat: 'NCHW' }), /^featstats\.gaussianNoise: images must have rank >= 4 \(\[N, C, \.\.\.S\]\) for dataFormat 'NCHW' but got rank 2 \(shape \[4,4\]\)$/);
     tf.dispose([images, flat]);
   });
 
@@ -184,7 +184,7 @@ describeBackends('gaussianNoise', () => {
     await expectNoLeak(() => {
       const out = gaussianNoise(images, { std: [0.1, 0.3], seed: 1 });
       const gradient = tf.grad((x: tf.Tensor) => gaussianNoise(x, { std: 0.2, seed: 2, dataFormat: 'NCHW' }))(images);
-      const fromArrays = gaussianNoise([[[1], [2], [3]]], { std: 0.1, seed: 3 });
+      const fromArrays = gaussianNoise([[[1], [2], [3]]], { std: 0.1, seed: 3, dataFormat: 'NWC' });
       tf.dispose([out, gradient, fromArrays]);
     });
     images.dispose();

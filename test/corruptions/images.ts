@@ -1,5 +1,6 @@
 /**
- * Image cases shared by the corruption suites: shapes of rank 3–5 in both layouts and
+ * Image cases shared by the corruption suites: shapes of rank 3–5 in both layouts (rank 3 as
+ * sequences, 'NWC'/'NCW') and
  * values in [0.05, 1.05], never 0, so that a removed pixel is recognisable by its value.
  */
 import * as tf from '@tensorflow/tfjs-core';
@@ -9,7 +10,7 @@ import { expect } from 'vitest';
 import { featureShape, makeValues, type ShapeConstraints } from '../helpers/arbitraries';
 import { readAndDispose } from '../helpers/assert';
 import { toChannelsFirst } from '../reference/corruptions';
-import type { DataFormat } from '../reference/layout';
+import { channelsLast, formatForRank, type DataFormat } from '../reference/layout';
 
 export interface ImageCase {
   readonly shape: number[];
@@ -45,10 +46,10 @@ export function valueOrRange(values: readonly number[]): fc.Arbitrary<{ option: 
  * bit: its draws are per (image, position, channel), whatever the layout.
  */
 export function sameInBothLayouts<P>(parameter: fc.Arbitrary<P>, run: (x: tf.Tensor, dataFormat: DataFormat, parameter: P, seed: number) => tf.Tensor) {
-  return fc.asyncProperty(imageCase().filter((image) => image.dataFormat === 'NHWC'), parameter, async (image, value) => {
-    const nhwc = await readAndDispose(run(tf.tensor(image.values, image.shape), 'NHWC', value, image.seed));
+  return fc.asyncProperty(imageCase().filter((image) => channelsLast(image.dataFormat)), parameter, async (image, value) => {
+    const nhwc = await readAndDispose(run(tf.tensor(image.values, image.shape), image.dataFormat, value, image.seed));
     const channelsFirst = toChannelsFirst(image.values, image.shape);
-    const nchw = await readAndDispose(run(tf.tensor(channelsFirst.values, channelsFirst.shape), 'NCHW', value, image.seed));
+    const nchw = await readAndDispose(run(tf.tensor(channelsFirst.values, channelsFirst.shape), formatForRank('NCHW', image.shape.length), value, image.seed));
     expect(Array.from(nchw)).toEqual(Array.from(toChannelsFirst(nhwc, image.shape).values));
   });
 }

@@ -75,7 +75,7 @@ describeBackendsBothPaths('randomMask', (backend) => {
   const tolerance = TOLERANCE[backend];
 
   it('rejects bad input with a featstats.randomMask message and leaks nothing', async () => {
-    const [images, flat, ints] = [tf.ones([2, 4, 4, 3]), tf.ones([4, 4]), tf.ones([2, 4, 4, 3], 'int32')];
+    const [images, flat, ints] = [tf.ones([2, 4, 4, 3]), tf.ones([4, 4]), tf.ones([2, 4, 4, 3], 'bool')];
     const fractionError = (got: string) => new RegExp(`^featstats\\.randomMask: fraction must be a finite number in \\[0, 1\\] or a range \\[lo, hi\\] with 0 <= lo <= hi <= 1 but got ${got}$`);
     await expectThrowsWithoutLeak(() => randomMask(images, { fraction: 1.5 }), fractionError('1\\.5'));
     await expectThrowsWithoutLeak(() => randomMask(images, { fraction: -0.1 }), fractionError('-0\\.1'));
@@ -86,9 +86,9 @@ describeBackendsBothPaths('randomMask', (backend) => {
     await expectThrowsWithoutLeak(() => randomMask(images, {} as RandomMaskOptions), fractionError('undefined'));
     await expectThrowsWithoutLeak(() => randomMask(images, { fraction: 0.5, seed: 1.5 }), /^featstats\.randomMask: seed must be an integer >= -2147483648 and <= 4294967295 but got 1\.5$/);
     await expectThrowsWithoutLeak(() => randomMask(images, { fraction: 0.5, percent: 1 } as RandomMaskOptions), /^featstats\.randomMask: options must only name fraction, seed, dataFormat but got 'percent'$/);
-    await expectThrowsWithoutLeak(() => randomMask(images, { fraction: 0.5, dataFormat: 'HWC' as 'NHWC' }), /^featstats\.randomMask: dataFormat must be 'NHWC' or 'NCHW' but got "HWC"$/);
-    await expectThrowsWithoutLeak(() => randomMask(flat, { fraction: 0.5 }), /^featstats\.randomMask: images must have rank >= 3 \(\[N, \.\.\.S, C\]\) but got rank 2 \(shape \[4,4\]\)$/);
-    await expectThrowsWithoutLeak(() => randomMask(ints, { fraction: 0.5 }), /^featstats\.randomMask: images must be a float32 tensor but got int32$/);
+    await expectThrowsWithoutLeak(() => randomMask(images, { fraction: 0.5, dataFormat: 'HWC' as 'NHWC' }), /^featstats\.randomMask: dataFormat must be 'NHWC', 'NCHW', 'NWC' or 'NCW' but got "HWC"$/);
+    await expectThrowsWithoutLeak(() => randomMask(flat, { fraction: 0.5 }), /^featstats\.randomMask: images must have rank >= 4 \(\[N, \.\.\.S, C\]\) for dataFormat 'NHWC' but got rank 2 \(shape \[4,4\]\)$/);
+    await expectThrowsWithoutLeak(() => randomMask(ints, { fraction: 0.5 }), /^featstats\.randomMask: images must be a float32 or int32 tensor but got bool \(shape \[2,4,4,3\]\)$/);
     tf.dispose([images, flat, ints]);
   });
 
@@ -159,7 +159,7 @@ describeBackendsBothPaths('randomMask', (backend) => {
     await expectNoLeak(() => {
       const out = randomMask(images, { fraction: [0.2, 0.8], seed: 1 });
       const gradient = tf.grad((x: tf.Tensor) => randomMask(x, { fraction: 0.5, seed: 2, dataFormat: 'NCHW' }))(images);
-      const fromArrays = randomMask([[[1], [2], [3]]], { fraction: 0.5, seed: 3 });
+      const fromArrays = randomMask([[[1], [2], [3]]], { fraction: 0.5, seed: 3, dataFormat: 'NWC' });
       tf.dispose([out, gradient, fromArrays]);
     });
     images.dispose();

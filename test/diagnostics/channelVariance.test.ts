@@ -10,9 +10,9 @@ import { runs } from '../helpers/properties';
 import { TOLERANCE } from '../helpers/tolerance';
 import { channelVarianceReference } from '../reference/diagnostics';
 import { vjpByFiniteDifferences } from '../reference/finiteDifference';
-import { dims } from '../reference/layout';
+import { dims, type DataFormat } from '../reference/layout';
 
-const twoValuesPerChannel = (c: { shape: number[]; dataFormat: 'NHWC' | 'NCHW' }) => {
+const twoValuesPerChannel = (c: { shape: number[]; dataFormat: DataFormat }) => {
   const { batch, positions } = dims(c.shape, c.dataFormat);
   return batch * positions >= 2;
 };
@@ -55,7 +55,7 @@ describeBackendsBothPaths('channelVariance', (backend) => {
 
   it('rejects bad input with a featstats.channelVariance message and leaks nothing', async () => {
     const [vector, single] = [tf.zeros([3]), tf.zeros([1, 1, 1, 3])];
-    await expectThrowsWithoutLeak(() => channelVariance(vector), /^featstats\.channelVariance: x must have rank >= 2 but got rank 1 \(shape \[3\]\)$/);
+    await expectThrowsWithoutLeak(() => channelVariance(vector), /^featstats\.channelVariance: x must have rank 2 \(\[N, C\]\) or >= 4 \(\[N, \.\.\.S, C\]\) for dataFormat 'NHWC' but got rank 1 \(shape \[3\]\)$/);
     await expectThrowsWithoutLeak(() => channelVariance(single), /^featstats\.channelVariance: x must have at least 2 values per channel but got shape \[1,1,1,3\]$/);
     await expectThrowsWithoutLeak(() => channelVariance(single, { axis: 1 } as ChannelVarianceOptions), /^featstats\.channelVariance: options must only name dataFormat but got 'axis'$/);
     tf.dispose([vector, single]);

@@ -6,7 +6,7 @@
  */
 import fc from 'fast-check';
 
-import { channelRows, type DataFormat } from '../reference/layout';
+import { channelsLast, formatForRank, channelRows, type DataFormat } from '../reference/layout';
 
 export type ValueKind = 'spread' | 'ties' | 'constantChannels' | 'offset';
 
@@ -51,10 +51,11 @@ export function featureShape(constraints: ShapeConstraints = {}): fc.Arbitrary<{
     })
     .filter(({ dims, dataFormat }) => {
       const size = dims.reduce((a, b) => a * b, 1);
-      const channels = dataFormat === 'NHWC' ? (dims[dims.length - 1] as number) : (dims[1] as number);
+      const channels = channelsLast(dataFormat) ? (dims[dims.length - 1] as number) : (dims[1] as number);
       return size <= maxSize && size / ((dims[0] as number) * channels) >= minPositions;
     })
-    .map(({ dims, dataFormat }) => ({ shape: dims, dataFormat }));
+    // Rank 3 is a batch of sequences [N, L, C] / [N, C, L]: 'NHWC'/'NCHW' take rank ≥ 4.
+    .map(({ dims, dataFormat }) => ({ shape: dims, dataFormat: formatForRank(dataFormat, dims.length) }));
 }
 
 /** Fills a tensor of `shape` with values of the given kind and scale. */
@@ -117,7 +118,7 @@ export function contentStylePair(
   const { maxDim = 9, maxSize = 2048, minPositions = 1 } = constraints;
   return featureCase(constraints, kinds, scales).chain((content) => {
     const rank = content.shape.length;
-    const channelAxis = content.dataFormat === 'NHWC' ? rank - 1 : 1;
+    const channelAxis = channelsLast(content.dataFormat) ? rank - 1 : 1;
     const spatialAxes = content.shape.map((_, axis) => axis).filter((axis) => axis !== 0 && axis !== channelAxis);
     return fc
       .record({

@@ -10,6 +10,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import fc from 'fast-check';
 import { expect, it } from 'vitest';
+import { channelsLast } from '../reference/layout';
 
 import { setFastPaths } from '../../src';
 import {
@@ -58,7 +59,7 @@ const efdmCase: fc.Arbitrary<EfdmCase> = fc.record({
 });
 
 function shapeOf(batch: number, channels: number, spatial: number[], dataFormat: DataFormat): number[] {
-  return dataFormat === 'NHWC' ? [batch, ...spatial, channels] : [batch, channels, ...spatial];
+  return channelsLast(dataFormat) ? [batch, ...spatial, channels] : [batch, channels, ...spatial];
 }
 
 /** Values with many ties and signed zeros, or a wide float spread. */

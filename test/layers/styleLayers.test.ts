@@ -34,6 +34,25 @@ describeBackendsBothPaths('style layers (AdaIN, EFDM, EFDMix)', () => {
     }
   });
 
+  it('AdaIN, EFDM and EFDMix read a rank-3 input [N, L, C] as sequences (a layer knows its batch axis): their ops with NWC/NCW', async () => {
+    for (const dataFormat of ['channelsLast', 'channelsFirst'] as const) {
+      const layout = dataFormat === 'channelsLast' ? 'NWC' : 'NCW';
+      const [contentShape, styleShape] = dataFormat === 'channelsLast' ? [[6, 3], [5, 3]] : [[3, 6], [3, 5]];
+      const content = seededTensor([2, ...contentShape], 421, 2, 1);
+      const style = seededTensor([2, ...styleShape], 422, 3, -1);
+      const adainModel = styleModel(new AdaIN({ dataFormat }), contentShape, styleShape);
+      const efdmModel = styleModel(new EFDM({ dataFormat }), contentShape, styleShape);
+      const mixLayer = new EFDMix({ p: 1, seed: 5, dataFormat });
+      const pairs: [tf.Tensor, tf.Tensor][] = [
+        [adainModel.predict([content, style]) as tf.Tensor, adain(content, style, { dataFormat: layout })],
+        [efdmModel.predict([content, style]) as tf.Tensor, efdm(content, style, { dataFormat: layout })],
+        [mixLayer.apply(content, { training: true }) as tf.Tensor, efdmix(content, { p: 1, seed: 5, dataFormat: layout })],
+      ];
+      for (const [fromLayer, fromOp] of pairs) expect(Array.from(await readAndDispose(fromLayer))).toEqual(Array.from(await readAndDispose(fromOp)));
+      tf.dispose([content, style]);
+    }
+  });
+
   it('AdaIN and EFDM round-trip through save and load with identical predictions', async () => {
     for (const layer of [new AdaIN({ alpha: 0.5, epsilon: 1e-3 }), new EFDM({ alpha: 0.25, dataFormat: 'channelsFirst' })]) {
       const model = styleModel(layer, [3, 4, 4], [3, 4, 4]);

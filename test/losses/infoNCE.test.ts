@@ -99,12 +99,12 @@ describeBackends('infoNCE', (backend) => {
   });
 
   it('rejects bad input with a featstats.infoNCE message and leaks nothing', async () => {
-    const [a, rows, columns, rank, ints, negatives] = [tf.ones([4, 3]), tf.ones([5, 3]), tf.ones([4, 2]), tf.ones([4, 3, 1]), tf.ones([4, 3], 'int32'), tf.ones([2, 5])];
+    const [a, rows, columns, rank, ints, negatives] = [tf.ones([4, 3]), tf.ones([5, 3]), tf.ones([4, 2]), tf.ones([4, 3, 1]), tf.ones([4, 3], 'bool'), tf.ones([2, 5])];
     const cases: [() => unknown, RegExp][] = [
       [() => infoNCE(a, rows), /^featstats\.infoNCE: positives must have the shape of anchors \[4,3\] but got \[5,3\]$/],
       [() => infoNCE(a, columns), /^featstats\.infoNCE: positives must have the shape of anchors \[4,3\] but got \[4,2\]$/],
       [() => infoNCE(rank, rank), /^featstats\.infoNCE: anchors must have rank 2 \(\[N, D\]\) but got rank 3 \(shape \[4,3,1\]\)$/],
-      [() => infoNCE(ints, a), /^featstats\.infoNCE: anchors must be a float32 tensor but got int32$/],
+      [() => infoNCE(ints, a), /^featstats\.infoNCE: anchors must be a float32 or int32 tensor but got bool \(shape \[4,3\]\)$/],
       [() => infoNCE(a, a, { negatives }), /^featstats\.infoNCE: negatives must have 3 columns \(D of anchors\) but got shape \[2,5\]$/],
       [() => infoNCE(a, a, { temperature: 0 }), /^featstats\.infoNCE: temperature must be a finite number > 0 but got 0$/],
       [() => infoNCE(a, a, { temperature: -1 }), /^featstats\.infoNCE: temperature must be a finite number > 0 but got -1$/],

@@ -103,7 +103,7 @@ describeBackendsBothPaths('batchNorm', (backend) => {
     await expectThrowsWithoutLeak(() => batchNorm(single), /^featstats\.batchNorm: x must have more than one value per channel when training but got shape \[1,1,1,3\]$/);
     await expectThrowsWithoutLeak(() => batchNorm(x, { momentum: 1.5 }), /^featstats\.batchNorm: momentum must be a finite number >= 0 and <= 1 but got 1\.5$/);
     await expectThrowsWithoutLeak(() => batchNorm(x, { training: 'yes' } as unknown as BatchNormOptions), /^featstats\.batchNorm: training must be a boolean but got "yes"$/);
-    await expectThrowsWithoutLeak(() => batchNorm([1, 2, 3]), /^featstats\.batchNorm: x must have rank >= 2 .* but got rank 1 \(shape \[3\]\)$/);
+    await expectThrowsWithoutLeak(() => batchNorm([1, 2, 3]), /^featstats\.batchNorm: x must have rank 2 \(\[N, C\]\) or >= 4 .* for dataFormat 'NHWC' but got rank 1 \(shape \[3\]\)$/);
     tf.dispose([x, single, constantMean, constantVariance, wrongShape, variableMean]);
   });
 });

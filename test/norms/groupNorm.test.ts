@@ -9,7 +9,7 @@ import { describeBackendsBothPaths } from '../helpers/backends';
 import { normProperties } from '../helpers/normProperties';
 import { runs } from '../helpers/properties';
 import { TOLERANCE } from '../helpers/tolerance';
-import { dims } from '../reference/layout';
+import { channelsLast, dims } from '../reference/layout';
 import { groupPlan, normReference } from '../reference/norms';
 
 type GroupCase = FeatureCase & { groups: number; bySize: boolean };
@@ -47,7 +47,7 @@ describeBackendsBothPaths('groupNorm', (backend) => {
         const spaced = (low: number, high: number) => tf.tensor1d(Array.from({ length: channels }, (_, i) => (channels === 1 ? low : low + ((high - low) * i) / (channels - 1))));
         const gamma = spaced(0.5, 2);
         const beta = spaced(-1, 1);
-        const channelShape = c.shape.map((d, axis) => (axis === (c.dataFormat === 'NHWC' ? rank - 1 : 1) ? d : 1));
+        const channelShape = c.shape.map((d, axis) => (axis === (channelsLast(c.dataFormat) ? rank - 1 : 1) ? d : 1));
         const elementwise = (t: tf.Tensor) => tf.broadcastTo(tf.reshape(t, channelShape.slice(1)), c.shape.slice(1));
         const grouped = groupNorm(x, { groups: 1, dataFormat: c.dataFormat, gamma, beta });
         const layered = layerNorm(x, { axes: c.shape.slice(1).map((_, i) => i + 1), gamma: elementwise(gamma), beta: elementwise(beta) });

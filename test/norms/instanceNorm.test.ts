@@ -28,7 +28,7 @@ describeBackendsBothPaths('instanceNorm', (backend) => {
 
   it('rejects bad input with a featstats.instanceNorm message and leaks nothing', async () => {
     const [x, vector, wrongGamma] = [tf.zeros([2, 4, 4, 3]), tf.zeros([4]), tf.ones([4])];
-    await expectThrowsWithoutLeak(() => instanceNorm(vector), /^featstats\.instanceNorm: x must have rank >= 3 .* but got rank 1 \(shape \[4\]\)$/);
+    await expectThrowsWithoutLeak(() => instanceNorm(vector), /^featstats\.instanceNorm: x must have rank >= 4 .* for dataFormat 'NHWC' but got rank 1 \(shape \[4\]\)$/);
     await expectThrowsWithoutLeak(() => instanceNorm(x, { gamma: wrongGamma }), /^featstats\.instanceNorm: gamma must have shape \[3\] but got \[4\]$/);
     await expectThrowsWithoutLeak(() => instanceNorm(x, { beta: [1, 2] }), /^featstats\.instanceNorm: beta must have shape \[3\] but got \[2\]$/);
     await expectThrowsWithoutLeak(() => instanceNorm(x, { epsilon: 0 }), /^featstats\.instanceNorm: epsilon must be a finite number > 0 but got 0$/);

@@ -89,12 +89,12 @@ describeBackendsBothPaths('adain', (backend) => {
     const bad = {
       channels: tf.zeros([2, 4, 4, 2]),
       batch: tf.zeros([3, 4, 4, 3]),
-      rank: tf.zeros([2, 4, 3]),
+      rank: tf.zeros([2, 4, 4, 1, 3]),
       single: tf.zeros([2, 1, 1, 3]),
     };
     await expectThrowsWithoutLeak(() => adain(content, bad.channels), /^featstats\.adain: style must have rank 4, 3 channels and batch 2 or 1 \(content \[2,4,4,3\]\) but got shape \[2,4,4,2\]$/);
     await expectThrowsWithoutLeak(() => adain(content, bad.batch), /featstats\.adain: style must have .* but got shape \[3,4,4,3\]/);
-    await expectThrowsWithoutLeak(() => adain(content, bad.rank), /featstats\.adain: style must have rank 4, .* but got shape \[2,4,3\]/);
+    await expectThrowsWithoutLeak(() => adain(content, bad.rank), /featstats\.adain: style must have rank 4, .* but got shape \[2,4,4,1,3\]/);
     await expectThrowsWithoutLeak(() => adain(content, bad.single), /featstats\.adain: style must have at least 2 spatial positions .* but got shape \[2,1,1,3\]/);
     await expectThrowsWithoutLeak(() => adain(content, content, { alpha: 1.5 }), /featstats\.adain: alpha must be a finite number >= 0 and <= 1 but got 1\.5/);
     await expectThrowsWithoutLeak(() => adain(content, content, { alpha: Number.NaN }), /featstats\.adain: alpha must be a finite number/);
@@ -198,7 +198,7 @@ describeBackendsBothPaths('adain', (backend) => {
     await expectNoLeak(() => {
       const out = adain(content, style, { alpha: 0.5 });
       const grads = tf.grads((c: tf.Tensor, s: tf.Tensor) => adain(c, s))([content, style]);
-      const fromArrays = adain([[[1], [2]]], [[[3], [5]]]);
+      const fromArrays = adain([[[1], [2]]], [[[3], [5]]], { dataFormat: 'NWC' });
       tf.dispose([out, ...grads, fromArrays]);
     });
     tf.dispose([content, style]);

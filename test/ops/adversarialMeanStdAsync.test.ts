@@ -88,7 +88,7 @@ describeBackends('adversarialMeanStdAsync', () => {
     await expectRejectsWithoutLeak(() => adversarialMeanStdAsync(x, varianceLoss, { steps: 1.5 }), { message: /^featstats\.adversarialMeanStdAsync: steps must be an integer >= 0 but got 1\.5$/ });
     await expectRejectsWithoutLeak(() => adversarialMeanStdAsync(x, (y) => tf.clone(y)), { message: /^featstats\.adversarialMeanStdAsync: loss must return a float32 scalar tensor but got a float32 tensor of shape \[2,3,3,2\]$/ });
     const matrix = tf.zeros([2, 3]);
-    await expectRejectsWithoutLeak(() => adversarialMeanStdAsync(matrix, varianceLoss), { message: /^featstats\.adversarialMeanStdAsync: x must have rank >= 3/ });
+    await expectRejectsWithoutLeak(() => adversarialMeanStdAsync(matrix, varianceLoss), { message: /^featstats\.adversarialMeanStdAsync: x must have rank >= 4/ });
     matrix.dispose();
     await expectRejectsWithoutLeak(() => adversarialMeanStdAsync(x, varianceLoss, { onStep: () => Promise.reject(new Error('callback failed')) }), { message: /^callback failed$/ });
     x.dispose();

@@ -27,13 +27,13 @@ describeBackendsBothPaths('efdm', (backend) => {
 
   it('rejects bad input with a featstats.efdm message and leaks nothing', async () => {
     const content = tf.zeros([2, 4, 4, 3]);
-    const [channels, batch, integers] = [tf.zeros([2, 3, 4, 4]), tf.zeros([3, 4, 4, 3]), tf.zeros([2, 4, 4, 3], 'int32')];
+    const [channels, batch, integers] = [tf.zeros([2, 3, 4, 4]), tf.zeros([3, 4, 4, 3]), tf.zeros([2, 4, 4, 3], 'bool')];
     await expectThrowsWithoutLeak(() => efdm(content, channels), /^featstats\.efdm: style must have rank 4, 3 channels and batch 2 or 1 \(content \[2,4,4,3\]\) but got shape \[2,3,4,4\]$/);
     await expectThrowsWithoutLeak(() => efdm(content, batch), /^featstats\.efdm: style must have .* but got shape \[3,4,4,3\]$/);
-    await expectThrowsWithoutLeak(() => efdm(integers, content), /^featstats\.efdm: content must be a float32 tensor but got int32$/);
+    await expectThrowsWithoutLeak(() => efdm(integers, content), /^featstats\.efdm: content must be a float32 or int32 tensor but got bool \(shape \[2,4,4,3\]\)$/);
     await expectThrowsWithoutLeak(() => efdm(content, content, { alpha: -0.1 }), /^featstats\.efdm: alpha must be a finite number >= 0 and <= 1 but got -0\.1$/);
-    await expectThrowsWithoutLeak(() => efdm(content, content, { unbiased: true } as EfdmOptions), /^featstats\.efdm: options must only name dataFormat, alpha but got 'unbiased'$/);
-    await expectThrowsWithoutLeak(() => efdm([1, 2], content), /^featstats\.efdm: content must have rank >= 3 .*but got rank 1/);
+    await expectThrowsWithoutLeak(() => efdm(content, content, { unbiased: true } as EfdmOptions), /^featstats\.efdm: options must only name dataFormat, alpha, ties, seed but got 'unbiased'$/);
+    await expectThrowsWithoutLeak(() => efdm([1, 2], content), /^featstats\.efdm: content must have rank >= 4 .*but got rank 1/);
     tf.dispose([content, channels, batch, integers]);
   });
 
@@ -137,7 +137,7 @@ describeBackendsBothPaths('efdm', (backend) => {
       const outputs = [
         efdm(content, style, { alpha: 0.5 }),
         ...tf.grads((c: tf.Tensor, s: tf.Tensor) => efdm(c, s))([content, style]),
-        efdm([[[1], [2]]], [[[3], [5]]]),
+        efdm([[[1], [2]]], [[[3], [5]]], { dataFormat: 'NWC' }),
       ];
       tf.dispose(outputs);
     });

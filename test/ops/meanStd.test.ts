@@ -9,7 +9,7 @@ import { describeBackendsBothPaths } from '../helpers/backends';
 import { runs } from '../helpers/properties';
 import { TOLERANCE } from '../helpers/tolerance';
 import { vjpByFiniteDifferences } from '../reference/finiteDifference';
-import { channelRows } from '../reference/layout';
+import { channelsLast, channelRows, formatForRank } from '../reference/layout';
 import { meanStdReference } from '../reference/meanStd';
 
 describeBackendsBothPaths('meanStd', (backend) => {
@@ -31,20 +31,20 @@ describeBackendsBothPaths('meanStd', (backend) => {
 
   it('rejects bad input with a featstats.meanStd message and leaks nothing', async () => {
     const x = tf.zeros([2, 4, 4, 3]);
-    const [matrix, integers, empty, single] = [tf.zeros([4, 3]), tf.zeros([2, 4, 3], 'int32'), tf.zeros([2, 0, 3]), tf.zeros([2, 1, 1, 3])];
-    await expectThrowsWithoutLeak(() => meanStd(matrix), /^featstats\.meanStd: x must have rank >= 3 .* but got rank 2 \(shape \[4,3\]\)$/);
-    await expectThrowsWithoutLeak(() => meanStd(integers), /featstats\.meanStd: x must be a float32 tensor but got int32/);
-    await expectThrowsWithoutLeak(() => meanStd(empty), /featstats\.meanStd: x must not be empty but got shape \[2,0,3\]/);
+    const [matrix, integers, empty, single] = [tf.zeros([4, 3]), tf.zeros([2, 4, 4, 3], 'bool'), tf.zeros([2, 0, 2, 3]), tf.zeros([2, 1, 1, 3])];
+    await expectThrowsWithoutLeak(() => meanStd(matrix), /^featstats\.meanStd: x must have rank >= 4 .* for dataFormat 'NHWC' but got rank 2 \(shape \[4,3\]\)$/);
+    await expectThrowsWithoutLeak(() => meanStd(integers), /^featstats\.meanStd: x must be a float32 or int32 tensor but got bool \(shape \[2,4,4,3\]\)$/);
+    await expectThrowsWithoutLeak(() => meanStd(empty), /featstats\.meanStd: x must not be empty but got shape \[2,0,2,3\]/);
     await expectThrowsWithoutLeak(() => meanStd(single), /featstats\.meanStd: x must have at least 2 spatial positions for the unbiased variance .* but got shape \[2,1,1,3\]/);
     await expectThrowsWithoutLeak(() => meanStd(x, { epsilon: -1 }), /featstats\.meanStd: epsilon must be a finite number >= 0 but got -1/);
-    await expectThrowsWithoutLeak(() => meanStd(x, { dataFormat: 'NWC' as 'NHWC' }), /featstats\.meanStd: dataFormat must be 'NHWC' or 'NCHW' but got "NWC"/);
+    await expectThrowsWithoutLeak(() => meanStd(x, { dataFormat: 'HWC' as 'NHWC' }), /featstats\.meanStd: dataFormat must be 'NHWC', 'NCHW', 'NWC' or 'NCW' but got "HWC"/);
     await expectThrowsWithoutLeak(() => meanStd(x, { dataformat: 'NCHW' } as MeanStdOptions), /featstats\.meanStd: options must only name dataFormat, epsilon, unbiased but got 'dataformat'/);
-    await expectThrowsWithoutLeak(() => meanStd([[1, 2]]), /featstats\.meanStd: x must have rank >= 3/);
+    await expectThrowsWithoutLeak(() => meanStd([[1, 2]]), /featstats\.meanStd: x must have rank >= 4/);
     tf.dispose([x, matrix, integers, empty, single]);
   });
 
   it('accepts a single spatial position with the biased variance', async () => {
-    const { mean, std } = meanStd(tf.tensor([[[1, 2]], [[3, 4]]]), { unbiased: false, epsilon: 0 });
+    const { mean, std } = meanStd(tf.tensor([[[1, 2]], [[3, 4]]]), { unbiased: false, epsilon: 0, dataFormat: 'NWC' });
     expect(Array.from(await readAndDispose(mean))).toEqual([1, 2, 3, 4]);
     expect(Array.from(await readAndDispose(std))).toEqual([0, 0, 0, 0]);
   });
@@ -76,11 +76,11 @@ describeBackendsBothPaths('meanStd', (backend) => {
 
   it('gives the same statistics in NHWC and NCHW', async () => {
     await fc.assert(
-      fc.asyncProperty(featureCase({ minPositions: 2, maxRank: 4 }).filter((data) => data.dataFormat === 'NHWC'), async (data) => {
+      fc.asyncProperty(featureCase({ minPositions: 2, maxRank: 4 }).filter((data) => channelsLast(data.dataFormat)), async (data) => {
         const nhwc = tf.tensor(data.values, data.shape);
         const nchw = tf.transpose(nhwc, [0, data.shape.length - 1, ...data.shape.slice(1, -1).map((_, i) => i + 1)]);
-        const a = meanStd(nhwc);
-        const b = meanStd(nchw, { dataFormat: 'NCHW' });
+        const a = meanStd(nhwc, { dataFormat: data.dataFormat });
+        const b = meanStd(nchw, { dataFormat: formatForRank('NCHW', data.shape.length) });
         expectClose(await readAndDispose(a.mean), await readAndDispose(b.mean), tolerance.value, maxAbs(data.values));
         expectClose(await readAndDispose(a.std), await readAndDispose(b.std), tolerance.value, maxAbs(data.values));
         tf.dispose([nhwc, nchw]);
@@ -100,7 +100,7 @@ describeBackendsBothPaths('meanStd', (backend) => {
           const statsCount = meanStdReference(data.values, data.shape, options).mean.length;
           const dy = makeValues([statsCount], 'NHWC', 'spread', 1, seed);
           const x = tf.tensor(data.values, data.shape);
-          const statsShape = data.shape.map((d, axis) => (axis === 0 || axis === (data.dataFormat === 'NHWC' ? data.shape.length - 1 : 1) ? d : 1));
+          const statsShape = data.shape.map((d, axis) => (axis === 0 || axis === (channelsLast(data.dataFormat) ? data.shape.length - 1 : 1) ? d : 1));
           const dyTensor = tf.tensor(dy, statsShape);
           // dσ/dx = (x − μ)/((L − ddof)·σ): the mean's rounding, u·(|x| + |μ|), is divided
           // by σ too, which dominates when the deviations are a few ulps of the mean.

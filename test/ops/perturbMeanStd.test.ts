@@ -87,7 +87,7 @@ describeBackendsBothPaths('perturbMeanStd', (backend) => {
     const [x, ones, wrong] = [tf.zeros([2, 4, 4, 3]), tf.ones([3]), tf.ones([4])];
     await expectThrowsWithoutLeak(() => perturbMeanStd(x, wrong, ones), /^featstats\.perturbMeanStd: meanScale must have shape \[3\] but got \[4\]$/);
     await expectThrowsWithoutLeak(() => perturbMeanStd(x, ones, wrong), /^featstats\.perturbMeanStd: stdScale must have shape \[3\] but got \[4\]$/);
-    await expectThrowsWithoutLeak(() => perturbMeanStd(ones, ones, ones), /^featstats\.perturbMeanStd: x must have rank >= 3 .* but got rank 1/);
+    await expectThrowsWithoutLeak(() => perturbMeanStd(ones, ones, ones), /^featstats\.perturbMeanStd: x must have rank >= 4 .* but got rank 1/);
     await expectThrowsWithoutLeak(() => perturbMeanStd(x, ones, ones, { relu: 1 } as unknown as PerturbMeanStdOptions), /^featstats\.perturbMeanStd: relu must be a boolean but got 1$/);
     tf.dispose([x, ones, wrong]);
   });

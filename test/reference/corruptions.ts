@@ -5,11 +5,11 @@
  * to given draws, since the draws themselves are checked statistically.
  */
 import { smoothReference } from './iba';
-import { dims, flatIndex, type DataFormat } from './layout';
+import { channelsLast, dims, flatIndex, type DataFormat } from './layout';
 
 /** The spatial axes of a `[N, ...S, C]` or `[N, C, ...S]` shape. */
 export function spatialAxes(shape: readonly number[], dataFormat: DataFormat): number[] {
-  const first = dataFormat === 'NHWC' ? 1 : 2;
+  const first = channelsLast(dataFormat) ? 1 : 2;
   return Array.from({ length: shape.length - 2 }, (_, i) => first + i);
 }
 

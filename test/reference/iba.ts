@@ -3,7 +3,7 @@
  * direct convolution with reflection padding (written independently of the library's
  * matrix form), and the bottleneck's output and capacity for given noise.
  */
-import type { DataFormat } from './layout';
+import { channelsLast, type DataFormat } from './layout';
 
 /** Reflects an index into [0, L) without repeating the edge, folding as often as needed. */
 function reflect(i: number, length: number): number {
@@ -49,7 +49,7 @@ export interface BottleneckReferenceOptions {
 export function bottleneckReference(r: ArrayLike<number>, shape: number[], alpha: ArrayLike<number>, options: BottleneckReferenceOptions) {
   const sampleShape = shape.slice(1);
   const rank = sampleShape.length;
-  const axes = rank < 2 ? [] : options.dataFormat === 'NHWC' ? sampleShape.slice(0, -1).map((_, i) => i) : sampleShape.slice(1).map((_, i) => i + 1);
+  const axes = rank < 2 ? [] : channelsLast(options.dataFormat) ? sampleShape.slice(0, -1).map((_, i) => i) : sampleShape.slice(1).map((_, i) => i + 1);
   const kernelSize = 2 * Math.round(2 * options.smoothSigma) + 1;
   const sigmoid = (v: number) => 1 / (1 + Math.exp(-v));
   const gate = Array.from(alpha, sigmoid);

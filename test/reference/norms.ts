@@ -4,7 +4,7 @@
  * elements. Each norm is the same computation over a different partition of the
  * elements into groups, so each reference only lists its groups.
  */
-import { channelRows, dims, type DataFormat } from './layout';
+import { channelsLast, channelRows, dims, type DataFormat } from './layout';
 import { rowMoments } from './meanStd';
 
 export interface Affine {
@@ -52,7 +52,7 @@ export interface NormPlan {
 /** Channel of flat index i. */
 export function channelOf(shape: readonly number[], dataFormat: DataFormat): (i: number) => number {
   const { channels, positions } = dims(shape, dataFormat);
-  return dataFormat === 'NHWC' ? (i) => i % channels : (i) => Math.floor(i / positions) % channels;
+  return channelsLast(dataFormat) ? (i) => i % channels : (i) => Math.floor(i / positions) % channels;
 }
 
 /** Instance norm: one group per (n, c). */

@@ -17,10 +17,12 @@ export type Kind =
       readonly type: 'tensor';
       /** Shape of the valid tensor the case builds (disposed and dtype corruptions keep it). */
       readonly validShape: readonly number[];
-      /** dtypes accepted; default float32 only. */
+      /** dtypes accepted; default float32 and int32 (cast to float32, `floatTensor`). */
       readonly dtypes?: readonly ('float32' | 'int32')[];
       /** Smallest rank accepted (exclusive with rank and exactShape). */
       readonly minRank?: number;
+      /** Ranks at or above minRank that are rejected all the same (rank 3 under an image dataFormat). */
+      readonly badRanks?: readonly number[];
       /** The one rank accepted. */
       readonly rank?: number;
       /** The one shape accepted (validShape). */
@@ -135,9 +137,10 @@ function badTensors(kind: Extract<Kind, { type: 'tensor' }>, required: boolean):
       constant('a string tensor', () => tf.tensor(Array.from({ length: size }, () => 'a'), valid, 'string')),
     ),
   ];
-  if (!(kind.dtypes ?? ['float32']).includes('int32')) options.push(fc.constant(constant('an int32 tensor', () => tf.zeros(valid, 'int32'))));
+  if (!(kind.dtypes ?? ['float32', 'int32']).includes('int32')) options.push(fc.constant(constant('an int32 tensor', () => tf.zeros(valid, 'int32'))));
   const wrongShapes: fc.Arbitrary<readonly number[]>[] = [];
   if (kind.minRank !== undefined && kind.minRank > 0) wrongShapes.push(fc.integer({ min: 0, max: kind.minRank - 1 }).chain(shapeOfRank));
+  if (kind.badRanks !== undefined && kind.badRanks.length > 0) wrongShapes.push(fc.constantFrom(...kind.badRanks).chain(shapeOfRank));
   if (kind.rank !== undefined) wrongShapes.push(fc.integer({ min: 0, max: 4 }).filter((r) => r !== kind.rank).chain(shapeOfRank));
   if (kind.exactShape === true) {
     wrongShapes.push(

@@ -9,7 +9,7 @@ import fc from 'fast-check';
 
 import * as featstats from '../../src';
 import { featureShape, makeValues, uniformFrom } from '../helpers/arbitraries';
-import { channelRows, dims, type DataFormat } from '../reference/layout';
+import { channelsLast, channelRows, dims, type DataFormat } from '../reference/layout';
 import { memoryFootprint, type Tally } from './runner';
 
 export type Magnitude = 'constant channels' | 'identical samples' | 'zero' | '1e-20' | '1e4' | '1e4 offset';
@@ -64,7 +64,7 @@ export function extremeFeatures(options: { minRank?: number; maxRank?: number; m
       seed: fc.nat(),
     })
     .map(({ layout, force, magnitude, seed }) => {
-      const channelAxis = layout.dataFormat === 'NHWC' ? layout.shape.length - 1 : 1;
+      const channelAxis = channelsLast(layout.dataFormat) ? layout.shape.length - 1 : 1;
       const shape = layout.shape.map((d, i) => {
         if (force === 'batch 1' && i === 0) return 1;
         if (force === 'one position' && i !== 0 && i !== channelAxis) return 1;
@@ -254,7 +254,7 @@ export function extremeCases(): fc.Arbitrary<ExtremeCase>[] {
       const shape = [1, ...x.shape.slice(1)];
       const sample = shape.slice(1);
       const channels = layoutOf(x).channels;
-      const head = (t: tf.Tensor) => tf.reshape(tf.mean(t, x.dataFormat === 'NHWC' ? [1, 2] : [2, 3]), [-1, channels]);
+      const head = (t: tf.Tensor) => tf.reshape(tf.mean(t, channelsLast(x.dataFormat) ? [1, 2] : [2, 3]), [-1, channels]);
       return {
         label: label('ibaAttribution', { ...x, shape }),
         inputs: () => [tensorFrom(x, shape), tf.zeros(sample), tf.ones(sample)],

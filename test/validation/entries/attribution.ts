@@ -1,9 +1,10 @@
 /** Entries of src/attribution: the bottleneck, IBA attribution and the Welford estimator. */
 import * as tf from '@tensorflow/tfjs-core';
 import fc from 'fast-check';
+import { channelsLast } from '../../reference/layout';
 
 import { ibaAttribution, informationBottleneck, WelfordEstimator } from '../../../src';
-import { dataFormatSlot, features, layoutOf, special, tensorOf, withArg, withOptions, type AnyEntry, type Features, type Slot } from './types';
+import { dataFormatSlot, featureKind, features, imageDataFormatSlot, layoutOf, special, tensorOf, withArg, withOptions, type AnyEntry, type Features, type Slot } from './types';
 
 const sampleSlot = (name: string, at: number | { option: string }, sample: number[], required: boolean): Slot => ({
   name,
@@ -21,7 +22,7 @@ const imageFeatures = features({ minRank: 4, maxRank: 4, maxSize: 36 }).map((f) 
 /** logits [B, C] from features: the spatial mean per channel (C classes). */
 const meanHead = (f: Features) => (x: tf.Tensor) => {
   const { channels } = layoutOf(f);
-  return tf.reshape(tf.mean(x, f.dataFormat === 'NHWC' ? [1, 2] : [2, 3]), [-1, channels]);
+  return tf.reshape(tf.mean(x, channelsLast(f.dataFormat) ? [1, 2] : [2, 3]), [-1, channels]);
 };
 
 /** An estimator that has seen `samples` samples of shape `sample` (0: a fresh one). */
@@ -74,7 +75,7 @@ export const attributionEntries: AnyEntry[] = [
     slots: (f: Features) => {
       const sample = f.shape.slice(1);
       return [
-        { name: 'R', at: 0, kind: { type: 'tensor', validShape: f.shape, minRank: 2 }, required: true },
+        { name: 'R', at: 0, kind: featureKind(f.shape, f.dataFormat, true), required: true },
         sampleSlot('alpha', 1, sample, true),
         sampleSlot('mean', { option: 'mean' }, sample, true),
         sampleSlot('std', { option: 'std' }, sample, true),
@@ -115,7 +116,7 @@ export const attributionEntries: AnyEntry[] = [
         positiveSlot('minStd'),
         seedSlot,
         { name: 'imageSize', at: { option: 'imageSize' }, kind: { type: 'sizes', length: 2 }, required: false },
-        dataFormatSlot,
+        imageDataFormatSlot,
       ];
     },
     options: {

@@ -3,7 +3,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import fc from 'fast-check';
 
 import { activationSimilarity, channelVariance, cosineSimilarityMatrix, instanceNorm, probe, stableRank } from '../../../src';
-import { dataFormatSlot, features, special, tensorOf, withArg, type AnyEntry, type Features } from './types';
+import { dataFormatSlot, featureKind, features, special, tensorOf, withArg, type AnyEntry, type Features } from './types';
 
 /** Activations `[N, ...]` of rank 2–4. */
 const activations = (minBatch: number) =>
@@ -28,10 +28,11 @@ export const diagnosticEntries: AnyEntry[] = [
   activationEntry('stableRank', stableRank, 1),
   {
     name: 'channelVariance',
-    base: activations(2),
+    // Rank 3 under the default 'NHWC' is ambiguous (one image or sequences) and rejected.
+    base: activations(2).filter(({ shape }) => shape.length !== 3),
     build: ({ shape, seed }: Activations) => [tensorOf(shape, seed), {}],
     call: ([x, options]) => channelVariance(x as tf.Tensor, options as never),
-    slots: ({ shape }: Activations) => [{ name: 'x', at: 0, kind: { type: 'tensor', validShape: shape, minRank: 2 }, required: true }, dataFormatSlot],
+    slots: ({ shape }: Activations) => [{ name: 'x', at: 0, kind: featureKind(shape, 'NHWC', true), required: true }, dataFormatSlot],
     options: { at: 1, required: false, keys: ['dataFormat'] },
     specials: () => [fc.constant(special('one value per channel', ['x'], (args) => withArg(args, 0, tf.ones([1, 3]))))],
   },

@@ -38,6 +38,9 @@ function mismatchedStyles(f: Features) {
 const onePosition = (f: Features, arg: string, at: number) =>
   fc.constant(special(`${arg} with one position (unbiased)`, [arg], (args) => withArg(args, at, tf.ones(f.shape.map((d, i) => (i === 0 || i === channelAxis(f) ? d : 1))))));
 
+/** EFDM's tie policy. */
+const tiesSlot: Slot = { name: 'ties', at: { option: 'ties' }, kind: { type: 'choice', choices: ['stable', 'random'] }, required: false };
+
 export const opEntries: AnyEntry[] = [
   {
     name: 'meanStd',
@@ -71,16 +74,17 @@ export const opEntries: AnyEntry[] = [
   {
     name: 'efdm',
     base: features(),
-    build: (f: Features) => [tensorOf(f.shape, f.seed), tensorOf(f.shape, f.seed + 1), { dataFormat: f.dataFormat }],
+    // Random ties, so that the seed is a valid option (with 'stable' a seed is an error).
+    build: (f: Features) => [tensorOf(f.shape, f.seed), tensorOf(f.shape, f.seed + 1), { dataFormat: f.dataFormat, ties: 'random', seed: f.seed }],
     call: ([content, style, options]) => efdm(content as tf.Tensor, style as tf.Tensor, options as never),
-    slots: (f: Features) => [featureSlot('content', 0, f), featureSlot('style', 1, f), dataFormatSlot, alphaSlot],
-    options: { at: 2, required: false, keys: ['dataFormat', 'alpha'] },
+    slots: (f: Features) => [featureSlot('content', 0, f), featureSlot('style', 1, f), dataFormatSlot, alphaSlot, tiesSlot, { name: 'seed', at: { option: 'seed' }, kind: { type: 'seed' }, required: false }],
+    options: { at: 2, required: false, keys: ['dataFormat', 'alpha', 'ties', 'seed'] },
     specials: mismatchedStyles,
   },
   {
     name: 'efdmix',
     base: features(),
-    build: (f: Features) => [tensorOf(f.shape, f.seed), { dataFormat: f.dataFormat, p: 1, seed: f.seed }],
+    build: (f: Features) => [tensorOf(f.shape, f.seed), { dataFormat: f.dataFormat, p: 1, seed: f.seed, ...(f.seed % 2 === 0 ? { ties: 'random' } : {}) }],
     call: ([x, options]) => efdmix(x as tf.Tensor, options as never),
     slots: (f: Features) => [
       featureSlot('x', 0, f),
@@ -90,8 +94,9 @@ export const opEntries: AnyEntry[] = [
       { name: 'mode', at: { option: 'mode' }, kind: { type: 'choice', choices: ['random', 'crossdomain'] }, required: false },
       { name: 'seed', at: { option: 'seed' }, kind: { type: 'seed' }, required: false },
       booleanSlot('training'),
+      tiesSlot,
     ],
-    options: { at: 1, required: false, keys: ['dataFormat', 'p', 'alpha', 'mode', 'seed', 'training'] },
+    options: { at: 1, required: false, keys: ['dataFormat', 'p', 'alpha', 'mode', 'seed', 'training', 'ties'] },
     specials: (f: Features) =>
       layoutOf(f).batch % 2 === 1 ? [fc.constant(special('crossdomain with an odd batch', ['x'], (args) => withOptions(args, 1, { mode: 'crossdomain' })))] : [],
   },

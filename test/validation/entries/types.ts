@@ -9,7 +9,7 @@ import fc from 'fast-check';
 
 import { makeValues } from '../../helpers/arbitraries';
 import { featureShape, type ShapeConstraints } from '../../helpers/arbitraries';
-import { dims, type DataFormat } from '../../reference/layout';
+import { channelsLast, dims, type DataFormat } from '../../reference/layout';
 import type { Kind } from '../corruptions';
 
 /** One argument: positional (index into the call's arguments) or a key of the options object. */
@@ -96,18 +96,31 @@ export function tensorOf(shape: readonly number[], seed: number, scale = 1): tf.
 export const layoutOf = (f: Features) => dims(f.shape, f.dataFormat);
 
 /** The axis holding the channels. */
-export const channelAxis = (f: Features) => (f.dataFormat === 'NHWC' ? f.shape.length - 1 : 1);
+export const channelAxis = (f: Features) => (channelsLast(f.dataFormat) ? f.shape.length - 1 : 1);
 
 /** The same features with axis `axis` resized to `size`. */
 export const resized = (f: Features, axis: number, size: number): number[] => f.shape.map((d, i) => (i === axis ? size : d));
 
 /** Slots every layout-aware entry shares. */
-export const dataFormatSlot: Slot = { name: 'dataFormat', at: { option: 'dataFormat' }, kind: { type: 'choice', choices: ['NHWC', 'NCHW'] }, required: false };
+export const dataFormatSlot: Slot = { name: 'dataFormat', at: { option: 'dataFormat' }, kind: { type: 'choice', choices: ['NHWC', 'NCHW', 'NWC', 'NCW'] }, required: false };
 
-/** A tensor slot of features (rank ≥ 3). */
+/** The dataFormat slot of an entry that takes images only (ibaAttribution). */
+export const imageDataFormatSlot: Slot = { name: 'dataFormat', at: { option: 'dataFormat' }, kind: { type: 'choice', choices: ['NHWC', 'NCHW'] }, required: false };
+
+/**
+ * The ranks features in `dataFormat` may have: exactly 3 for sequences ('NWC'/'NCW');
+ * for images ≥ 4, or 2 where `dense` ([N, C]), and never 3 (ambiguous: one image or
+ * sequences, so rejected).
+ */
+export function featureKind(shape: readonly number[], dataFormat: DataFormat, dense = false): Kind {
+  if (dataFormat === 'NWC' || dataFormat === 'NCW') return { type: 'tensor', validShape: shape, rank: 3 };
+  return { type: 'tensor', validShape: shape, minRank: dense ? 2 : 4, badRanks: dense ? [3] : [] };
+}
+
+/** A tensor slot of features (rank ≥ 4, or 3 under a sequence format; `minRank` 2 for dense features). */
 export const featureSlot = (name: string, at: number | { option: string }, f: Features, minRank = 3): Slot => ({
   name,
   at,
-  kind: { type: 'tensor', validShape: f.shape, minRank },
+  kind: featureKind(f.shape, f.dataFormat, minRank === 2),
   required: true,
 });

@@ -194,13 +194,24 @@ function callOf(kernel: HostKernel, inputs: tf.NamedTensorInfoMap, attrs: tf.Nam
   return { options: hostOptions(), infos, specs: kernel.outputs(infos, attrs) };
 }
 
+/**
+ * A cpu tensor's data as its dtype's array. tfjs-backend-cpu casts int32 to float32
+ * without copying (its Cast shares the Int32Array, since the cast loses nothing), so a
+ * float32 tensor made by `tf.cast` of an int32 one (featstats' own `floatTensor`, or the
+ * user's) holds an Int32Array, which the kernels would read as float bits: converted here.
+ */
+function cpuValues(cpu: CpuBackendLike, info: tf.TensorInfo): HostArray {
+  const values = cpu.data.get(info.dataId).values;
+  return info.dtype === 'float32' && !(values instanceof Float32Array) ? Float32Array.from(values) : values;
+}
+
 /** The tfjs-backend-cpu kernel function of `kernel`. */
 export function cpuKernel(kernel: HostKernel): tf.KernelFunc {
   return ({ inputs, backend, attrs = {} }) => {
     const cpu = backend as unknown as CpuBackendLike;
     const { options, infos, specs } = callOf(kernel, inputs, attrs);
     const outputs = specs.map((spec) => allocate(spec, options));
-    kernel.run(hostInputs(infos, (info) => cpu.data.get(info.dataId).values), outputs, attrs, { options });
+    kernel.run(hostInputs(infos, (info) => cpuValues(cpu, info)), outputs, attrs, { options });
     return single(specs.map((spec, i) => cpu.makeTensorInfo(spec.shape, spec.dtype, outputs[i] as HostArray)));
   };
 }
