@@ -61,6 +61,8 @@ export type GroupNormOptions = NormOptions &
 export function groupNorm<T extends tf.Tensor>(x: T | tf.TensorLike, options: GroupNormOptions): T {
   const given = checkOptions<GroupNormOptions>(options, [...NORM_OPTION_KEYS, 'groups', 'groupSize'], OP);
   const { epsilon, dataFormat } = resolveNormScalars(given, OP);
+  // Checked before x: a missing group count is the mistake to report whatever x is.
+  checkOneGroupOption(given);
   return tf.tidy(`featstats.${OP}`, () => {
     const input = floatTensor(x, 'x', OP);
     const layout = channelLayout(input.shape, checkFeatures(input, 'x', OP, dataFormat, { dense: true }));
@@ -71,12 +73,16 @@ export function groupNorm<T extends tf.Tensor>(x: T | tf.TensorLike, options: Gr
   }) as T;
 }
 
-/** G from `groups` or `groupSize`, which must be exclusive and divide C. */
-function resolveGroups(options: Partial<{ groups: number; groupSize: number }>, channels: number, shape: number[]): number {
-  const { groups, groupSize } = options;
+/** Throws unless exactly one of `groups` and `groupSize` is given. */
+function checkOneGroupOption({ groups, groupSize }: Partial<{ groups: number; groupSize: number }>): void {
   if ((groups === undefined) === (groupSize === undefined)) {
     throw opError(OP, `options must give exactly one of groups and groupSize but got ${groups === undefined ? 'neither' : 'both'}`);
   }
+}
+
+/** G from `groups` or `groupSize` (exactly one given), which must divide C. */
+function resolveGroups(options: Partial<{ groups: number; groupSize: number }>, channels: number, shape: number[]): number {
+  const { groups, groupSize } = options;
   const [name, value] = groups !== undefined ? ['groups', groups] : ['groupSize', groupSize];
   if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || channels % value !== 0) {
     throw opError(OP, `${name} must be a positive integer dividing C = ${channels} but got ${describeValue(value)} (x ${formatShape(shape)})`);
