@@ -6,7 +6,9 @@ import { checkLayerArgs, checkRange, resolveDataFormat, type KerasDataFormat } f
 import { oneFloatInput } from '../_internal/layers/layerInput';
 import { dataFormatForRank } from '../_internal/layout';
 import { efdmix, type EfdmixMode } from '../ops/efdmix';
+import { checkLayerSeed, checkLayerTies } from '../_internal/layers/ties';
 import type { Kwargs, LayerArgs } from '../_internal/layers/tfjsLayersTypes';
+import type { TiePolicy } from '../_internal/ties';
 import { describeValue } from '../_internal/validate';
 
 /** Constructor arguments (and config keys) of {@link EFDMix}; defaults are the reference's. */
@@ -24,6 +26,11 @@ export interface EFDMixArgs extends LayerArgs {
   seed?: number | null;
   /** `'channelsLast'` (default) or `'channelsFirst'`. */
   dataFormat?: KerasDataFormat;
+  /**
+   * How equal values within a channel are ranked, as `efdmix`'s `ties`: `'stable'`
+   * (default) or `'random'` (a permutation drawn from the call's seed).
+   */
+  ties?: TiePolicy;
 }
 
 /**
@@ -32,7 +39,7 @@ export interface EFDMixArgs extends LayerArgs {
  * feature distribution with a partner's, with probability p per call; at inference it
  * returns its input unchanged, as the reference module does in `eval()` mode. No
  * weights; serialised as `featstats>EFDMix` with keys `p`, `alpha`, `mode`, `seed`,
- * `dataFormat`.
+ * `dataFormat`, `ties`.
  *
  * @example
  * ```ts
@@ -57,24 +64,23 @@ export class EFDMix extends layers.Layer {
   readonly seed: number | null;
   /** Layout of the input. */
   readonly dataFormat: KerasDataFormat;
+  /** How equal values within a channel are ranked. */
+  readonly ties: TiePolicy;
   private readonly layout: 'NHWC' | 'NCHW';
   /** Training calls so far: the next one draws from seed + trainingCalls. */
   private trainingCalls = 0;
 
   constructor(args?: EFDMixArgs) {
     const layerName = (new.target as unknown as { className: string }).className;
-    const given = checkLayerArgs(args, ['p', 'alpha', 'mode', 'seed', 'dataFormat'], layerName);
+    const given = checkLayerArgs(args, ['p', 'alpha', 'mode', 'seed', 'dataFormat', 'ties'], layerName);
     super(given);
     this.p = checkRange(given.p, 0.5, 'p', layerName, { min: 0, max: 1 });
     this.alpha = checkRange(given.alpha, 0.1, 'alpha', layerName, { min: 0, minExclusive: true });
     const mode = given.mode === undefined ? 'random' : given.mode;
     if (mode !== 'random' && mode !== 'crossdomain') throw opError(layerName, `mode must be 'random' or 'crossdomain' but got ${describeValue(mode)}`);
     this.mode = mode;
-    const seed = given.seed ?? null;
-    if (seed !== null && (typeof seed !== 'number' || !Number.isSafeInteger(seed))) {
-      throw opError(layerName, `seed must be an integer or null but got ${describeValue(seed)}`);
-    }
-    this.seed = seed;
+    this.seed = checkLayerSeed(given.seed, layerName);
+    this.ties = checkLayerTies(given.ties, layerName);
     ({ dataFormat: this.dataFormat, layout: this.layout } = resolveDataFormat(given.dataFormat, layerName));
   }
 
@@ -83,10 +89,10 @@ export class EFDMix extends layers.Layer {
     if (kwargs['training'] !== true) return x;
     const seed = this.seed === null ? {} : { seed: this.seed + this.trainingCalls };
     this.trainingCalls++;
-    return tf.tidy(() => efdmix(x, { p: this.p, alpha: this.alpha, mode: this.mode, dataFormat: dataFormatForRank(this.layout, x.rank), ...seed }));
+    return tf.tidy(() => efdmix(x, { p: this.p, alpha: this.alpha, mode: this.mode, ties: this.ties, dataFormat: dataFormatForRank(this.layout, x.rank), ...seed }));
   }
 
   override getConfig(): tf.serialization.ConfigDict {
-    return { ...super.getConfig(), p: this.p, alpha: this.alpha, mode: this.mode, seed: this.seed, dataFormat: this.dataFormat };
+    return { ...super.getConfig(), p: this.p, alpha: this.alpha, mode: this.mode, seed: this.seed, dataFormat: this.dataFormat, ties: this.ties };
   }
 }

@@ -33,6 +33,7 @@ const AFFINE: Record<string, Kind> = {
 const EPSILON: Kind = { type: 'number', min: 0, minExclusive: true };
 const ALPHA: Kind = { type: 'number', min: 0, max: 1 };
 const DATA_FORMAT: Kind = { type: 'choice', choices: ['channelsLast', 'channelsFirst'] };
+const TIES: Kind = { type: 'choice', choices: ['stable', 'random'] };
 
 /** Each class with the kind of each config key it validates. */
 const CLASSES: { cls: new (args?: never) => tfl.layers.Layer; keys: Record<string, Kind> }[] = [
@@ -45,8 +46,8 @@ const CLASSES: { cls: new (args?: never) => tfl.layers.Layer; keys: Record<strin
   },
   { cls: layers.LayerNormalization as never, keys: { epsilon: EPSILON, ...AFFINE } },
   { cls: layers.AdaIN as never, keys: { alpha: ALPHA, epsilon: { type: 'number', min: 0 }, unbiased: { type: 'boolean' }, dataFormat: DATA_FORMAT } },
-  { cls: layers.EFDM as never, keys: { alpha: ALPHA, dataFormat: DATA_FORMAT } },
-  { cls: layers.EFDMix as never, keys: { p: { type: 'number', min: 0, max: 1 }, alpha: { type: 'number', min: 0, minExclusive: true }, mode: { type: 'choice', choices: ['random', 'crossdomain'] }, dataFormat: DATA_FORMAT } },
+  { cls: layers.EFDM as never, keys: { alpha: ALPHA, dataFormat: DATA_FORMAT, ties: TIES } },
+  { cls: layers.EFDMix as never, keys: { p: { type: 'number', min: 0, max: 1 }, alpha: { type: 'number', min: 0, minExclusive: true }, mode: { type: 'choice', choices: ['random', 'crossdomain'] }, dataFormat: DATA_FORMAT, ties: TIES } },
   { cls: layers.AdvBN as never, keys: { steps: { type: 'number', min: 0, integer: true }, stepSize: { type: 'number', min: 0 }, epsilon: { type: 'number', min: 0 }, relu: { type: 'boolean' }, dataFormat: DATA_FORMAT } },
 ];
 

@@ -109,6 +109,29 @@ describeBackendsBothPaths('style layers (AdaIN, EFDM, EFDMix)', () => {
     model.dispose();
   });
 
+  it("EFDM and EFDMix take efdm's tie policy: ties 'random' with a seed gives exactly the op's result, and round-trips through save and load", async () => {
+    // A content with many ties (every value in {0, 1}), as a photo channel with runs of 0.
+    const content = tf.tidy(() => tf.cast(tf.greater(seededTensor([2, 4, 4, 3], 461), 0.5), 'float32'));
+    const style = seededTensor([2, 4, 4, 3], 462, 3, -1);
+    const matcher = new EFDM({ ties: 'random', seed: 17 });
+    const model = styleModel(matcher, [4, 4, 3], [4, 4, 3]);
+    const fromLayer = await readAndDispose(model.predict([content, style]) as tf.Tensor);
+    expect(Array.from(fromLayer)).toEqual(Array.from(await readAndDispose(efdm(content, style, { ties: 'random', seed: 17 }))));
+    expect(Array.from(fromLayer)).not.toEqual(Array.from(await readAndDispose(efdm(content, style))));
+    const { loaded } = await saveAndLoad(model);
+    expect(Array.from(await readAndDispose(loaded.predict([content, style]) as tf.Tensor))).toEqual(Array.from(fromLayer));
+    const mixer = new EFDMix({ p: 1, seed: 4, ties: 'random' });
+    for (const k of [0, 1]) {
+      const mixed = await readAndDispose(mixer.apply(content, { training: true }) as tf.Tensor);
+      expect(Array.from(mixed)).toEqual(Array.from(await readAndDispose(efdmix(content, { p: 1, seed: 4 + k, ties: 'random' }))));
+    }
+    expect(mixer.getConfig()).toMatchObject({ ties: 'random', seed: 4 });
+    expect(new EFDMix().getConfig()).toMatchObject({ ties: 'stable' });
+    tf.dispose([content, style]);
+    model.dispose();
+    loaded.dispose();
+  });
+
   it('leak nothing in predict and training calls', async () => {
     const content = seededTensor([2, 3, 3, 2], 441);
     const style = seededTensor([2, 3, 3, 2], 442);
@@ -126,6 +149,9 @@ describeBackendsBothPaths('style layers (AdaIN, EFDM, EFDMix)', () => {
     expect(() => new EFDM({ dataFormat: 'NHWC' as never })).toThrow(/^featstats\.featstats>EFDM: dataFormat must be 'channelsLast' or 'channelsFirst' but got "NHWC"/);
     expect(() => new EFDMix({ seed: 1.5 })).toThrow(/^featstats\.featstats>EFDMix: seed must be an integer or null but got 1.5/);
     expect(() => new EFDMix({ mode: 'cross' as never })).toThrow(/^featstats\.featstats>EFDMix: mode must be 'random' or 'crossdomain'/);
+    expect(() => new EFDM({ seed: 3 })).toThrow(/^featstats\.featstats>EFDM: seed must only be given with ties: 'random' but got 3/);
+    expect(() => new EFDM({ ties: 'random', seed: 0.5 })).toThrow(/^featstats\.featstats>EFDM: seed must be an integer or null but got 0.5/);
+    expect(() => new EFDMix({ ties: 'shuffle' as never })).toThrow(/^featstats\.featstats>EFDMix: ties must be 'stable' or 'random' but got "shuffle"/);
     const x = seededTensor([2, 3, 3, 2], 451);
     expect(() => new AdaIN().apply(x)).toThrow(/^featstats\.featstats>AdaIN: inputs must be a list \[content, style\] but got one tensor/);
     x.dispose();
