@@ -204,6 +204,9 @@ export const stylised: tf.Tensor = adain(tf.zeros([1, 4, 4, 3]), tf.ones([1, 4, 
 adain(stylised, stylised, { alpha: 'half' });
 // @ts-expect-error a misspelt option is a type error
 instanceNorm(stylised, { epsilonn: 1e-3 });
+// The ops keep their input's rank type, as tfjs's own ops: no cast before tf.conv2d.
+const images: tf.Tensor4D = tf.zeros([1, 4, 4, 3]);
+export const convolved: tf.Tensor4D = tf.conv2d(instanceNorm(images), tf.zeros([3, 3, 3, 2]) as tf.Tensor4D, 1, 'same');
 export async function run(signal: AbortSignal): Promise<number> {
   const onStep = (progress: ProbeProgress): void => console.log(progress.phase, progress.step);
   const values: ProbeValues = await probeAsync([(x) => instanceNorm(x)], stylised, (y) => tf.mean(y), { onStep, signal });
