@@ -12,6 +12,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 
 import { formatShape, opError } from './errors';
+import { withFloatStorage } from './kernels/webgpu/program';
 import { channelLayout, channelOrder } from './layout';
 
 /**
@@ -141,9 +142,9 @@ export function checkTensorLike(x: unknown, arg: string, op: string): void {
 export function floatTensor(x: TensorInput, arg: string, op: string): tf.Tensor {
   checkTensorLike(x, arg, op);
   if (x instanceof tf.Tensor) {
-    if (x.dtype === 'int32') return tf.cast(x, 'float32');
+    if (x.dtype === 'int32') return withFloatStorage(tf.cast(x, 'float32'));
     if (x.dtype !== 'float32') throw opError(op, `${arg} must be a float32 or int32 tensor but got ${x.dtype} (shape ${formatShape(x.shape)})`);
-    return x;
+    return withFloatStorage(x);
   }
   return tf.tensor(x, undefined, 'float32');
 }

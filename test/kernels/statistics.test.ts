@@ -244,7 +244,9 @@ describeBackends('statistics kernels', (backend) => {
       }),
       runs(30),
     );
-  });
+    // 30 runs over planes up to the whole-plane limit: ~40 s alone, 155 s in CI beside
+    // the two browser projects, past the default 120 s.
+  }, 400_000);
 
   // standardize is one kernel on cpu (x staged once per plane, or, past the whole-plane
   // limit, the two sweeps chunk by chunk) and the three steps elsewhere, where the

@@ -86,6 +86,29 @@ describe('tfjs-backend-webgpu program runner, as featstats uses it', () => {
     tf.dispose([ints, floats]);
   });
 
+  it("declares an input by its buffer's dtype: a float32 tensor cast from int32 or bool keeps integer storage, which run converts", async () => {
+    const backend = webgpuBackend(tf.backend());
+    const ints = tf.tensor1d([1, -2, 3, 16777217], 'int32');
+    const flags = tf.tensor1d([true, false, true, true], 'bool');
+    const [fromInts, fromFlags] = [tf.cast(ints, 'float32'), tf.cast(flags, 'float32')];
+    // The pinned behaviour: the cast shares the buffer and its integer dtype.
+    expect(backend.tensorMap.get(fromInts.dataId)?.dtype).toBe('int32');
+    expect(backend.tensorMap.get(fromFlags.dataId)?.dtype).toBe('bool');
+    // A shader reading its input as f32 compiles and reads the numbers (2²⁴ + 1 rounds as tf.cast's float32 does).
+    const copy = (name: string) => ({
+      inputs: ['x'],
+      invocations: 4,
+      outputSize: 4,
+      workgroupSize: 4,
+      key: `test_storage_${name}`,
+      uniforms: new Uniforms().int('size', 4),
+      code: 'fn main(index : i32) { if (index < uniforms.size) { let v : f32 = x[index]; result[index] = v * 2.0; } }',
+    });
+    expect(await runToArray(copy('ints'), [fromInts])).toEqual([2, -4, 6, 33554432]);
+    expect(await runToArray(copy('flags'), [fromFlags])).toEqual([2, 0, 2, 2]);
+    tf.dispose([ints, flags, fromInts, fromFlags]);
+  });
+
   it('compiles one pipeline per shader key, whatever the sizes', async () => {
     const spec = (n: number): ProgramSpec => ({
       inputs: [],

@@ -35,12 +35,18 @@
  * - The device keeps WebGPU's default of 8 storage buffers per shader stage (tfjs raises
  *   other limits, not this one): the output and at most 7 inputs ({@link run} checks).
  *
+ * - It declares each input's array by the dtype of its *buffer* (`tensorMap`'s entry),
+ *   not the tensor's: tfjs's Cast from int32 or bool to float32 shares the buffer and
+ *   keeps its integer storage (no encoding loss), so a float32 tensor made by `tf.cast`
+ *   from an int32 image arrives as `array<i32>`. {@link run} reads the buffer's dtype
+ *   (`storageDtype`) and converts such inputs to a float32 buffer first.
+ *
  * A program that breaks one of these does not throw: WebGPU rejects the whole command
  * buffer and every tensor computed in it silently keeps stale data. So the checks above
  * throw before dispatching, and the webgpu test project fails any test during which the
  * device reported an error (`test/helpers/backends.ts`).
  */
-import type * as tf from '@tensorflow/tfjs-core';
+import * as tf from '@tensorflow/tfjs-core';
 
 /** tfjs-backend-webgpu's `WebGPUProgram`, the fields featstats sets. */
 export interface ComputeProgram {
@@ -66,12 +72,14 @@ export interface UniformValue {
 export interface WebgpuBackend {
   runWebGPUProgram(program: ComputeProgram, inputs: tf.TensorInfo[], outputDtype: tf.DataType, programDefinedUniform?: UniformValue[]): tf.TensorInfo;
   disposeData(dataId: tf.DataId): boolean;
+  /** The backend's record of each buffer; its `dtype` is the storage's, which a cast may not have changed. */
+  readonly tensorMap: { get(dataId: tf.DataId): { readonly dtype: tf.DataType } | undefined };
 }
 
 /** The kernel's backend as a {@link WebgpuBackend}, or a clear error when it is not one. */
 export function webgpuBackend(backend: unknown): WebgpuBackend {
   const candidate = backend as Partial<WebgpuBackend> | null;
-  if (typeof candidate?.runWebGPUProgram !== 'function' || typeof candidate.disposeData !== 'function') {
+  if (typeof candidate?.runWebGPUProgram !== 'function' || typeof candidate.disposeData !== 'function' || typeof candidate.tensorMap?.get !== 'function') {
     throw new Error('featstats: a webgpu kernel ran on a backend without runWebGPUProgram');
   }
   return candidate as WebgpuBackend;
@@ -148,8 +156,38 @@ export function run(backend: WebgpuBackend, spec: ProgramSpec, inputs: readonly 
   if (inputs.length + 1 > MAX_STORAGE_BUFFERS) {
     throw new Error(`featstats: webgpu program ${spec.key} binds ${inputs.length} inputs and an output, over WebGPU's ${MAX_STORAGE_BUFFERS} storage buffers`);
   }
-  const output = backend.runWebGPUProgram(computeProgram(spec), inputs.map(flat), dtype, spec.uniforms.data);
+  const converted: tf.TensorInfo[] = [];
+  const ready = inputs.map((info) => {
+    if (info.dtype !== 'float32' || storageDtype(backend, info) === 'float32') return info;
+    const asFloat = toFloat32(backend, info);
+    converted.push(asFloat);
+    return asFloat;
+  });
+  const output = backend.runWebGPUProgram(computeProgram(spec), ready.map(flat), dtype, spec.uniforms.data);
+  // tfjs's buffer manager keeps a freed buffer until the queued work that reads it is done.
+  disposeAll(backend, converted);
   return { dataId: output.dataId, shape: [...shape], dtype };
+}
+
+/** The dtype of the buffer behind `info` (see the header: a cast can leave it int32 or bool). */
+export function storageDtype(backend: WebgpuBackend, info: tf.TensorInfo): tf.DataType {
+  return backend.tensorMap.get(info.dataId)?.dtype ?? info.dtype;
+}
+
+/** A float32 copy of a float32 tensor whose buffer holds int32 or bool values (the same numbers). */
+function toFloat32(backend: WebgpuBackend, info: tf.TensorInfo): tf.TensorInfo {
+  const size = sizeOf(info.shape);
+  const spec: ProgramSpec = {
+    inputs: ['x'],
+    invocations: size,
+    outputSize: size,
+    workgroupSize: 64,
+    key: 'toFloat32',
+    uniforms: new Uniforms().int('size', size),
+    code: 'fn main(index : i32) { if (index < uniforms.size) { result[index] = f32(x[index]); } }',
+  };
+  const output = backend.runWebGPUProgram(computeProgram(spec), [flat(info)], 'float32', spec.uniforms.data);
+  return { dataId: output.dataId, shape: [...info.shape], dtype: 'float32' };
 }
 
 /**
@@ -177,4 +215,18 @@ export function disposeAll(backend: WebgpuBackend, infos: readonly tf.TensorInfo
 /** Elements of a shape. */
 export function sizeOf(shape: readonly number[]): number {
   return shape.reduce((a, b) => a * b, 1);
+}
+
+/**
+ * `x` itself, or on webgpu, when `x` is float32 over an int32 or bool buffer (a `tf.cast`
+ * from int32 or bool shares the buffer, see the header), a float32 copy with its own
+ * float buffer. Not only featstats' programs read such buffers wrongly: tfjs-backend-webgpu
+ * 4.22's own Transpose fails to compile on them. The ops take every float input through
+ * `floatTensor`, which calls this; the copy is owned by the caller's tidy.
+ */
+export function withFloatStorage(x: tf.Tensor): tf.Tensor {
+  if (x.dtype !== 'float32' || tf.getBackend() !== 'webgpu') return x;
+  const backend = webgpuBackend(tf.backend());
+  if (storageDtype(backend, x) === 'float32') return x;
+  return tf.engine().makeTensorFromTensorInfo(toFloat32(backend, x));
 }
