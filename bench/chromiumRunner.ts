@@ -1,7 +1,8 @@
 /**
  * Runs the suite in Debian's headless Chromium (no browser download): bundles page.ts
- * with esbuild, serves it and the wasm binaries from localhost, and drives one fresh page
- * per backend through `window.runBench`, printing the page's progress lines.
+ * with esbuild, serves it and the wasm binaries from localhost (a secure context, which
+ * WebGPU needs), and drives one fresh browser and page per backend through
+ * `window.runBench`, printing the page's progress lines.
  */
 import { build } from 'esbuild';
 import { readFile } from 'node:fs/promises';
@@ -30,6 +31,11 @@ const CHROMIUM_ARGS = [
   '--disable-sync',
   '--disable-quic',
 ];
+
+// WebGPU on SwiftShader's Vulkan (as vitest.config.ts): with --enable-unsafe-webgpu alone an
+// adapter appears but synchronous reads return zeros and lose the device. webgpu gets a
+// browser of its own so that these flags cannot change what the webgl and wasm pages measure.
+const WEBGPU_ARGS = [...CHROMIUM_ARGS, '--enable-unsafe-webgpu', '--enable-features=Vulkan', '--use-vulkan=swiftshader'];
 
 const BUNDLE = 'node_modules/.cache/featstats/bench-page.js';
 const PAGE = '<!doctype html><meta charset="utf-8"><title>featstats bench</title><script type="module" src="/bench-page.js"></script>';
@@ -63,22 +69,28 @@ export async function runChromium(backends: readonly BackendName[], profileOf: (
   const root = process.cwd();
   await build({ entryPoints: ['bench/page.ts'], bundle: true, format: 'esm', platform: 'browser', outfile: BUNDLE, logLevel: 'warning' });
   const server = await serve(root);
-  const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, headless: true, args: CHROMIUM_ARGS });
+  const launch = (backend: BackendName) => chromium.launch({ executablePath: CHROMIUM_PATH, headless: true, args: backend === 'webgpu' ? WEBGPU_ARGS : CHROMIUM_ARGS });
   try {
     const results = new Map<BackendName, PageResult>();
+    let version = '';
     for (const backend of backends) {
-      const page = await browser.newPage();
-      page.on('pageerror', (error) => log(`chromium page error: ${error.message}`));
-      await page.exposeFunction('benchLog', (line: string) => log(`chromium-${backend} ${line}`));
-      await page.goto(`http://127.0.0.1:${(server.address() as AddressInfo).port}/`);
-      await page.waitForFunction(() => typeof window.runBench === 'function');
-      const request: PageRequest = { backend, profile: profileOf(backend), ops };
-      results.set(backend, await page.evaluate((r) => window.runBench(r), request));
-      await page.close();
+      // A fresh browser per backend: each page starts from the same state, and webgpu's flags stay its own.
+      const browser = await launch(backend);
+      try {
+        version = browser.version();
+        const page = await browser.newPage();
+        page.on('pageerror', (error) => log(`chromium page error: ${error.message}`));
+        await page.exposeFunction('benchLog', (line: string) => log(`chromium-${backend} ${line}`));
+        await page.goto(`http://127.0.0.1:${(server.address() as AddressInfo).port}/`);
+        await page.waitForFunction(() => typeof window.runBench === 'function');
+        const request: PageRequest = { backend, profile: profileOf(backend), ops };
+        results.set(backend, await page.evaluate((r) => window.runBench(r), request));
+      } finally {
+        await browser.close();
+      }
     }
-    return { chromium: browser.version(), results };
+    return { chromium: version, results };
   } finally {
-    await browser.close();
     server.close();
   }
 }

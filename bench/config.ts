@@ -16,7 +16,7 @@ export const SIZE_NAMES = Object.keys(SIZES) as SizeName[];
 
 /** Where a backend runs: in Node, or in a page of headless Chromium. */
 export type Environment = 'node' | 'chromium';
-export type BackendName = 'cpu' | 'wasm' | 'webgl';
+export type BackendName = 'cpu' | 'wasm' | 'webgl' | 'webgpu';
 
 /** One backend in one environment; its results go to `bench/results/<env>-<backend>.json`. */
 export interface Target {
@@ -29,6 +29,7 @@ export const TARGETS: readonly Target[] = [
   { env: 'node', backend: 'wasm' },
   { env: 'chromium', backend: 'webgl' },
   { env: 'chromium', backend: 'wasm' },
+  { env: 'chromium', backend: 'webgpu' },
 ];
 
 export const targetId = (target: Target): string => `${target.env}-${target.backend}`;
@@ -71,7 +72,7 @@ export interface RunProfile {
 }
 
 const SLOW_AT_4M =
-  'the tfjs cpu backend and WebGL on SwiftShader need seconds per call at 4 M elements, so the full run measures them ' +
+  'the tfjs cpu backend and WebGL and WebGPU on SwiftShader need seconds per call at 4 M elements, so the full run measures them ' +
   'at small and medium (the same element count as large) to keep the full run near half an hour';
 
 /** `npm run bench`: every size on node-wasm; large left out where it costs most and adds least. */
@@ -82,6 +83,7 @@ export const FULL: RunProfile = {
     'node-cpu': { sizes: ['large'], reason: SLOW_AT_4M },
     'chromium-webgl': { sizes: ['large'], reason: SLOW_AT_4M },
     'chromium-wasm': { sizes: ['large'], reason: 'the same wasm binary as node-wasm, which measures large (small and medium compare the two environments)' },
+    'chromium-webgpu': { sizes: ['large'], reason: SLOW_AT_4M },
   },
   sampling: { warmupIterations: 2, minSamples: 5, budgetMs: 200, slowMs: 200, slowBudgetMs: 1000, slowMinSamples: 2 },
 };

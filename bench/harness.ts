@@ -105,9 +105,9 @@ export async function timeOnce(fn: () => Promise<void>): Promise<number> {
 }
 
 /**
- * Waits for `outputs` and disposes them. On webgl one element of each is read back,
- * which waits for every GPU program the outputs depend on (the GL command stream runs in
- * order). On cpu and wasm the kernels have run when the call returns, so nothing is
+ * Waits for `outputs` and disposes them. On webgl and webgpu one element of each is read
+ * back, which waits for every GPU program the outputs depend on (the GL command stream and
+ * the WebGPU queue run in order). On cpu and wasm the kernels have run when the call returns, so nothing is
  * read: reading every output back whole would time a copy of it into a fresh JavaScript
  * array (on wasm out of the heap; on webgl out of the texture) that is a cost of the
  * benchmark and not of the op, and that neither the floors' loop nor PyTorch's timings
@@ -116,7 +116,7 @@ export async function timeOnce(fn: () => Promise<void>): Promise<number> {
  * not do there: tfjs-backend-wasm's slice reads its whole input back first.)
  */
 export async function settle(outputs: readonly tf.Tensor[]): Promise<void> {
-  if (tf.getBackend() === 'webgl') {
+  if (tf.getBackend() === 'webgl' || tf.getBackend() === 'webgpu') {
     const firsts = tf.tidy(() => outputs.map((t) => tf.slice(tf.reshape(t, [-1]), 0, 1)));
     await Promise.all(firsts.map((t) => t.data()));
     tf.dispose(firsts);
@@ -180,7 +180,7 @@ export async function profileMemory(run: () => tf.Tensor[], inputBytes: number):
   }
 }
 
-/** Counts GPU→CPU reads between start and stop (installed by the webgl page only). */
+/** Counts GPU→CPU reads between start and stop (installed by the page on webgl and webgpu). */
 export interface ReadbackCounter {
   start(): void;
   /** Stops counting and returns the reads since start. */

@@ -1,7 +1,7 @@
 /**
  * `npm run bench [-- --quick] [--only node-cpu,chromium-webgl] [--ops a,b] [--sizes small]
  * [--out DIR] [--no-torch] [--report-only]`: runs the suite on cpu and wasm in Node,
- * PyTorch when present, then webgl and wasm in headless Chromium; writes
+ * PyTorch when present, then webgl, wasm and webgpu in headless Chromium; writes
  * `results/<env>-<backend>.json`, the BENCHMARKS.md table and one SVG chart per op. A full
  * run writes bench/results and docs/; `--quick` (CI) writes under
  * node_modules/.cache/featstats/bench-quick and asserts no timing. A partial run (--only,
@@ -98,7 +98,7 @@ async function main(): Promise<void> {
     chromium = run.chromium;
     for (const target of inBrowser) {
       const result = run.results.get(target.backend);
-      if (result) outputs.set(targetId(target), { target, output: result, chromium, renderer: result.webglRenderer });
+      if (result) outputs.set(targetId(target), { target, output: result, chromium, renderer: result.renderer });
     }
   }
 
@@ -120,7 +120,8 @@ async function main(): Promise<void> {
         tfjs: common.tfjs,
         node: process.version,
         chromium: target.env === 'chromium' ? chromium : null,
-        webglRenderer: renderer,
+        webglRenderer: target.backend === 'webgl' ? renderer : null,
+        webgpuAdapter: target.backend === 'webgpu' ? renderer : null,
         torch: torch?.torch ?? null,
         torchBlas: torch ? describeBlas(torch.blas) : null,
         commit: common.commit,

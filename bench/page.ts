@@ -1,12 +1,12 @@
 /**
  * The benchmark page's script, bundled by chromiumRunner.ts and driven through
- * `window.runBench`: the same suite as in Node, on webgl (with a readback counter) or
- * wasm, in headless Chromium.
+ * `window.runBench`: the same suite as in Node, on webgl or webgpu (with a readback
+ * counter) or wasm, in headless Chromium.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import '@tensorflow/tfjs-backend-webgl';
-import type { MathBackendWebGL } from '@tensorflow/tfjs-backend-webgl';
+import '@tensorflow/tfjs-backend-webgpu';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 
 import type { BackendName, RunProfile } from './config';
@@ -21,7 +21,8 @@ export interface PageRequest {
 }
 
 export interface PageResult extends SuiteOutput {
-  readonly webglRenderer: string | null;
+  /** The GPU as the page sees it: WebGL's unmasked renderer, or the WebGPU adapter's vendor and architecture. */
+  readonly renderer: string | null;
 }
 
 declare global {
@@ -32,16 +33,26 @@ declare global {
   }
 }
 
+/** What both GPU backends have: per-dataId records (webgl's texData, webgpu's tensorMap) whose `values` is set once the data is on the CPU. */
+interface GpuBackend {
+  readSync(dataId: object): unknown;
+  read(dataId: object): Promise<unknown>;
+  readonly texData?: tf.DataStorage<{ values?: unknown }>;
+  readonly tensorMap?: tf.DataStorage<{ values?: unknown }>;
+}
+
 /**
- * Counts reads of GPU data by wrapping the webgl backend's readSync and read (dataSync,
- * data, and the CPU hand-offs inside kernels such as TopK all go through them). Only the
- * outermost call counts, and only for data not already held on the CPU.
+ * Counts reads of GPU data by wrapping the webgl or webgpu backend's readSync and read
+ * (dataSync, data, and the CPU hand-offs inside kernels such as TopK all go through
+ * them). Only the outermost call counts, and only for data not already held on the CPU.
  */
-function webglReadbacks(backend: MathBackendWebGL): ReadbackCounter {
+function gpuReadbacks(backend: GpuBackend): ReadbackCounter {
   const { readSync, read } = backend;
+  const records = backend.texData ?? backend.tensorMap;
+  if (records === undefined) throw new Error(`bench: backend ${tf.getBackend()} has neither texData nor tensorMap`);
   let count = 0;
   let depth = 0;
-  const onGpu = (dataId: object) => backend.texData.get(dataId)?.values == null;
+  const onGpu = (dataId: object) => records.get(dataId)?.values == null;
   function wrap<A extends [object], R>(original: (...args: A) => R): (...args: A) => R {
     return (...args: A) => {
       if (depth === 0 && onGpu(args[0])) count++;
@@ -74,11 +85,24 @@ function webglRenderer(): string | null {
   return String(gl.getParameter(info ? info.UNMASKED_RENDERER_WEBGL : gl.RENDERER));
 }
 
+/** The slice of the WebGPU API read here (the page is compiled without @webgpu/types). */
+interface WebGpuNavigator {
+  readonly gpu?: { requestAdapter(): Promise<{ readonly info?: { readonly vendor: string; readonly architecture: string; readonly description: string } } | null> };
+}
+
+async function webgpuAdapter(): Promise<string | null> {
+  const adapter = await (navigator as WebGpuNavigator).gpu?.requestAdapter();
+  const info = adapter?.info;
+  if (info === undefined) return null;
+  return [info.vendor, info.architecture, info.description].filter((part) => part !== '').join(' ') || null;
+}
+
 window.runBench = async ({ backend, profile, ops }) => {
   if (backend === 'wasm') setWasmPaths('/node_modules/@tensorflow/tfjs-backend-wasm/dist/');
   if (!(await tf.setBackend(backend))) throw new Error(`bench: backend ${backend} failed to initialise in Chromium`);
   await tf.ready();
-  const readbacks = backend === 'webgl' ? webglReadbacks(tf.backend() as MathBackendWebGL) : undefined;
+  const readbacks = backend === 'webgl' || backend === 'webgpu' ? gpuReadbacks(tf.backend() as unknown as GpuBackend) : undefined;
   const output = await runSuite({ profile, ops, ...(readbacks ? { readbacks } : {}), log: (line) => void window.benchLog?.(line) });
-  return { ...output, webglRenderer: backend === 'webgl' ? webglRenderer() : null };
+  const renderer = backend === 'webgl' ? webglRenderer() : backend === 'webgpu' ? await webgpuAdapter() : null;
+  return { ...output, renderer };
 };

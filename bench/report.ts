@@ -65,6 +65,8 @@ function header(all: BackendResults[]): string[] {
   const first = all[0] as BackendResults;
   const { machine, versions } = first;
   const chromium = all.find((r) => r.versions.chromium !== null)?.versions;
+  const webglRenderer = all.find((r) => r.versions.webglRenderer != null)?.versions.webglRenderer;
+  const webgpuAdapter = all.find((r) => r.versions.webgpuAdapter != null)?.versions.webgpuAdapter;
   const torchVersions = all.find((r) => r.versions.torch !== null)?.versions;
   const torch = torchVersions?.torch;
   const blas = torchVersions?.torchBlas;
@@ -78,11 +80,11 @@ function header(all: BackendResults[]): string[] {
     '',
     `- Machine: ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB, ${machine.os}; no GPU.`,
     `- Software: featstats ${versions.featstats}, tfjs-core ${versions.tfjs}, Node ${versions.node}` +
-      (chromium ? `, Chromium ${chromium.chromium} (WebGL: ${chromium.webglRenderer ?? 'n/a'})` : '') +
+      (chromium ? `, Chromium ${chromium.chromium} (WebGL: ${webglRenderer ?? 'n/a'}; WebGPU: ${webgpuAdapter ?? 'n/a'})` : '') +
       `, PyTorch ${torch ?? 'not installed (no PyTorch columns)'}` +
       (torch ? `, BLAS ${blas ?? 'not recorded (results before the BLAS was recorded)'}` : '') +
       '.',
-    `- Sampling: ${first.sampling}. Times are medians ± the median absolute deviation, in ms per call; every timed call disposes its outputs, after reading back one element of each on webgl (which waits for the op's programs; cpu and wasm kernels are synchronous). Inputs are seeded.`,
+    `- Sampling: ${first.sampling}. Times are medians ± the median absolute deviation, in ms per call; every timed call disposes its outputs, after reading back one element of each on webgl and webgpu (which waits for the op's programs; cpu and wasm kernels are synchronous). Inputs are seeded.`,
     `- Wall time of the suite per backend: ${all.map((r) => `${targetId(r)} ${(r.wallSeconds / 60).toFixed(1)} min`).join(', ')}.`,
     '- wasm runs single-threaded with SIMD in both environments (threads are off in Node; the page is not cross-origin isolated), ' +
       "which also gives Chromium's clock 0.1 ms steps: sub-millisecond medians there are coarse.",
@@ -94,7 +96,7 @@ function header(all: BackendResults[]): string[] {
     '- **÷ JS loop**, **÷ tf.add**: featstats time ÷ one elementwise pass over as many float32 values as the first input: a plain `Float32Array` loop in the same process, and `tf.add(x, 1)` on the same backend (the memory-bandwidth floor).',
     '- **÷ PyTorch 1 / all**: featstats time ÷ PyTorch on the CPU (`bench/torch_bench.py`: torch.nn.functional and the public reference code), one thread and all cores. The matrix-product cases (contrastive losses, similarity diagnostics, stableRank) get no PyTorch ratio when torch ran on a reference BLAS, which is ~20× slower than the MKL of pip wheels (`apt-get install libopenblas0-pthread` beside `python3-torch` gives OpenBLAS).',
     '- **mem ×**: forward+backward peak bytes of distinct data buffers above the starting point (followed from allocation to release under `tf.profile`) ÷ the inputs\' bytes, featstats / composite. A clone that shares its buffer (the engine keeps one of every saved tensor) counts once: a reference count on cpu and webgl, a copy on wasm.',
-    '- **readbacks** (webgl): GPU→CPU reads inside the call, forward / forward+backward, featstats · composite, final result excluded; a fused GPU path shows 0.',
+    '- **readbacks** (webgl, webgpu): GPU→CPU reads inside the call, forward / forward+backward, featstats · composite, final result excluded; a fused GPU path shows 0.',
     '',
   ];
 }
@@ -151,6 +153,38 @@ function goalsSection(all: BackendResults[]): string[] {
   ];
 }
 
+/**
+ * featstats and the composite on webgpu ÷ the same on webgl, in the same Chromium and on
+ * the same emulated GPU: which of tfjs's two GPU backends serves an op better here.
+ */
+function webgpuVersusWebgl(all: BackendResults[]): string[] {
+  const webgpu = all.find((r) => targetId(r) === 'chromium-webgpu');
+  const webgl = all.find((r) => targetId(r) === 'chromium-webgl');
+  if (webgpu === undefined || webgl === undefined) return [];
+  const ratio = (a: number | null, b: number | null) => (a === null || b === null ? '—' : factor(a / b));
+  const rows = sortedCases(webgpu).flatMap((c) => {
+    const other = webgl.cases.find((x) => x.op === c.op && x.size === c.size);
+    if (other === undefined || c.featstats === null) return [];
+    const both = c.featstats.backward !== null && other.featstats?.backward != null;
+    const pick = (m: Measured | null | undefined) => (m ? (both ? m.backward : m.forward)?.medianMs ?? null : null);
+    const ms = (value: number | null) => (value === null ? '—' : number(value));
+    return [`| ${c.op} | ${c.size} | ${both ? 'fwd+bwd' : 'fwd'} | ${ms(pick(c.featstats))} / ${ms(pick(other.featstats))} | ${ratio(pick(c.featstats), pick(other.featstats))} | ${ratio(pick(c.composite), pick(other.composite))} |`];
+  });
+  if (rows.length === 0) return [];
+  return [
+    '## WebGPU against WebGL',
+    '',
+    `The same ops on tfjs's two GPU backends in the same Chromium (${webgpu.versions.chromium ?? '?'}), WebGPU on ${webgpu.versions.webgpuAdapter ?? '?'} and WebGL on ${webgl.versions.webglRenderer ?? '?'}: ` +
+      "both are SwiftShader, Chromium's CPU emulation of a GPU, on this machine's cores, so the ratios say how the two backends' programs compare under emulation, not on a hardware GPU. " +
+      'Below 1 webgpu is faster.',
+    '',
+    '| op | size | measured | featstats webgpu / webgl ms | featstats ÷ | composite ÷ |',
+    '|---|---|---|---|---|---|',
+    ...rows,
+    '',
+  ];
+}
+
 /** A section with one row per key and one column per backend. */
 function targetTable<K>(all: BackendResults[], title: string, intro: string, keyTitle: string, keys: readonly K[], cell: (r: BackendResults, key: K) => string): string[] {
   return [
@@ -167,7 +201,8 @@ function targetTable<K>(all: BackendResults[], title: string, intro: string, key
 
 function backendTable(results: BackendResults): string[] {
   const webgl = results.backend === 'webgl';
-  const columns = ['op', 'size', 'fwd / fwd+bwd ms', 'composite ms', '÷ composite', '÷ JS loop', '÷ tf.add', '÷ PyTorch 1', '÷ PyTorch all', 'mem ×', ...(webgl ? ['readbacks'] : [])];
+  const gpu = webgl || results.backend === 'webgpu';
+  const columns = ['op', 'size', 'fwd / fwd+bwd ms', 'composite ms', '÷ composite', '÷ JS loop', '÷ tf.add', '÷ PyTorch 1', '÷ PyTorch all', 'mem ×', ...(gpu ? ['readbacks'] : [])];
   const readbacks = (m: Measured | null) => (m?.readbacks ? `${m.readbacks.forward} / ${m.readbacks.backward ?? '—'}` : '—');
   const rows = sortedCases(results).map((c) => {
     if (c.error !== null) return `| ${c.op} | ${c.size} | error: ${c.error.replaceAll('|', '\\|')} |${columns.slice(3).map(() => ' |').join('')}`;
@@ -183,7 +218,7 @@ function backendTable(results: BackendResults): string[] {
       pairOfRatios(r?.torch1),
       pairOfRatios(r?.torchAll),
       `${memory(c.featstats)} / ${memory(c.composite)}`,
-      ...(webgl ? [`${readbacks(c.featstats)} · ${readbacks(c.composite)}`] : []),
+      ...(gpu ? [`${readbacks(c.featstats)} · ${readbacks(c.composite)}`] : []),
     ];
     return `| ${cells.join(' | ')} |`;
   });
@@ -197,7 +232,7 @@ function backendTable(results: BackendResults): string[] {
   return [
     `## ${targetId(results)}`,
     '',
-    `${results.env === 'node' ? `Node ${versions.node}` : `Chromium ${versions.chromium ?? '?'}${webgl ? `, WebGL on ${versions.webglRenderer ?? '?'}` : ''}`}, tfjs ${results.backend} backend; ` +
+    `${results.env === 'node' ? `Node ${versions.node}` : `Chromium ${versions.chromium ?? '?'}${webgl ? `, WebGL on ${versions.webglRenderer ?? '?'}` : ''}${results.backend === 'webgpu' ? `, WebGPU on ${versions.webgpuAdapter ?? '?'}` : ''}`}, tfjs ${results.backend} backend; ` +
       `suite wall time ${(results.wallSeconds / 60).toFixed(1)} min, ${results.date.slice(0, 16).replace('T', ' ')} UTC, commit \`${versions.commit}\`.`,
     '',
     ...(results.omitted ? [`Sizes: ${results.omitted}.`, ''] : []),
@@ -315,7 +350,7 @@ async function writeChart(rows: ChartRow[], op: string, file: string): Promise<v
 export async function writeReport(paths: ReportPaths, log: (line: string) => void): Promise<void> {
   const all = loadResults(paths.results);
   if (all.length === 0) throw new Error(`bench: no results in ${paths.results}`);
-  const markdown = [...header(all), ...summary(all), ...goalsSection(all), ...all.flatMap(backendTable), ...casesSection(all, path.relative(path.dirname(paths.markdown), paths.charts)), ...floorsSection(all)];
+  const markdown = [...header(all), ...summary(all), ...goalsSection(all), ...webgpuVersusWebgl(all), ...all.flatMap(backendTable), ...casesSection(all, path.relative(path.dirname(paths.markdown), paths.charts)), ...floorsSection(all)];
   mkdirSync(path.dirname(paths.markdown), { recursive: true });
   writeFileSync(paths.markdown, `${markdown.join('\n').trimEnd()}\n`);
   mkdirSync(paths.charts, { recursive: true });

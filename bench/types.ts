@@ -108,6 +108,8 @@ export interface Versions {
   readonly node: string;
   readonly chromium: string | null;
   readonly webglRenderer: string | null;
+  /** The WebGPU adapter's vendor and architecture (chromium-webgpu); absent in results written before webgpu was measured. */
+  readonly webgpuAdapter?: string | null;
   readonly torch: string | null;
   /**
    * The BLAS PyTorch ran on (bench/torchRunner.ts `describeBlas`); absent in results

@@ -122,6 +122,21 @@ describeBackends('row kernels', () => {
     }
   });
 
+  // The webgpu kernel sorts rows of up to 64 in one invocation's memory and longer ones
+  // in blocks of 64 merged by global passes: rows on both sides of the block boundary and
+  // of a power of two, both directions.
+  it('argsort of rows around and past one GPU block matches the composite bit for bit', async () => {
+    for (const n of [63, 64, 65, 1025, 3000]) {
+      for (const kind of ['ties', 'spread', 'int32'] as const) {
+        for (const descending of [false, true]) {
+          const x = makeRows({ rows: 2, n, kind, descending, seed: n });
+          await expectSameAsComposite(() => argsortRows(x, descending));
+          x.dispose();
+        }
+      }
+    }
+  });
+
   it('gather, inverse, rank and scatter of an order match the composite bit for bit', async () => {
     await fc.assert(
       fc.asyncProperty(rowsCase, async (c) => {

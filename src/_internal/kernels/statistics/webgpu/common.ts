@@ -9,7 +9,13 @@
  * element, then a tree in workgroup memory adds their partials. Each element is read once,
  * no partials go through global memory, and the float32 sum is a sum of
  * M/{@link REDUCTION_WORKGROUP} terms followed by a pairwise tree, which loses far fewer
- * digits than one running sum of M terms. Outputs of fewer elements than that (layer
+ * digits than one running sum of M terms. Where neighbouring outputs' elements are
+ * neighbours in memory (a statistic per channel of channels-last data: consecutive
+ * channels at one position), a workgroup instead takes {@link ADJACENT_ROWS} outputs and
+ * {@link ADJACENT_PARTS} invocations per output, so that the invocations reading at the
+ * same step read one contiguous run of {@link ADJACENT_ROWS} values rather than values
+ * a whole row of channels apart (every read of a strided walk fetches a memory line for
+ * one value of it). Outputs of fewer elements than that (layer
  * norm's dγ over a small batch, small groups) take one invocation each instead: a
  * workgroup per output would leave most of its invocations idle, and SwiftShader runs
  * idle invocations too (dγ of 80 000 features of 9 elements each took minutes).
@@ -21,6 +27,12 @@ import type { FeatureLayout, StatisticsView } from '../view';
 
 /** Invocations per reduction workgroup (a power of two: the tree halves it). */
 export const REDUCTION_WORKGROUP = 64;
+
+/** Outputs per workgroup of a reduction over adjacent rows: 16 float32 values, one 64-byte memory line. */
+export const ADJACENT_ROWS = 16;
+
+/** Invocations per output of a reduction over adjacent rows (a power of two: the tree halves it). */
+export const ADJACENT_PARTS = 16;
 
 /** Invocations per workgroup of the element-wise programs. */
 export const ELEMENTWISE_WORKGROUP = 64;
@@ -168,6 +180,8 @@ export interface PairReduction {
   readonly inputs: ReadonlyArray<[string, tf.TensorInfo]>;
   readonly rows: number;
   readonly count: number;
+  /** Whether term m of rows r and r + 1 are (mostly) adjacent elements in memory: channels-last per-channel sums. */
+  readonly adjacentRows: boolean;
   readonly uniforms: Uniforms;
   /** Shader key of `code` (everything it bakes in). */
   readonly key: string;
@@ -217,15 +231,22 @@ function perInvocationSpec(reduction: PairReduction): ProgramSpec {
   };
 }
 
-/** One workgroup per output row: strided partial sums, then a tree in workgroup memory. */
+/**
+ * One workgroup per `rowsPerGroup` output rows (1, or {@link ADJACENT_ROWS} for adjacent
+ * rows): each row's invocations take strided partial sums, then a tree in workgroup
+ * memory adds them. Invocation `lane` serves row `lane mod rowsPerGroup`, so the tree's
+ * halving keeps each row's partials apart.
+ */
 function perWorkgroupSpec(reduction: PairReduction): ProgramSpec {
-  const size = REDUCTION_WORKGROUP;
+  const rowsPerGroup = reduction.adjacentRows ? ADJACENT_ROWS : 1;
+  const parts = reduction.adjacentRows ? ADJACENT_PARTS : REDUCTION_WORKGROUP;
+  const size = rowsPerGroup * parts;
   return {
     inputs: reduction.inputs.map(([name]) => name),
-    invocations: reduction.rows * size,
+    invocations: Math.ceil(reduction.rows / rowsPerGroup) * size,
     outputSize: reduction.rows * 2,
     workgroupSize: size,
-    key: `pairs_${reduction.key}`,
+    key: `pairs${rowsPerGroup}x${parts}_${reduction.key}`,
     uniforms: reduction.uniforms.int('rows', reduction.rows).int('count', reduction.count),
     code: `
       ${reduction.code}
@@ -233,24 +254,24 @@ function perWorkgroupSpec(reduction: PairReduction): ProgramSpec {
       fn main(index : i32) {
         // tfjs hands main the linear invocation index, so the workgroup is index / size
         // even when it folds a long dispatch into two or three dimensions.
-        let r = index / ${size};
         let lane = index % ${size};
+        let r = (index / ${size}) * ${rowsPerGroup} + lane % ${rowsPerGroup};
         var sums = vec2<f32>(0.0, 0.0);
         if (r < uniforms.rows) {
-          for (var m = lane; m < uniforms.count; m = m + ${size}) {
+          for (var m = lane / ${rowsPerGroup}; m < uniforms.count; m = m + ${parts}) {
             sums = sums + fsTerm(r, m);
           }
         }
         fsPartial[lane] = sums;
         workgroupBarrier();
-        for (var width = ${size / 2}; width > 0; width = width / 2) {
+        for (var width = ${size / 2}; width >= ${rowsPerGroup}; width = width / 2) {
           if (lane < width) {
             fsPartial[lane] = fsPartial[lane] + fsPartial[lane + width];
           }
           workgroupBarrier();
         }
-        if (lane == 0 && r < uniforms.rows) {
-          let finished = fsFinish(r, fsPartial[0]);
+        if (lane < ${rowsPerGroup} && r < uniforms.rows) {
+          let finished = fsFinish(r, fsPartial[lane]);
           result[2 * r] = finished.x;
           result[2 * r + 1] = finished.y;
         }

@@ -19,6 +19,7 @@ export const gradientSumsWebgpu: tf.KernelFunc = ({ inputs, backend: rawBackend,
     inputs: used,
     rows: view.outer * view.kept,
     count: view.reducedOuter * view.reducedInner,
+    adjacentRows: view.reducedInner === 1 && view.kept > 1,
     uniforms: viewUniforms(view, features),
     key: `gradientSums_${terms.key}`,
     code: `
@@ -53,6 +54,8 @@ function perFeature(view: StatisticsView, features: FeatureLayout, used: Array<[
     inputs: used,
     rows: features.size,
     count: view.outer * view.reducedOuter * blocks * features.stride,
+    // Features j and j + 1 are neighbours when γ varies along the innermost axis.
+    adjacentRows: features.stride === 1 && features.size > 1,
     uniforms: viewUniforms(view, features).int('blocks', blocks),
     key: `featureSums_${terms.key}`,
     code: `

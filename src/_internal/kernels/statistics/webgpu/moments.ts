@@ -26,6 +26,7 @@ export const momentsWebgpu: tf.KernelFunc = ({ inputs, backend: rawBackend, attr
     inputs: [['x', x]],
     rows: view.outer * view.kept,
     count,
+    adjacentRows: view.reducedInner === 1 && view.kept > 1,
     uniforms: viewUniforms(view).float('inverseDenominator', inverseDenominator),
     key: 'moments',
     code: `
