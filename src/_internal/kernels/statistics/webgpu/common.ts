@@ -4,35 +4,24 @@
  * the view's four axes `[outer, reducedOuter, kept, reducedInner]` and the view's sizes
  * are uniforms, so one compiled pipeline serves every shape (`../../webgpu/program.ts`).
  *
- * Reductions run one workgroup per output (a statistic, or a feature for dγ and dβ): its
- * {@link REDUCTION_WORKGROUP} invocations each add every {@link REDUCTION_WORKGROUP}-th
- * element, then a tree in workgroup memory adds their partials. Each element is read once,
- * no partials go through global memory, and the float32 sum is a sum of
- * M/{@link REDUCTION_WORKGROUP} terms followed by a pairwise tree, which loses far fewer
- * digits than one running sum of M terms. Where neighbouring outputs' elements are
- * neighbours in memory (a statistic per channel of channels-last data: consecutive
- * channels at one position), a workgroup instead takes {@link ADJACENT_ROWS} outputs and
- * {@link ADJACENT_PARTS} invocations per output, so that the invocations reading at the
- * same step read one contiguous run of {@link ADJACENT_ROWS} values rather than values
- * a whole row of channels apart (every read of a strided walk fetches a memory line for
- * one value of it). Outputs of fewer elements than that (layer
- * norm's dγ over a small batch, small groups) take one invocation each instead: a
- * workgroup per output would leave most of its invocations idle, and SwiftShader runs
- * idle invocations too (dγ of 80 000 features of 9 elements each took minutes).
+ * Reductions are split in two barrier-free passes: the first sums chunks of K terms per
+ * output (one invocation per output and chunk, K a power of two near √M, so ⌈M/K⌉
+ * chunks), the second adds each output's chunk sums in order and finishes the output.
+ * Each element is read once, and the float32 sum is a sum of K terms followed by a sum
+ * of M/K partials, which loses far fewer digits than one running sum of M terms. Where
+ * neighbouring outputs' elements are neighbours in memory (a statistic per channel of
+ * channels-last data), neighbouring invocations take neighbouring outputs, so that
+ * invocations running together read one contiguous run; elsewhere they take neighbouring
+ * chunks of one output. A workgroup reduction (strided partial sums, then a tree in
+ * workgroup memory with a barrier per level) was the first design: on SwiftShader, where
+ * a barrier switches between every invocation of the workgroup, layer norm's statistics
+ * of 8 192 rows took 9 times as long as a read of the data (bench/README.md, design
+ * measurements).
  */
 import type * as tf from '@tensorflow/tfjs-core';
 
 import { requiredInput, run, Uniforms, type ProgramSpec, type WebgpuBackend } from '../../webgpu/program';
 import type { FeatureLayout, StatisticsView } from '../view';
-
-/** Invocations per reduction workgroup (a power of two: the tree halves it). */
-export const REDUCTION_WORKGROUP = 64;
-
-/** Outputs per workgroup of a reduction over adjacent rows: 16 float32 values, one 64-byte memory line. */
-export const ADJACENT_ROWS = 16;
-
-/** Invocations per output of a reduction over adjacent rows (a power of two: the tree halves it). */
-export const ADJACENT_PARTS = 16;
 
 /** Invocations per workgroup of the element-wise programs. */
 export const ELEMENTWISE_WORKGROUP = 64;
@@ -182,99 +171,100 @@ export interface PairReduction {
   readonly count: number;
   /** Whether term m of rows r and r + 1 are (mostly) adjacent elements in memory: channels-last per-channel sums. */
   readonly adjacentRows: boolean;
-  readonly uniforms: Uniforms;
-  /** Shader key of `code` (everything it bakes in). */
+  /** The view's uniforms (a fresh object per call: each pass appends its own). */
+  readonly uniforms: () => Uniforms;
+  /** Shader key of the code (everything it bakes in). */
   readonly key: string;
+  /** WGSL defining `fn fsTerm(r : i32, m : i32) -> vec2<f32>`: two terms summed at once, so the data is read once. */
+  readonly term: string;
   /**
-   * WGSL defining `fn fsTerm(r : i32, m : i32) -> vec2<f32>` (two terms summed at once,
-   * so the data is read once) and `fn fsFinish(r : i32, sums : vec2<f32>) -> vec2<f32>`.
+   * WGSL defining `fn fsFinish(r : i32, sums : vec2<f32>) -> vec2<f32>`, and the inputs it
+   * reads (by name, among `inputs`); the sums themselves when absent.
    */
-  readonly code: string;
+  readonly finish?: { readonly inputs: readonly string[]; readonly code: string };
+}
+
+/** Terms per chunk: the power of two nearest above √count, so that neither pass adds many terms in a row. */
+export function chunkLength(count: number): number {
+  let length = 1;
+  while (length * length < count) length *= 2;
+  return length;
 }
 
 /**
- * Runs a {@link PairReduction}: one workgroup per output row, returning the two finished
- * sums of each row as separate tensors shaped `shape` (each `rows` elements).
+ * Runs a {@link PairReduction} in two passes (chunk sums, then their sum and the finish),
+ * returning the two finished sums of each row as separate tensors shaped `shape` (each
+ * `rows` elements).
  */
 export function reducePairs(backend: WebgpuBackend, reduction: PairReduction, shape: readonly number[]): [tf.TensorInfo, tf.TensorInfo] {
-  const spec = reduction.count < REDUCTION_WORKGROUP ? perInvocationSpec(reduction) : perWorkgroupSpec(reduction);
-  const pairs = run(backend, spec, reduction.inputs.map(([, info]) => info), 'float32');
+  const length = chunkLength(reduction.count);
+  const chunks = Math.ceil(reduction.count / length);
+  const partials = run(backend, chunkSums(reduction, length, chunks), reduction.inputs.map(([, info]) => info), 'float32');
+  const finishInputs = reduction.inputs.filter(([name]) => reduction.finish?.inputs.includes(name));
+  const pairs = run(backend, finished(reduction, chunks), [partials, ...finishInputs.map(([, info]) => info)], 'float32');
+  backend.disposeData(partials.dataId);
   const first = component(backend, pairs, reduction.rows, 0, shape);
   const second = component(backend, pairs, reduction.rows, 1, shape);
   backend.disposeData(pairs.dataId);
   return [first, second];
 }
 
-/** One invocation per output row, adding its `count` terms in order. */
-function perInvocationSpec(reduction: PairReduction): ProgramSpec {
+/**
+ * Pass 1: invocation (r, c) adds terms c·length … (c + 1)·length − 1 of row r into
+ * `partials[(c·rows + r)·2 + {0, 1}]`. Adjacent rows take neighbouring invocations.
+ */
+function chunkSums(reduction: PairReduction, length: number, chunks: number): ProgramSpec {
+  const coordinates = reduction.adjacentRows ? 'let r = i % uniforms.rows;\n        let c = i / uniforms.rows;' : 'let r = i / uniforms.chunks;\n        let c = i % uniforms.chunks;';
   return {
     inputs: reduction.inputs.map(([name]) => name),
-    invocations: reduction.rows,
-    outputSize: reduction.rows * 2,
+    invocations: reduction.rows * chunks,
+    outputSize: reduction.rows * chunks * 2,
     workgroupSize: ELEMENTWISE_WORKGROUP,
-    key: `pairsSerial_${reduction.key}`,
-    uniforms: reduction.uniforms.int('rows', reduction.rows).int('count', reduction.count),
+    key: `pairChunks${reduction.adjacentRows ? 'A' : 'C'}_${reduction.key}`,
+    uniforms: reduction.uniforms().int('rows', reduction.rows).int('count', reduction.count).int('chunks', chunks).int('chunkLength', length),
     code: `
-      ${reduction.code}
-      fn main(r : i32) {
-        if (r < uniforms.rows) {
-          var sums = vec2<f32>(0.0, 0.0);
-          for (var m = 0; m < uniforms.count; m = m + 1) {
-            sums = sums + fsTerm(r, m);
-          }
-          let finished = fsFinish(r, sums);
-          result[2 * r] = finished.x;
-          result[2 * r + 1] = finished.y;
+      ${reduction.term}
+      fn main(i : i32) {
+        if (i >= uniforms.rows * uniforms.chunks) {
+          return;
         }
+        ${coordinates}
+        let end = min(uniforms.count, (c + 1) * uniforms.chunkLength);
+        var sums = vec2<f32>(0.0, 0.0);
+        for (var m = c * uniforms.chunkLength; m < end; m = m + 1) {
+          sums = sums + fsTerm(r, m);
+        }
+        result[2 * (c * uniforms.rows + r)] = sums.x;
+        result[2 * (c * uniforms.rows + r) + 1] = sums.y;
       }
     `,
   };
 }
 
-/**
- * One workgroup per `rowsPerGroup` output rows (1, or {@link ADJACENT_ROWS} for adjacent
- * rows): each row's invocations take strided partial sums, then a tree in workgroup
- * memory adds them. Invocation `lane` serves row `lane mod rowsPerGroup`, so the tree's
- * halving keeps each row's partials apart.
- */
-function perWorkgroupSpec(reduction: PairReduction): ProgramSpec {
-  const rowsPerGroup = reduction.adjacentRows ? ADJACENT_ROWS : 1;
-  const parts = reduction.adjacentRows ? ADJACENT_PARTS : REDUCTION_WORKGROUP;
-  const size = rowsPerGroup * parts;
+/** Pass 2: row r's chunk sums added in chunk order, then finished, into `result[2r + {0, 1}]`. */
+function finished(reduction: PairReduction, chunks: number): ProgramSpec {
   return {
-    inputs: reduction.inputs.map(([name]) => name),
-    invocations: Math.ceil(reduction.rows / rowsPerGroup) * size,
+    inputs: ['partials', ...(reduction.finish?.inputs ?? [])],
+    invocations: reduction.rows,
     outputSize: reduction.rows * 2,
-    workgroupSize: size,
-    key: `pairs${rowsPerGroup}x${parts}_${reduction.key}`,
-    uniforms: reduction.uniforms.int('rows', reduction.rows).int('count', reduction.count),
+    workgroupSize: ELEMENTWISE_WORKGROUP,
+    key: `pairFinish${reduction.finish === undefined ? '-' : `_${reduction.key}`}`,
+    // Without a finish the uniforms are only the pass's own, so one pipeline serves every reduction.
+    uniforms: (reduction.finish === undefined ? new Uniforms() : reduction.uniforms()).int('rows', reduction.rows).int('count', reduction.count).int('chunks', chunks),
     code: `
-      ${reduction.code}
-      var<workgroup> fsPartial : array<vec2<f32>, ${size}>;
-      fn main(index : i32) {
-        // tfjs hands main the linear invocation index, so the workgroup is index / size
-        // even when it folds a long dispatch into two or three dimensions.
-        let lane = index % ${size};
-        let r = (index / ${size}) * ${rowsPerGroup} + lane % ${rowsPerGroup};
+      ${reduction.finish?.code ?? 'fn fsFinish(r : i32, sums : vec2<f32>) -> vec2<f32> { return sums; }'}
+      fn main(r : i32) {
+        if (r >= uniforms.rows) {
+          return;
+        }
         var sums = vec2<f32>(0.0, 0.0);
-        if (r < uniforms.rows) {
-          for (var m = lane / ${rowsPerGroup}; m < uniforms.count; m = m + ${parts}) {
-            sums = sums + fsTerm(r, m);
-          }
+        for (var c = 0; c < uniforms.chunks; c = c + 1) {
+          let at = 2 * (c * uniforms.rows + r);
+          sums = sums + vec2<f32>(partials[at], partials[at + 1]);
         }
-        fsPartial[lane] = sums;
-        workgroupBarrier();
-        for (var width = ${size / 2}; width >= ${rowsPerGroup}; width = width / 2) {
-          if (lane < width) {
-            fsPartial[lane] = fsPartial[lane] + fsPartial[lane + width];
-          }
-          workgroupBarrier();
-        }
-        if (lane < ${rowsPerGroup} && r < uniforms.rows) {
-          let finished = fsFinish(r, fsPartial[lane]);
-          result[2 * r] = finished.x;
-          result[2 * r + 1] = finished.y;
-        }
+        let done = fsFinish(r, sums);
+        result[2 * r] = done.x;
+        result[2 * r + 1] = done.y;
       }
     `,
   };

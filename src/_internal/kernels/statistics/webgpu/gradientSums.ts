@@ -1,5 +1,5 @@
 /**
- * `FeatstatsGradientSums` on webgpu (contract in `../contract.ts`): workgroup reductions
+ * `FeatstatsGradientSums` on webgpu (contract in `../contract.ts`): two-pass reductions
  * (`./common.ts`) of Σg and Σg·x̂ per statistic, and of dγ = Σdy·x̂, dβ = Σdy per feature.
  */
 import type * as tf from '@tensorflow/tfjs-core';
@@ -20,9 +20,9 @@ export const gradientSumsWebgpu: tf.KernelFunc = ({ inputs, backend: rawBackend,
     rows: view.outer * view.kept,
     count: view.reducedOuter * view.reducedInner,
     adjacentRows: view.reducedInner === 1 && view.kept > 1,
-    uniforms: viewUniforms(view, features),
+    uniforms: () => viewUniforms(view, features),
     key: `gradientSums_${terms.key}`,
-    code: `
+    term: `
       ${VIEW_WGSL}
       ${FEATURE_WGSL}
       fn fsTerm(r : i32, m : i32) -> vec2<f32> {
@@ -33,9 +33,6 @@ export const gradientSumsWebgpu: tf.KernelFunc = ({ inputs, backend: rawBackend,
         let i = fsViewIndex(p, a, q, b);
         ${terms.code}
         return vec2<f32>(g, g * normalized);
-      }
-      fn fsFinish(r : i32, sums : vec2<f32>) -> vec2<f32> {
-        return sums;
       }
     `,
   }, statisticsShape(view));
@@ -56,9 +53,9 @@ function perFeature(view: StatisticsView, features: FeatureLayout, used: Array<[
     count: view.outer * view.reducedOuter * blocks * features.stride,
     // Features j and j + 1 are neighbours when γ varies along the innermost axis.
     adjacentRows: features.stride === 1 && features.size > 1,
-    uniforms: viewUniforms(view, features).int('blocks', blocks),
+    uniforms: () => viewUniforms(view, features).int('blocks', blocks),
     key: `featureSums_${terms.key}`,
-    code: `
+    term: `
       ${VIEW_WGSL}
       ${FEATURE_WGSL}
       fn fsTerm(j : i32, m : i32) -> vec2<f32> {
@@ -74,9 +71,6 @@ function perFeature(view: StatisticsView, features: FeatureLayout, used: Array<[
         let i = fsViewIndex(p, a, q, b);
         ${terms.code}
         return vec2<f32>(upstream * normalized, upstream);
-      }
-      fn fsFinish(r : i32, sums : vec2<f32>) -> vec2<f32> {
-        return sums;
       }
     `,
   };

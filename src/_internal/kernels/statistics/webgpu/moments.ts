@@ -1,6 +1,6 @@
 /**
- * `FeatstatsMoments` on webgpu (contract in `../contract.ts`): one workgroup reduction per
- * statistic (`./common.ts`).
+ * `FeatstatsMoments` on webgpu (contract in `../contract.ts`): one two-pass reduction
+ * (`./common.ts`) of both moments.
  *
  * A shifted two-moment accumulation, as on webgl: with the shift s = the statistic's first
  * element, S₁ = Σ(x − s) and S₂ = Σ(x − s)² give mean = s + S₁/M and variance =
@@ -22,30 +22,39 @@ export const momentsWebgpu: tf.KernelFunc = ({ inputs, backend: rawBackend, attr
   const count = view.reducedOuter * view.reducedInner;
   // M − ddof ≤ 0 gives a factor of 1/0 = Infinity: Infinity or NaN, as the composite's division does.
   const inverseDenominator = 1 / (count - Number(attrs?.['ddof'] ?? 0));
+  const shift = `
+      ${VIEW_WGSL}
+      fn fsShift(r : i32) -> f32 {
+        return x[fsViewIndex(r / uniforms.kept, 0, r % uniforms.kept, 0)];
+      }
+  `;
   return reducePairs(backend, {
     inputs: [['x', x]],
     rows: view.outer * view.kept,
     count,
     adjacentRows: view.reducedInner === 1 && view.kept > 1,
-    uniforms: viewUniforms(view).float('inverseDenominator', inverseDenominator),
+    uniforms: () => viewUniforms(view).float('inverseDenominator', inverseDenominator),
     key: 'moments',
-    code: `
-      ${VIEW_WGSL}
-      fn fsShift(r : i32) -> f32 {
-        return x[fsViewIndex(r / uniforms.kept, 0, r % uniforms.kept, 0)];
-      }
+    term: `
+      ${shift}
       fn fsTerm(r : i32, m : i32) -> vec2<f32> {
         let a = m / uniforms.reducedInner;
         let d = x[fsViewIndex(r / uniforms.kept, a, r % uniforms.kept, m - a * uniforms.reducedInner)] - fsShift(r);
         return vec2<f32>(d, d * d);
       }
-      fn fsFinish(r : i32, sums : vec2<f32>) -> vec2<f32> {
-        let total = f32(uniforms.count);
-        let spread = sums.y - sums.x * sums.x / total;
-        // Rounding may leave a constant group's S₂ − S₁²/M a hair below 0; NaN stays NaN.
-        let clamped = select(spread, 0.0, spread < 0.0);
-        return vec2<f32>(fsShift(r) + sums.x / total, clamped * uniforms.inverseDenominator);
-      }
     `,
+    finish: {
+      inputs: ['x'],
+      code: `
+        ${shift}
+        fn fsFinish(r : i32, sums : vec2<f32>) -> vec2<f32> {
+          let total = f32(uniforms.count);
+          let spread = sums.y - sums.x * sums.x / total;
+          // Rounding may leave a constant group's S₂ − S₁²/M a hair below 0; NaN stays NaN.
+          let clamped = select(spread, 0.0, spread < 0.0);
+          return vec2<f32>(fsShift(r) + sums.x / total, clamped * uniforms.inverseDenominator);
+        }
+      `,
+    },
   }, statisticsShape(view));
 };
