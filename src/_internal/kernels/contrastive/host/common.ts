@@ -86,15 +86,48 @@ export function logit(term: HostTerm, r: number, c: number): number {
 /**
  * The logits of anchors [r0, r0 + rows) against candidates [c0, c0 + columns) into
  * `out` (row-major, stride `columns`): each a contiguous dot product of two rows of E,
- * the candidates' rows reused from cache across the block's anchors.
+ * the candidates' rows reused from cache across the block's anchors. Two anchors against
+ * two candidates at a time: four sums from four loads per step, where one dot product
+ * loads two values per product.
  */
 export function blockLogits(term: HostTerm, r0: number, rows: number, c0: number, columns: number, out: Float64Array): void {
-  const { embeddings, depth, inverseTemperature } = term;
-  for (let i = 0; i < rows; i++) {
-    const a = (term.queryStart + r0 + i) * depth;
-    for (let j = 0; j < columns; j++) {
-      out[i * columns + j] = dot(embeddings, a, (term.keyStart + c0 + j) * depth, depth) * inverseTemperature;
+  const { embeddings: e, depth, inverseTemperature } = term;
+  let i = 0;
+  for (; i + 1 < rows; i += 2) {
+    const a0 = (term.queryStart + r0 + i) * depth;
+    const a1 = a0 + depth;
+    let j = 0;
+    for (; j + 1 < columns; j += 2) {
+      const b0 = (term.keyStart + c0 + j) * depth;
+      const b1 = b0 + depth;
+      let s00 = 0;
+      let s01 = 0;
+      let s10 = 0;
+      let s11 = 0;
+      for (let d = 0; d < depth; d++) {
+        const q0 = e[a0 + d] as number;
+        const q1 = e[a1 + d] as number;
+        const k0 = e[b0 + d] as number;
+        const k1 = e[b1 + d] as number;
+        s00 += q0 * k0;
+        s01 += q0 * k1;
+        s10 += q1 * k0;
+        s11 += q1 * k1;
+      }
+      out[i * columns + j] = s00 * inverseTemperature;
+      out[i * columns + j + 1] = s01 * inverseTemperature;
+      out[(i + 1) * columns + j] = s10 * inverseTemperature;
+      out[(i + 1) * columns + j + 1] = s11 * inverseTemperature;
     }
+    if (j < columns) {
+      const b = (term.keyStart + c0 + j) * depth;
+      out[i * columns + j] = dot(e, a0, b, depth) * inverseTemperature;
+      out[(i + 1) * columns + j] = dot(e, a1, b, depth) * inverseTemperature;
+    }
+  }
+  if (i < rows) {
+    const a = (term.queryStart + r0 + i) * depth;
+    for (let j = 0; j < columns; j++) out[i * columns + j] = dot(e, a, (term.keyStart + c0 + j) * depth, depth) * inverseTemperature;
   }
 }
 

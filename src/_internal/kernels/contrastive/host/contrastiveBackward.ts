@@ -43,32 +43,56 @@ function positivePart(term: HostTerm, lse: Float32Array, upstream: Float32Array,
   return rowFactor;
 }
 
-/** The softmax part, block by block. */
+/**
+ * dE[target row + ·] += Σ_k weights[k·stride]·E[source rows[k] + ·] over `count` weighted
+ * rows of E, four rows per pass over D: one load and store of the accumulator per four
+ * products.
+ */
+function addWeightedRows(dE: Float64Array, target: number, e: Float32Array, sources: Int32Array, weights: Float64Array, from: number, stride: number, count: number, depth: number): void {
+  let k = 0;
+  for (; k + 3 < count; k += 4) {
+    const w0 = weights[from + k * stride] as number;
+    const w1 = weights[from + (k + 1) * stride] as number;
+    const w2 = weights[from + (k + 2) * stride] as number;
+    const w3 = weights[from + (k + 3) * stride] as number;
+    const s0 = sources[k] as number;
+    const s1 = sources[k + 1] as number;
+    const s2 = sources[k + 2] as number;
+    const s3 = sources[k + 3] as number;
+    for (let d = 0; d < depth; d++) {
+      const t = (dE[target + d] as number) + w0 * (e[s0 + d] as number) + w1 * (e[s1 + d] as number);
+      dE[target + d] = t + w2 * (e[s2 + d] as number) + w3 * (e[s3 + d] as number);
+    }
+  }
+  for (; k < count; k++) addScaledRow(dE, target, e, sources[k] as number, weights[from + k * stride] as number, depth);
+}
+
+/**
+ * The softmax part, block by block: dS_blk = u·G·p (0 outside M, whose logits are −∞),
+ * then dQ_blk += dS_blk·K_blk and dK_blk += dS_blkᵀ·Q_blk.
+ */
 function softmaxPart(term: HostTerm, lse: Float32Array, rowFactor: Float64Array, dE: Float64Array): void {
   const { embeddings, depth, rows, columns, queryStart, keyStart, relation } = term;
   const block = new Float64Array(BLOCK_ROWS * BLOCK_COLUMNS);
+  const queryRows = new Int32Array(BLOCK_ROWS);
+  const keyRows = new Int32Array(BLOCK_COLUMNS);
   for (let r0 = 0; r0 < rows; r0 += BLOCK_ROWS) {
     const blockRows = Math.min(BLOCK_ROWS, rows - r0);
     if (rowFactor.subarray(r0, r0 + blockRows).every((f) => f === 0)) continue;
+    for (let i = 0; i < blockRows; i++) queryRows[i] = (queryStart + r0 + i) * depth;
     for (let c0 = 0; c0 < columns; c0 += BLOCK_COLUMNS) {
       const blockColumns = Math.min(BLOCK_COLUMNS, columns - c0);
+      for (let j = 0; j < blockColumns; j++) keyRows[j] = (keyStart + c0 + j) * depth;
       blockLogits(term, r0, blockRows, c0, blockColumns, block);
       relation.maskBlock(r0, blockRows, c0, blockColumns, block);
       for (let i = 0; i < blockRows; i++) {
-        const r = r0 + i;
-        const factor = rowFactor[r] as number;
-        if (factor === 0) continue;
-        const rowLse = lse[r] as number;
-        const q = (queryStart + r) * depth;
-        for (let j = 0; j < blockColumns; j++) {
-          // Outside M the block holds −∞, so dS = 0 there.
-          const dS = factor * Math.exp((block[i * blockColumns + j] as number) - rowLse);
-          if (dS === 0) continue;
-          const k = (keyStart + c0 + j) * depth;
-          addScaledRow(dE, q, embeddings, k, dS, depth);
-          addScaledRow(dE, k, embeddings, q, dS, depth);
-        }
+        const factor = rowFactor[r0 + i] as number;
+        const rowLse = lse[r0 + i] as number;
+        const at = i * blockColumns;
+        for (let j = 0; j < blockColumns; j++) block[at + j] = factor === 0 ? 0 : factor * Math.exp((block[at + j] as number) - rowLse);
       }
+      for (let i = 0; i < blockRows; i++) addWeightedRows(dE, queryRows[i] as number, embeddings, keyRows, block, i * blockColumns, 1, blockColumns, depth);
+      for (let j = 0; j < blockColumns; j++) addWeightedRows(dE, keyRows[j] as number, embeddings, queryRows, block, j, blockColumns, blockRows, depth);
     }
   }
 }
