@@ -136,6 +136,27 @@ describeBackends('contrastive kernels', (backend) => {
     tf.dispose([e, upstream]);
   });
 
+  it('gives finite losses and gradients at logits of 1e10 (unnormalised rows at 1e4)', async () => {
+    // The saved lse is float32: a float64 logit above it would make e^{S − lse} overflow.
+    const e = tf.tensor2d(Float32Array.from(randomValues(64, 1, 5), (v) => 1e4 + v), [32, 2]);
+    const term: TermKernelOptions = {
+      queries: { start: 0, end: 16 },
+      keys: { start: 0, end: 32 },
+      positives: { rule: 'column', columns: Int32Array.from({ length: 16 }, (_, i) => i + 16) },
+      denominator: { rule: 'allButSelf' },
+      form: 'shared',
+      weight: 1,
+      temperature: 0.01,
+    };
+    const upstream = tf.ones([16]) as tf.Tensor1D;
+    const { fused } = await bothPaths(() => {
+      const { losses, logSumExp } = contrastiveTermForward(e, term);
+      return [losses, logSumExp, contrastiveTermBackward(e, term, logSumExp, upstream)];
+    });
+    for (const values of fused) expect(Array.from(values).every(Number.isFinite)).toBe(true);
+    tf.dispose([e, upstream]);
+  });
+
   it('give a loss of several terms the composite value and gradient under each reduction', async () => {
     const [n, m, depth] = [6, 3, 5];
     const stacked = 2 * n + m;

@@ -3,9 +3,13 @@
  * attrs, and the block of logits.
  *
  * Precision: logits are float64 sums of the float32 products (each product of two
- * float32 values is exact in float64), and every later step (the running maximum and sum,
- * the exponentials, the gradients' accumulators `[T, D]`) stays in float64, rounded to
- * float32 once per output element. The composite rounds every step to float32.
+ * float32 values is exact in float64), rounded to float32 as the composite's S is; every
+ * later step (the running maximum and sum, the exponentials, the gradients' accumulators
+ * `[T, D]`) stays in float64, rounded to float32 once per output element. The rounding of
+ * S matters: lse is saved as float32, and lse = m + log s ≥ m rounds to a float32 ≥ m, the
+ * largest logit of its row, only when m is itself a float32. With float64 logits,
+ * S − round(lse) reached +128 at logits of 1e9 (unnormalised rows of 1e4) and e^{S − lse}
+ * overflowed the gradient.
  */
 import type * as tf from '@tensorflow/tfjs-core';
 
@@ -78,9 +82,9 @@ export function dot(e: Float32Array, a: number, b: number, depth: number): numbe
   return s0 + s1 + s2 + s3;
 }
 
-/** S_rc of one pair (anchor r, candidate c). */
+/** S_rc of one pair (anchor r, candidate c), rounded to float32 (see above). */
 export function logit(term: HostTerm, r: number, c: number): number {
-  return dot(term.embeddings, (term.queryStart + r) * term.depth, (term.keyStart + c) * term.depth, term.depth) * term.inverseTemperature;
+  return Math.fround(dot(term.embeddings, (term.queryStart + r) * term.depth, (term.keyStart + c) * term.depth, term.depth) * term.inverseTemperature);
 }
 
 /**
@@ -114,20 +118,20 @@ export function blockLogits(term: HostTerm, r0: number, rows: number, c0: number
         s10 += q1 * k0;
         s11 += q1 * k1;
       }
-      out[i * columns + j] = s00 * inverseTemperature;
-      out[i * columns + j + 1] = s01 * inverseTemperature;
-      out[(i + 1) * columns + j] = s10 * inverseTemperature;
-      out[(i + 1) * columns + j + 1] = s11 * inverseTemperature;
+      out[i * columns + j] = Math.fround(s00 * inverseTemperature);
+      out[i * columns + j + 1] = Math.fround(s01 * inverseTemperature);
+      out[(i + 1) * columns + j] = Math.fround(s10 * inverseTemperature);
+      out[(i + 1) * columns + j + 1] = Math.fround(s11 * inverseTemperature);
     }
     if (j < columns) {
       const b = (term.keyStart + c0 + j) * depth;
-      out[i * columns + j] = dot(e, a0, b, depth) * inverseTemperature;
-      out[(i + 1) * columns + j] = dot(e, a1, b, depth) * inverseTemperature;
+      out[i * columns + j] = Math.fround(dot(e, a0, b, depth) * inverseTemperature);
+      out[(i + 1) * columns + j] = Math.fround(dot(e, a1, b, depth) * inverseTemperature);
     }
   }
   if (i < rows) {
     const a = (term.queryStart + r0 + i) * depth;
-    for (let j = 0; j < columns; j++) out[i * columns + j] = dot(e, a, (term.keyStart + c0 + j) * depth, depth) * inverseTemperature;
+    for (let j = 0; j < columns; j++) out[i * columns + j] = Math.fround(dot(e, a, (term.keyStart + c0 + j) * depth, depth) * inverseTemperature);
   }
 }
 
