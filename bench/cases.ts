@@ -30,7 +30,7 @@ export interface CaseSetup {
  * Shape families: features are the issue's NHWC sizes; the others keep the spirit of a
  * size where an op's input is not a feature map (rows to sort, embeddings, images).
  */
-export type ShapeFamily = 'features' | 'activations' | 'rows' | 'embeddings' | 'images' | 'single';
+export type ShapeFamily = 'features' | 'activations' | 'rows' | 'embeddings' | 'batches' | 'images' | 'single';
 
 export const FAMILIES: Record<ShapeFamily, { readonly shapes: Record<SizeName, number[]>; readonly note: string }> = {
   features: { shapes: { small: [1, 16, 16, 64], medium: [8, 32, 32, 512], large: [4, 64, 64, 256] }, note: 'NHWC features' },
@@ -43,6 +43,10 @@ export const FAMILIES: Record<ShapeFamily, { readonly shapes: Record<SizeName, n
     note: 'one row per (n, c) of the features, `[N·C, H·W]`: what EFDM sorts',
   },
   embeddings: { shapes: { small: [16, 128], medium: [256, 512], large: [1024, 512] }, note: 'embeddings `[N, D]` (batch, width)' },
+  batches: {
+    shapes: { small: [16, 128], medium: [256, 512], large: [4096, 128] },
+    note: 'embeddings `[N, D]`; large is a SimCLR-sized batch, where the dense `[2N, 2N]` logits and masks need gigabytes and the fused kernels O(N·D)',
+  },
   images: { shapes: { small: [1, 64, 64, 3], medium: [8, 224, 224, 3], large: [4, 512, 512, 3] }, note: 'RGB images' },
   single: {
     shapes: { small: [1, 16, 16, 64], medium: [1, 32, 32, 512], large: [1, 64, 64, 256] },
@@ -139,8 +143,17 @@ function image(op: ExportName, settings: string, stochastic: boolean, call: (x: 
 }
 
 /** A contrastive loss on embeddings. */
-function embeddingLoss(op: ExportName, setup: (shape: number[]) => CaseSetup): BenchCase {
-  return { op, family: 'embeddings', torch: true, matrixProduct: true, setup };
+function embeddingLoss(op: ExportName, setup: (shape: number[]) => CaseSetup, family: ShapeFamily = 'embeddings'): BenchCase {
+  return { op, family, torch: true, matrixProduct: true, setup };
+}
+
+/**
+ * A contrastive loss measured up to a batch of 4 096 (`batches`), where its peak memory
+ * shows the fused kernels' O(N·D) against the batch size; `compositeSkip` leaves the dense
+ * composite out where it would need gigabytes.
+ */
+function batchLoss(op: ExportName, setup: (shape: number[]) => CaseSetup, compositeSkip?: Skip): BenchCase {
+  return { ...embeddingLoss(op, setup, 'batches'), ...(compositeSkip === undefined ? {} : { compositeSkip }) };
 }
 
 export const CASES: readonly BenchCase[] = [
@@ -264,16 +277,25 @@ export const CASES: readonly BenchCase[] = [
     }),
   },
   // losses
-  embeddingLoss('infoNCE', (shape) => ({
+  batchLoss('infoNCE', (shape) => ({
     inputs: [normal(shape, SEED), normal(shape, SEED + 1)],
     featstats: (a, p) => featstats.infoNCE(a, p),
     composite: (a, p) => composite.infoNCE(a, p),
   })),
-  embeddingLoss('ntXent', (shape) => ({
-    inputs: [normal(shape, SEED), normal(shape, SEED + 1)],
-    featstats: (a, b) => featstats.ntXent(a, b),
-    composite: (a, b) => composite.ntXent(a, b),
-  })),
+  batchLoss(
+    'ntXent',
+    (shape) => ({
+      inputs: [normal(shape, SEED), normal(shape, SEED + 1)],
+      featstats: (a, b) => featstats.ntXent(a, b),
+      composite: (a, b) => composite.ntXent(a, b),
+    }),
+    {
+      backends: ['cpu', 'wasm', 'webgl'],
+      sizes: ['large'],
+      pass: 'all',
+      reason: 'the dense composite holds several [2N, 2N] float32 tensors at 2N = 8 192 (256 MiB each, about 4 GiB at its peak) and takes minutes per call',
+    },
+  ),
   embeddingLoss('supCon', (shape) => {
     const labels = twoViews(shape[0] as number);
     return { inputs: [normal(shape, SEED)], featstats: (z) => featstats.supCon(z, labels), composite: (z) => composite.supCon(z, labels) };

@@ -1,24 +1,15 @@
 /**
- * The terms (see contrastive.ts) of each contrastive loss, built on the host as
- * Float32Array masks: no data is read back from the device to find positives.
+ * The terms (see contrastive.ts) of each contrastive loss: which rows are anchors and
+ * candidates, and the rules (`kernels/contrastive/terms.ts`) that pick each anchor's
+ * positives and denominator, from ids alone: no data is read back from the device to
+ * find positives, and nothing `[R, C]` is built here.
  */
 import type { ContrastiveTerm, RowRange } from './contrastive';
+import { denseCodes } from './kernels/contrastive/terms';
 
-/** `[R, C]` with 1 at (r, target(r)), target(r) = −1 for none. */
-function oneHotRows(rows: number, columns: number, target: (r: number) => number): Float32Array {
-  const w = new Float32Array(rows * columns);
-  for (let r = 0; r < rows; r++) {
-    const c = target(r);
-    if (c >= 0) w[r * columns + c] = 1;
-  }
-  return w;
-}
-
-/** `[n, n]` ones with a zero diagonal: every other row is a candidate. */
-function allButSelf(n: number): Float32Array {
-  const m = new Float32Array(n * n).fill(1);
-  for (let i = 0; i < n; i++) m[i * n + i] = 0;
-  return m;
+/** Target column t(r) of each of `rows` anchors (−1 for none). */
+function targetColumns(rows: number, target: (r: number) => number): Int32Array {
+  return Int32Array.from({ length: rows }, (_, r) => target(r));
 }
 
 /**
@@ -29,21 +20,24 @@ function allButSelf(n: number): Float32Array {
 export function infoNCETerms(n: number, m: number, symmetric: boolean): ContrastiveTerm[] {
   const anchors: RowRange = { start: 0, end: n };
   const positives: RowRange = { start: n, end: 2 * n };
+  const diagonal = targetColumns(n, (i) => i);
   const forward: ContrastiveTerm = {
     queries: anchors,
     keys: { start: n, end: 2 * n + m },
-    targets: oneHotRows(n, n + m, (i) => i),
+    positives: { rule: 'column', columns: diagonal },
+    denominator: { rule: 'all' },
     form: 'shared',
     weight: symmetric ? 0.5 : 1,
   };
   if (!symmetric) return [forward];
-  return [forward, { queries: positives, keys: anchors, targets: oneHotRows(n, n, (i) => i), form: 'shared', weight: 0.5 }];
+  return [forward, { queries: positives, keys: anchors, positives: { rule: 'column', columns: diagonal }, denominator: { rule: 'all' }, form: 'shared', weight: 0.5 }];
 }
 
 /** NT-Xent over stacked [a (N); b (N)]: row k's positive is k ± N, its denominator every row but k. */
 export function ntXentTerms(n: number): ContrastiveTerm[] {
   const all: RowRange = { start: 0, end: 2 * n };
-  return [{ queries: all, keys: all, targets: oneHotRows(2 * n, 2 * n, (k) => (k + n) % (2 * n)), denominator: allButSelf(2 * n), form: 'shared', weight: 1 }];
+  const partner = targetColumns(2 * n, (k) => (k + n) % (2 * n));
+  return [{ queries: all, keys: all, positives: { rule: 'column', columns: partner }, denominator: { rule: 'allButSelf' }, form: 'shared', weight: 1 }];
 }
 
 /** A loss's terms and the number of anchors that have a positive (the divisor of 'mean'). */
@@ -52,18 +46,21 @@ export interface LabelledTerms {
   readonly counted: number;
 }
 
+/** How many values occur more than once, counting each occurrence: the rows that share their value with another. */
+function rowsSharing(codes: Int32Array): number {
+  const counts = new Int32Array(codes.length);
+  for (const code of codes) counts[code] = (counts[code] as number) + 1;
+  return codes.reduce((total, code) => total + ((counts[code] as number) > 1 ? 1 : 0), 0);
+}
+
 /** SupCon L_out: W_ip = 1/|P(i)| over P(i) = {p ≠ i : label_p = label_i}; denominator every a ≠ i. */
 export function supConTerms(labels: readonly number[]): LabelledTerms {
-  const n = labels.length;
-  const targets = new Float32Array(n * n);
-  let counted = 0;
-  labels.forEach((label, i) => {
-    const positives = labels.flatMap((other, p) => (p !== i && other === label ? [p] : []));
-    for (const p of positives) targets[i * n + p] = 1 / positives.length;
-    if (positives.length > 0) counted++;
-  });
-  const all: RowRange = { start: 0, end: n };
-  return { terms: [{ queries: all, keys: all, targets, denominator: allButSelf(n), form: 'shared', weight: 1 }], counted };
+  const codes = denseCodes(labels);
+  const all: RowRange = { start: 0, end: labels.length };
+  return {
+    terms: [{ queries: all, keys: all, positives: { rule: 'sameLabel', labels: codes }, denominator: { rule: 'allButSelf' }, form: 'shared', weight: 1 }],
+    counted: rowsSharing(codes),
+  };
 }
 
 /**
@@ -72,20 +69,30 @@ export function supConTerms(labels: readonly number[]): LabelledTerms {
  * has its own denominator: itself plus the negatives.
  */
 export function idContrastiveTerms(primary: readonly number[], secondary: readonly number[]): LabelledTerms {
+  const ids = { primary: denseCodes(primary), secondary: denseCodes(secondary) };
+  const all: RowRange = { start: 0, end: primary.length };
+  return {
+    terms: [{ queries: all, keys: all, positives: { rule: 'samePrimaryOtherSecondary', ids }, denominator: { rule: 'otherInBoth', ids }, form: 'perPositive', weight: 1 }],
+    counted: rowsWithPositive(ids.primary, ids.secondary),
+  };
+}
+
+/** Rows i with some j of the same primary and another secondary id: O(n) with one pass per key. */
+function rowsWithPositive(primary: Int32Array, secondary: Int32Array): number {
   const n = primary.length;
-  const targets = new Float32Array(n * n);
-  const negatives = new Float32Array(n * n);
+  // A row has a positive when its primary group holds more rows than its (primary, secondary) pair.
+  const groupSize = new Int32Array(n);
+  const pairSize = new Map<number, number>();
+  for (let i = 0; i < n; i++) {
+    const p = primary[i] as number;
+    groupSize[p] = (groupSize[p] as number) + 1;
+    const key = p * n + (secondary[i] as number);
+    pairSize.set(key, (pairSize.get(key) ?? 0) + 1);
+  }
   let counted = 0;
   for (let i = 0; i < n; i++) {
-    let positives = 0;
-    for (let j = 0; j < n; j++) {
-      const samePrimary = primary[i] === primary[j];
-      const sameSecondary = secondary[i] === secondary[j];
-      if (samePrimary && !sameSecondary) positives += targets[i * n + j] = 1;
-      if (!samePrimary && !sameSecondary) negatives[i * n + j] = 1;
-    }
-    if (positives > 0) counted++;
+    const p = primary[i] as number;
+    if ((groupSize[p] as number) > (pairSize.get(p * n + (secondary[i] as number)) as number)) counted++;
   }
-  const all: RowRange = { start: 0, end: n };
-  return { terms: [{ queries: all, keys: all, targets, denominator: negatives, form: 'perPositive', weight: 1 }], counted };
+  return counted;
 }

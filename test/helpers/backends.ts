@@ -158,3 +158,22 @@ export function suiteRunFactor(backend: BackendName, fast: boolean): number {
 export function describeBackendsBothPaths(title: string, suite: (backend: BackendName) => void): void {
   describeBackends(title, suite, { bothPaths: true });
 }
+
+/**
+ * Runs `body` with fast paths on and then off, returning both results read back (the
+ * kernel suites compare a fused kernel with its composite this way).
+ */
+export async function bothPaths(body: () => tf.Tensor[]): Promise<{ fused: Float32Array[]; composite: Float32Array[] }> {
+  const read = async (fast: boolean) => {
+    setFastPaths(fast);
+    try {
+      const outputs = body();
+      const values = await Promise.all(outputs.map(async (t) => (await t.data()) as Float32Array));
+      tf.dispose(outputs);
+      return values;
+    } finally {
+      setFastPaths(true);
+    }
+  };
+  return { fused: await read(true), composite: await read(false) };
+}

@@ -10,13 +10,12 @@ import * as tf from '@tensorflow/tfjs-core';
 import fc from 'fast-check';
 import { expect, it } from 'vitest';
 
-import { setFastPaths } from '../../src';
 import { setHostOptions } from '../../src/_internal/kernels/host/options';
 import { gradientSums, inputGradient, moments, scaleShift, standardize, type GradientSums } from '../../src/_internal/kernels/statistics/contract';
 import type { StatisticsView } from '../../src/_internal/kernels/statistics/view';
 import { uniformFrom } from '../helpers/arbitraries';
 import { expectClose, expectNoLeak, maxAbs } from '../helpers/assert';
-import { describeBackends } from '../helpers/backends';
+import { bothPaths, describeBackends } from '../helpers/backends';
 import { runs } from '../helpers/properties';
 import { TOLERANCE } from '../helpers/tolerance';
 
@@ -118,22 +117,6 @@ async function readBits(outputs: tf.Tensor[]): Promise<number[][]> {
   );
   tf.dispose(outputs);
   return values;
-}
-
-/** Runs `body` with fast paths on and off, returning both results read back. */
-async function bothPaths(body: () => tf.Tensor[]): Promise<{ fused: Float32Array[]; composite: Float32Array[] }> {
-  const read = async (fast: boolean) => {
-    setFastPaths(fast);
-    try {
-      const outputs = body();
-      const values = await Promise.all(outputs.map(async (t) => (await t.data()) as Float32Array));
-      tf.dispose(outputs);
-      return values;
-    } finally {
-      setFastPaths(true);
-    }
-  };
-  return { fused: await read(true), composite: await read(false) };
 }
 
 describeBackends('statistics kernels', (backend) => {

@@ -1,8 +1,8 @@
 import { contentContrastiveLoss } from '../../src';
-import { describeBackends } from '../helpers/backends';
+import { describeBackendsBothPaths } from '../helpers/backends';
 import { idLossProperties, idLossTests } from './ieContraAst';
 
-describeBackends('contentContrastiveLoss', (backend) => {
+describeBackendsBothPaths('contentContrastiveLoss', (backend) => {
   idLossProperties(backend, contentContrastiveLoss, 'contentIds');
   idLossTests(backend, contentContrastiveLoss, 'contentContrastiveLoss', 'contentIds');
 });

@@ -4,7 +4,7 @@ import { expect, it } from 'vitest';
 
 import { contrastiveDistillation, infoNCE, ntXent } from '../../src';
 import { expectClose, expectThrowsWithoutLeak, readAndDispose } from '../helpers/assert';
-import { describeBackends } from '../helpers/backends';
+import { describeBackendsBothPaths } from '../helpers/backends';
 import { TOLERANCE } from '../helpers/tolerance';
 import { contrastiveDistillationReference } from '../reference/losses/contrastiveDistillation';
 import { draw, drawInputs, identicalRows, permutation, permuteRows } from './embeddings';
@@ -24,7 +24,7 @@ function run([student, teacher]: tf.Tensor[], { mode, temperature, detachTeacher
   return contrastiveDistillation(student as tf.Tensor, teacher as tf.Tensor, options);
 }
 
-describeBackends('contrastiveDistillation', (backend) => {
+describeBackendsBothPaths('contrastiveDistillation', (backend) => {
   const tolerance = TOLERANCE[backend];
 
   lossProperties<DistillationCase>(backend, {

@@ -4,7 +4,7 @@ import { expect, it } from 'vitest';
 
 import { infoNCE } from '../../src';
 import { expectClose, expectNoLeak, expectThrowsWithoutLeak, readAndDispose } from '../helpers/assert';
-import { describeBackends } from '../helpers/backends';
+import { describeBackendsBothPaths } from '../helpers/backends';
 import { TOLERANCE } from '../helpers/tolerance';
 import { infoNCEReference } from '../reference/losses/infoNCE';
 import { draw, drawInputs, identicalRows, oneHotRows, permutation, permuteRows, type Embeddings } from './embeddings';
@@ -23,7 +23,7 @@ function run(inputs: tf.Tensor[], c: InfoNCECase): tf.Tensor {
   return infoNCE(inputs[0] as tf.Tensor, inputs[1] as tf.Tensor, { temperature, symmetric, normalize, reduction, ...(negatives === undefined ? {} : { negatives }) });
 }
 
-describeBackends('infoNCE', (backend) => {
+describeBackendsBothPaths('infoNCE', (backend) => {
   const tolerance = TOLERANCE[backend];
 
   lossProperties<InfoNCECase>(backend, {

@@ -3,7 +3,7 @@ import { expect, it } from 'vitest';
 
 import { ntXent } from '../../src';
 import { expectClose, expectNoLeak, expectThrowsWithoutLeak, readAndDispose } from '../helpers/assert';
-import { describeBackends } from '../helpers/backends';
+import { describeBackendsBothPaths } from '../helpers/backends';
 import { TOLERANCE } from '../helpers/tolerance';
 import { ntXentReference } from '../reference/losses/ntXent';
 import { draw, drawInputs, identicalRows, oneHotRows, permutation, permuteRows } from './embeddings';
@@ -11,7 +11,7 @@ import { expectFinite, expectNearZero, lossProperties, type LossCase } from './l
 
 const n = (c: LossCase) => c.inputs[0]?.shape[0] ?? 0;
 
-describeBackends('ntXent', (backend) => {
+describeBackendsBothPaths('ntXent', (backend) => {
   const tolerance = TOLERANCE[backend];
 
   lossProperties<LossCase>(backend, {

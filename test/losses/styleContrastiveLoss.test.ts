@@ -1,8 +1,8 @@
 import { styleContrastiveLoss } from '../../src';
-import { describeBackends } from '../helpers/backends';
+import { describeBackendsBothPaths } from '../helpers/backends';
 import { idLossProperties, idLossTests } from './ieContraAst';
 
-describeBackends('styleContrastiveLoss', (backend) => {
+describeBackendsBothPaths('styleContrastiveLoss', (backend) => {
   idLossProperties(backend, styleContrastiveLoss, 'styleIds');
   idLossTests(backend, styleContrastiveLoss, 'styleContrastiveLoss', 'styleIds');
 });

@@ -4,7 +4,7 @@ import { expect, it } from 'vitest';
 
 import { supCon } from '../../src';
 import { expectClose, expectNoLeak, expectThrowsWithoutLeak, readAndDispose } from '../helpers/assert';
-import { describeBackends } from '../helpers/backends';
+import { describeBackendsBothPaths } from '../helpers/backends';
 import { TOLERANCE } from '../helpers/tolerance';
 import { supConReference } from '../reference/losses/supCon';
 import { draw, drawInputs, identicalRows, oneHotRows, permutation, permuteRows } from './embeddings';
@@ -17,7 +17,7 @@ interface SupConCase extends LossCase {
 /** Anchors that share their label with another row. */
 const counted = (labels: readonly number[]) => labels.filter((l, i) => labels.some((other, j) => j !== i && other === l)).length;
 
-describeBackends('supCon', (backend) => {
+describeBackendsBothPaths('supCon', (backend) => {
   const tolerance = TOLERANCE[backend];
 
   lossProperties<SupConCase>(backend, {
