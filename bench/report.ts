@@ -171,11 +171,16 @@ function webgpuVersusWebgl(all: BackendResults[]): string[] {
     return [`| ${c.op} | ${c.size} | ${both ? 'fwd+bwd' : 'fwd'} | ${ms(pick(c.featstats))} / ${ms(pick(other.featstats))} | ${ratio(pick(c.featstats), pick(other.featstats))} | ${ratio(pick(c.composite), pick(other.composite))} |`];
   });
   if (rows.length === 0) return [];
+  const run = (r: BackendResults) => `${r.date.slice(0, 16).replace('T', ' ')} UTC, commit \`${r.versions.commit}\`, Chromium ${r.versions.chromium ?? '?'}`;
+  const sameRun = webgpu.versions.commit === webgl.versions.commit && webgpu.date.slice(0, 10) === webgl.date.slice(0, 10);
   return [
     '## WebGPU against WebGL',
     '',
-    `The same ops on tfjs's two GPU backends in the same Chromium (${webgpu.versions.chromium ?? '?'}), WebGPU on ${webgpu.versions.webgpuAdapter ?? '?'} and WebGL on ${webgl.versions.webglRenderer ?? '?'}: ` +
+    `The same ops on tfjs's two GPU backends, WebGPU on ${webgpu.versions.webgpuAdapter ?? '?'} and WebGL on ${webgl.versions.webglRenderer ?? '?'}: ` +
       "both are SwiftShader, Chromium's CPU emulation of a GPU, on this machine's cores, so the ratios say how the two backends' programs compare under emulation, not on a hardware GPU. " +
+      (sameRun
+        ? `Both columns come from the same run (${run(webgpu)}). `
+        : `The columns come from separate runs (webgpu: ${run(webgpu)}; webgl: ${run(webgl)}), so the machine's load may differ between them: these ratios are coarser than the side-by-side ones above. `) +
       'Below 1 webgpu is faster.',
     '',
     '| op | size | measured | featstats webgpu / webgl ms | featstats ÷ | composite ÷ |',
