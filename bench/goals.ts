@@ -136,26 +136,8 @@ export const GOALS: readonly Goal[] = [
     whenMissed:
       "webgl here is SwiftShader, Chromium's software GPU, on this machine's two CPU cores (no GPU is reachable from it). Each of the GPU sort's log₂ n merge passes rewrites the whole texture through emulated shaders, while the handoff reads the data back once and tf.topk sorts each row in JavaScript on the same CPU. On a hardware GPU the passes run in parallel and the readback is the expensive part; that comparison could not be measured here.",
   },
-  {
-    text: 'forward+backward ≥ 5× faster than the tfjs composite (ratio ≤ 0.2)',
-    targets: ['chromium-webgpu'],
-    ops: STATISTICS,
-    size: 'medium',
-    measure: backward((r) => r.composite),
-    limit: 0.2,
-    kind: 'max',
-    unit: '×',
-  },
-  {
-    text: 'forward faster than the tfjs composite',
-    targets: ['chromium-webgpu'],
-    ops: ['efdm', 'sort'],
-    size: 'medium',
-    measure: forward((r) => r.composite),
-    limit: 1,
-    kind: 'below',
-    unit: '×',
-  },
+  { text: 'forward+backward ≥ 5× faster than the tfjs composite (ratio ≤ 0.2)', targets: ['chromium-webgpu'], ops: STATISTICS, size: 'medium', measure: backward((r) => r.composite), limit: 0.2, kind: 'max', unit: '×' },
+  { text: 'forward faster than the tfjs composite (which hands topk to the CPU)', targets: ['chromium-webgpu'], ops: ['efdm', 'sort'], size: 'medium', measure: forward((r) => r.composite), limit: 1, kind: 'below', unit: '×' },
   {
     text: '0 GPU→CPU readbacks inside the op (forward and backward)',
     targets: ['chromium-webgl', 'chromium-webgpu'],

@@ -26,8 +26,8 @@ export const TOLERANCE: Readonly<Record<BackendName, Readonly<Record<Check, Tole
   // are accurate to ~2⁻¹⁸ rather than half an ulp, hence the looser table.
   webgl: { value: { rtol: 1e-4, atol: 1e-4 }, gradient: { rtol: 1e-3, atol: 1e-3 } },
   // WebGPU on SwiftShader: webgl's row, for the same reasons: float32 throughout on the
-  // same CPU emulation, reductions summed in float32 (per-invocation sums, then a tree in
-  // workgroup memory) and transcendentals WGSL lets be inexact (inverseSqrt to 2 ulp). The
+  // same CPU emulation, reductions summed in float32 (chunk sums of about √M terms, then
+  // their sum) and transcendentals WGSL lets be inexact (inverseSqrt to 2 ulp). The
   // whole webgpu project passes with it, fused and composite; a tighter row is untried.
   webgpu: { value: { rtol: 1e-4, atol: 1e-4 }, gradient: { rtol: 1e-3, atol: 1e-3 } },
 };
