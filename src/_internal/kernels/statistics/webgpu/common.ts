@@ -154,17 +154,39 @@ export function normalizedTerms(view: StatisticsView, inputs: tf.NamedTensorInfo
 }
 
 /**
- * WGSL: `p`, `q`, `b` of the element at flat index `i` of the view (what the element-wise
- * programs and the per-statistic reductions need to find its statistic and feature).
+ * WGSL declaring `p`, `q`, `b` of the element at flat index `i` of the view (what the
+ * element-wise programs need to find its statistic and feature), and the part of the
+ * shader key it bakes in. Integer division is the costly part of these programs on a
+ * CPU-emulated GPU, so the common views whose inner or kept axis is 1 (channels-last
+ * statistics per channel; layer norm) get index arithmetic without the divisions by 1.
  */
-export const COORDINATES_WGSL = `
-    let b = i % uniforms.reducedInner;
-    let row = i / uniforms.reducedInner;
-    let q = row % uniforms.kept;
-    let p = row / (uniforms.kept * uniforms.reducedOuter);
-`;
+export function coordinatesWgsl(view: StatisticsView): { code: string; key: string } {
+  if (view.reducedInner === 1) {
+    return { key: 'i1', code: 'let b = 0;\n        let q = i % uniforms.kept;\n        let p = i / (uniforms.kept * uniforms.reducedOuter);' };
+  }
+  if (view.kept === 1) {
+    return { key: 'k1', code: 'let b = i % uniforms.reducedInner;\n        let q = 0;\n        let p = i / (uniforms.reducedInner * uniforms.reducedOuter);' };
+  }
+  return {
+    key: 'any',
+    code: 'let b = i % uniforms.reducedInner;\n        let row = i / uniforms.reducedInner;\n        let q = row % uniforms.kept;\n        let p = row / (uniforms.kept * uniforms.reducedOuter);',
+  };
+}
 
-/** What {@link reducePairs} sums: `fsTerm(r, m)` over m < `count` for each output r < `rows`. */
+/**
+ * WGSL for the per-statistic reductions: the row setup declaring the statistic's `p`, `q`,
+ * and term statements declaring element m's `a`, `b` and flat index `i`. With a unit
+ * inner axis (channels-last per channel) a = m and b = 0, without a division per term.
+ */
+export function statisticElement(view: StatisticsView): { rowSetup: string; element: string; key: string } {
+  const rowSetup = 'let p = r / uniforms.kept;\n        let q = r % uniforms.kept;';
+  if (view.reducedInner === 1) {
+    return { rowSetup, element: 'let a = m;\n          let b = 0;\n          let i = fsViewIndex(p, a, q, b);', key: 'i1' };
+  }
+  return { rowSetup, element: 'let a = m / uniforms.reducedInner;\n          let b = m - a * uniforms.reducedInner;\n          let i = fsViewIndex(p, a, q, b);', key: 'any' };
+}
+
+/** What {@link reducePairs} sums: the `term` of (r, m) over m < `count` for each output r < `rows`. */
 export interface PairReduction {
   readonly inputs: ReadonlyArray<[string, tf.TensorInfo]>;
   readonly rows: number;
@@ -175,7 +197,14 @@ export interface PairReduction {
   readonly uniforms: () => Uniforms;
   /** Shader key of the code (everything it bakes in). */
   readonly key: string;
-  /** WGSL defining `fn fsTerm(r : i32, m : i32) -> vec2<f32>`: two terms summed at once, so the data is read once. */
+  /** WGSL functions that the row setup and the term call. */
+  readonly helpers: string;
+  /** WGSL statements run once per invocation with the output row `r` in scope: what every term of the row shares. */
+  readonly rowSetup: string;
+  /**
+   * WGSL statements with `r`, `m` and the row setup's names in scope that declare `term`,
+   * the two terms m of row r as a `vec2<f32>` (summed at once, so the data is read once).
+   */
   readonly term: string;
   /**
    * WGSL defining `fn fsFinish(r : i32, sums : vec2<f32>) -> vec2<f32>`, and the inputs it
@@ -214,7 +243,9 @@ export function reducePairs(backend: WebgpuBackend, reduction: PairReduction, sh
  * `partials[(c·rows + r)·2 + {0, 1}]`. Adjacent rows take neighbouring invocations.
  */
 function chunkSums(reduction: PairReduction, length: number, chunks: number): ProgramSpec {
-  const coordinates = reduction.adjacentRows ? 'let r = i % uniforms.rows;\n        let c = i / uniforms.rows;' : 'let r = i / uniforms.chunks;\n        let c = i % uniforms.chunks;';
+  const coordinates = reduction.adjacentRows
+    ? 'let r = invocation % uniforms.rows;\n        let c = invocation / uniforms.rows;'
+    : 'let r = invocation / uniforms.chunks;\n        let c = invocation % uniforms.chunks;';
   return {
     inputs: reduction.inputs.map(([name]) => name),
     invocations: reduction.rows * chunks,
@@ -223,16 +254,18 @@ function chunkSums(reduction: PairReduction, length: number, chunks: number): Pr
     key: `pairChunks${reduction.adjacentRows ? 'A' : 'C'}_${reduction.key}`,
     uniforms: reduction.uniforms().int('rows', reduction.rows).int('count', reduction.count).int('chunks', chunks).int('chunkLength', length),
     code: `
-      ${reduction.term}
-      fn main(i : i32) {
-        if (i >= uniforms.rows * uniforms.chunks) {
+      ${reduction.helpers}
+      fn main(invocation : i32) {
+        if (invocation >= uniforms.rows * uniforms.chunks) {
           return;
         }
         ${coordinates}
+        ${reduction.rowSetup}
         let end = min(uniforms.count, (c + 1) * uniforms.chunkLength);
         var sums = vec2<f32>(0.0, 0.0);
         for (var m = c * uniforms.chunkLength; m < end; m = m + 1) {
-          sums = sums + fsTerm(r, m);
+          ${reduction.term}
+          sums = sums + term;
         }
         result[2 * (c * uniforms.rows + r)] = sums.x;
         result[2 * (c * uniforms.rows + r) + 1] = sums.y;

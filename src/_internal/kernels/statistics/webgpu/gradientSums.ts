@@ -6,7 +6,7 @@ import type * as tf from '@tensorflow/tfjs-core';
 
 import { requiredInput, webgpuBackend } from '../../webgpu/program';
 import { featureLayoutOf, statisticsShape, statisticsViewOf, type FeatureLayout, type StatisticsView } from '../view';
-import { FEATURE_WGSL, normalizedTerms, present, reducePairs, VIEW_WGSL, viewUniforms, type PairReduction } from './common';
+import { FEATURE_WGSL, normalizedTerms, present, reducePairs, statisticElement, VIEW_WGSL, viewUniforms, type PairReduction } from './common';
 
 export const gradientSumsWebgpu: tf.KernelFunc = ({ inputs, backend: rawBackend, attrs }) => {
   const backend = webgpuBackend(rawBackend);
@@ -15,25 +15,20 @@ export const gradientSumsWebgpu: tf.KernelFunc = ({ inputs, backend: rawBackend,
   const features = featureLayoutOf(attrs);
   const used = present(inputs, ['x', 'dy', 'mean', 'scale', 'gamma']);
   const terms = normalizedTerms(view, inputs);
+  const element = statisticElement(view);
   const perStatistic = reducePairs(backend, {
     inputs: used,
     rows: view.outer * view.kept,
     count: view.reducedOuter * view.reducedInner,
     adjacentRows: view.reducedInner === 1 && view.kept > 1,
     uniforms: () => viewUniforms(view, features),
-    key: `gradientSums_${terms.key}`,
+    key: `gradientSums_${element.key}_${terms.key}`,
+    helpers: `${VIEW_WGSL}\n${FEATURE_WGSL}`,
+    rowSetup: element.rowSetup,
     term: `
-      ${VIEW_WGSL}
-      ${FEATURE_WGSL}
-      fn fsTerm(r : i32, m : i32) -> vec2<f32> {
-        let p = r / uniforms.kept;
-        let q = r % uniforms.kept;
-        let a = m / uniforms.reducedInner;
-        let b = m - a * uniforms.reducedInner;
-        let i = fsViewIndex(p, a, q, b);
-        ${terms.code}
-        return vec2<f32>(g, g * normalized);
-      }
+          ${element.element}
+          ${terms.code}
+          let term = vec2<f32>(g, g * normalized);
     `,
   }, statisticsShape(view));
   if (attrs?.['affineGradients'] !== true) return perStatistic;
@@ -55,23 +50,21 @@ function perFeature(view: StatisticsView, features: FeatureLayout, used: Array<[
     adjacentRows: features.stride === 1 && features.size > 1,
     uniforms: () => viewUniforms(view, features).int('blocks', blocks),
     key: `featureSums_${terms.key}`,
+    helpers: `${VIEW_WGSL}\n${FEATURE_WGSL}`,
+    rowSetup: 'let j = r;',
     term: `
-      ${VIEW_WGSL}
-      ${FEATURE_WGSL}
-      fn fsTerm(j : i32, m : i32) -> vec2<f32> {
-        let s = m % uniforms.featureStride;
-        var rest = m / uniforms.featureStride;
-        let t = rest % uniforms.blocks;
-        rest = rest / uniforms.blocks;
-        let a = rest % uniforms.reducedOuter;
-        let p = rest / uniforms.reducedOuter;
-        let u = (t * uniforms.featureSize + j) * uniforms.featureStride + s;
-        let q = u / uniforms.reducedInner;
-        let b = u - q * uniforms.reducedInner;
-        let i = fsViewIndex(p, a, q, b);
-        ${terms.code}
-        return vec2<f32>(upstream * normalized, upstream);
-      }
+          let s = m % uniforms.featureStride;
+          var rest = m / uniforms.featureStride;
+          let t = rest % uniforms.blocks;
+          rest = rest / uniforms.blocks;
+          let a = rest % uniforms.reducedOuter;
+          let p = rest / uniforms.reducedOuter;
+          let u = (t * uniforms.featureSize + j) * uniforms.featureStride + s;
+          let q = u / uniforms.reducedInner;
+          let b = u - q * uniforms.reducedInner;
+          let i = fsViewIndex(p, a, q, b);
+          ${terms.code}
+          let term = vec2<f32>(upstream * normalized, upstream);
     `,
   };
 }

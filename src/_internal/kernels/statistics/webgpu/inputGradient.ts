@@ -8,7 +8,7 @@ import type * as tf from '@tensorflow/tfjs-core';
 
 import { requiredInput, run, webgpuBackend } from '../../webgpu/program';
 import { featureLayoutOf, statisticsViewOf } from '../view';
-import { COORDINATES_WGSL, ELEMENTWISE_WORKGROUP, FEATURE_WGSL, stackStatistics, viewUniforms } from './common';
+import { coordinatesWgsl, ELEMENTWISE_WORKGROUP, FEATURE_WGSL, stackStatistics, viewUniforms } from './common';
 
 export const inputGradientWebgpu: tf.KernelFunc = ({ inputs, backend: rawBackend, attrs }) => {
   const backend = webgpuBackend(rawBackend);
@@ -21,12 +21,13 @@ export const inputGradientWebgpu: tf.KernelFunc = ({ inputs, backend: rawBackend
   const stat = (name: string) => statistics.read(name) as string;
   const scale = statistics.read('scale');
   const gamma = inputs['gamma'];
+  const coordinates = coordinatesWgsl(view);
   const dx = run(backend, {
     inputs: ['x', 'dy', 'stats', ...(gamma === undefined ? [] : ['gamma'])],
     invocations: size,
     outputSize: size,
     workgroupSize: ELEMENTWISE_WORKGROUP,
-    key: `inputGradient_${statistics.key}g${gamma === undefined ? 0 : 1}`,
+    key: `inputGradient_${coordinates.key}_${statistics.key}g${gamma === undefined ? 0 : 1}`,
     uniforms: viewUniforms(view, featureLayoutOf(attrs)).int('statistics', view.outer * view.kept).int('size', size),
     code: `
       ${FEATURE_WGSL}
@@ -34,7 +35,7 @@ export const inputGradientWebgpu: tf.KernelFunc = ({ inputs, backend: rawBackend
         if (i >= uniforms.size) {
           return;
         }
-        ${COORDINATES_WGSL}
+        ${coordinates.code}
         let normalized = (x[i] - ${stat('mean')})${scale === undefined ? '' : ` * ${scale}`};
         let g = dy[i]${gamma === undefined ? '' : ' * gamma[fsFeature(q, b)]'};
         result[i] = (g - ${stat('centering')} - normalized * ${stat('projection')}) * ${stat('outScale')};

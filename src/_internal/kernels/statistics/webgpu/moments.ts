@@ -13,7 +13,7 @@ import type * as tf from '@tensorflow/tfjs-core';
 
 import { requiredInput, webgpuBackend } from '../../webgpu/program';
 import { statisticsShape, statisticsViewOf } from '../view';
-import { reducePairs, VIEW_WGSL, viewUniforms } from './common';
+import { reducePairs, statisticElement, VIEW_WGSL, viewUniforms } from './common';
 
 export const momentsWebgpu: tf.KernelFunc = ({ inputs, backend: rawBackend, attrs }) => {
   const backend = webgpuBackend(rawBackend);
@@ -28,21 +28,17 @@ export const momentsWebgpu: tf.KernelFunc = ({ inputs, backend: rawBackend, attr
         return x[fsViewIndex(r / uniforms.kept, 0, r % uniforms.kept, 0)];
       }
   `;
+  const element = statisticElement(view);
   return reducePairs(backend, {
     inputs: [['x', x]],
     rows: view.outer * view.kept,
     count,
     adjacentRows: view.reducedInner === 1 && view.kept > 1,
     uniforms: () => viewUniforms(view).float('inverseDenominator', inverseDenominator),
-    key: 'moments',
-    term: `
-      ${shift}
-      fn fsTerm(r : i32, m : i32) -> vec2<f32> {
-        let a = m / uniforms.reducedInner;
-        let d = x[fsViewIndex(r / uniforms.kept, a, r % uniforms.kept, m - a * uniforms.reducedInner)] - fsShift(r);
-        return vec2<f32>(d, d * d);
-      }
-    `,
+    key: `moments_${element.key}`,
+    helpers: VIEW_WGSL,
+    rowSetup: `${element.rowSetup}\n        let shift = x[fsViewIndex(p, 0, q, 0)];`,
+    term: `${element.element}\n          let d = x[i] - shift;\n          let term = vec2<f32>(d, d * d);`,
     finish: {
       inputs: ['x'],
       code: `

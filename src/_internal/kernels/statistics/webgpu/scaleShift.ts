@@ -6,7 +6,7 @@ import type * as tf from '@tensorflow/tfjs-core';
 
 import { requiredInput, run, webgpuBackend } from '../../webgpu/program';
 import { featureLayoutOf, statisticsViewOf } from '../view';
-import { COORDINATES_WGSL, ELEMENTWISE_WORKGROUP, FEATURE_WGSL, present, statAt, viewUniforms } from './common';
+import { coordinatesWgsl, ELEMENTWISE_WORKGROUP, FEATURE_WGSL, present, statAt, viewUniforms } from './common';
 
 export const scaleShiftWebgpu: tf.KernelFunc = ({ inputs, backend: rawBackend, attrs }) => {
   const backend = webgpuBackend(rawBackend);
@@ -23,7 +23,8 @@ export const scaleShiftWebgpu: tf.KernelFunc = ({ inputs, backend: rawBackend, a
   const shift = stat('shift');
   const hasGamma = inputs['gamma'] !== undefined;
   const hasBeta = inputs['beta'] !== undefined;
-  const key = `scaleShift_m${mean.pattern}s${scale?.pattern ?? '-'}h${shift?.pattern ?? '-'}g${hasGamma ? 1 : 0}b${hasBeta ? 1 : 0}`;
+  const coordinates = coordinatesWgsl(view);
+  const key = `scaleShift_${coordinates.key}_m${mean.pattern}s${scale?.pattern ?? '-'}h${shift?.pattern ?? '-'}g${hasGamma ? 1 : 0}b${hasBeta ? 1 : 0}`;
   return run(backend, {
     inputs: used.map(([name]) => name),
     invocations: size,
@@ -37,7 +38,7 @@ export const scaleShiftWebgpu: tf.KernelFunc = ({ inputs, backend: rawBackend, a
         if (i >= uniforms.size) {
           return;
         }
-        ${COORDINATES_WGSL}
+        ${coordinates.code}
         var y = x[i] - ${mean.read};
         ${scale === undefined ? '' : `y = y * ${scale.read};`}
         ${hasGamma ? 'y = y * gamma[fsFeature(q, b)];' : ''}
