@@ -4,9 +4,9 @@
  * SIMD (`npm run build:wasm`). Like planeSweeps.c it imports the memory it works in:
  * tfjs-backend-wasm's (the tensors in place) or the cpu kernels' staging memory.
  *
- * Register-tiled: each step of the inner loop keeps a 4×4 tile of sums (productTransposed)
- * or a 4×8 tile (addProduct) in sixteen or eight f32x4 registers, so every value loaded
- * serves four products. Sums are float32, as PyTorch's and tfjs's matMul keep them; no
+ * Register-tiled: each step of the inner loop keeps a 2×4 tile of dot products
+ * (productTransposed) or a 4×8 tile of outputs (addProduct) in eight f32x4 registers, so
+ * every vector loaded serves two to four products. Sums are float32, as PyTorch's and tfjs's matMul keep them; no
  * FMA (WebAssembly SIMD has none, and -ffp-contract=off says so).
  *
  * Edges cost no extra code: a tile that overhangs the last row (or column) reads that row
@@ -31,15 +31,17 @@ static inline float lanes(v128_t v) {
   return (wasm_f32x4_extract_lane(v, 0) + wasm_f32x4_extract_lane(v, 1)) + (wasm_f32x4_extract_lane(v, 2) + wasm_f32x4_extract_lane(v, 3));
 }
 
-/* One step of a 4×4 tile of dot products over four (or, `one`, one) elements of depth. */
-#define DOT_STEP(load, d)                                                                       \
-  do {                                                                                          \
-    v128_t x0 = load(a0 + d), x1 = load(a1 + d), x2 = load(a2 + d), x3 = load(a3 + d);          \
-    v128_t y0 = load(b0 + d), y1 = load(b1 + d), y2 = load(b2 + d), y3 = load(b3 + d);          \
-    s00 = ADD(s00, MUL(x0, y0)); s01 = ADD(s01, MUL(x0, y1)); s02 = ADD(s02, MUL(x0, y2)); s03 = ADD(s03, MUL(x0, y3)); \
-    s10 = ADD(s10, MUL(x1, y0)); s11 = ADD(s11, MUL(x1, y1)); s12 = ADD(s12, MUL(x1, y2)); s13 = ADD(s13, MUL(x1, y3)); \
-    s20 = ADD(s20, MUL(x2, y0)); s21 = ADD(s21, MUL(x2, y1)); s22 = ADD(s22, MUL(x2, y2)); s23 = ADD(s23, MUL(x2, y3)); \
-    s30 = ADD(s30, MUL(x3, y0)); s31 = ADD(s31, MUL(x3, y1)); s32 = ADD(s32, MUL(x3, y2)); s33 = ADD(s33, MUL(x3, y3)); \
+/* One step of a 2×4 tile of dot products over four (or, with `ONE`, one) elements of
+ * depth: B's four vectors, then each row of A once. Eight sums and six operands fit the
+ * sixteen vector registers V8 allocates on x64; a 4×4 tile (sixteen sums) spilled and ran
+ * slower (bench/README.md, "Design measurements"). */
+#define DOT_STEP(load, d)                                                                        \
+  do {                                                                                           \
+    v128_t y0 = load(b0 + d), y1 = load(b1 + d), y2 = load(b2 + d), y3 = load(b3 + d);           \
+    v128_t x = load(a0 + d);                                                                     \
+    s00 = ADD(s00, MUL(x, y0)); s01 = ADD(s01, MUL(x, y1)); s02 = ADD(s02, MUL(x, y2)); s03 = ADD(s03, MUL(x, y3)); \
+    x = load(a1 + d);                                                                            \
+    s10 = ADD(s10, MUL(x, y0)); s11 = ADD(s11, MUL(x, y1)); s12 = ADD(s12, MUL(x, y2)); s13 = ADD(s13, MUL(x, y3)); \
   } while (0)
 
 #define ONE(p) wasm_v128_load32_zero(p)
@@ -49,23 +51,21 @@ static inline float lanes(v128_t v) {
  * rows of A and B, each a contiguous dot product (the logits of anchors against candidates).
  */
 EXPORT("productTransposed") void productTransposed(const float *a, i32 lda, const float *b, i32 ldb, float *c, i32 ldc, i32 m, i32 n, i32 depth) {
-  for (i32 i = 0; i < m; i += 4) {
-    const float *a0 = a + i * lda, *a1 = a + clamp(i + 1, m - 1) * lda, *a2 = a + clamp(i + 2, m - 1) * lda, *a3 = a + clamp(i + 3, m - 1) * lda;
+  for (i32 i = 0; i < m; i += 2) {
+    i32 i1 = clamp(i + 1, m - 1);
+    const float *a0 = a + i * lda, *a1 = a + i1 * lda;
     for (i32 j = 0; j < n; j += 4) {
-      const float *b0 = b + j * ldb, *b1 = b + clamp(j + 1, n - 1) * ldb, *b2 = b + clamp(j + 2, n - 1) * ldb, *b3 = b + clamp(j + 3, n - 1) * ldb;
+      i32 j1 = clamp(j + 1, n - 1), j2 = clamp(j + 2, n - 1), j3 = clamp(j + 3, n - 1);
+      const float *b0 = b + j * ldb, *b1 = b + j1 * ldb, *b2 = b + j2 * ldb, *b3 = b + j3 * ldb;
       v128_t z = wasm_f32x4_splat(0);
       v128_t s00 = z, s01 = z, s02 = z, s03 = z, s10 = z, s11 = z, s12 = z, s13 = z;
-      v128_t s20 = z, s21 = z, s22 = z, s23 = z, s30 = z, s31 = z, s32 = z, s33 = z;
       i32 d = 0;
       for (; d + 3 < depth; d += 4) DOT_STEP(wasm_v128_load, d);
       for (; d < depth; d++) DOT_STEP(ONE, d);
       /* Rows and columns past the edge were clamped to the last: same sums, same place. */
-      float *c0 = c + i * ldc, *c1 = c + clamp(i + 1, m - 1) * ldc, *c2 = c + clamp(i + 2, m - 1) * ldc, *c3 = c + clamp(i + 3, m - 1) * ldc;
-      i32 j1 = clamp(j + 1, n - 1), j2 = clamp(j + 2, n - 1), j3 = clamp(j + 3, n - 1);
+      float *c0 = c + i * ldc, *c1 = c + i1 * ldc;
       c0[j] = lanes(s00); c0[j1] = lanes(s01); c0[j2] = lanes(s02); c0[j3] = lanes(s03);
       c1[j] = lanes(s10); c1[j1] = lanes(s11); c1[j2] = lanes(s12); c1[j3] = lanes(s13);
-      c2[j] = lanes(s20); c2[j1] = lanes(s21); c2[j2] = lanes(s22); c2[j3] = lanes(s23);
-      c3[j] = lanes(s30); c3[j1] = lanes(s31); c3[j2] = lanes(s32); c3[j3] = lanes(s33);
     }
   }
 }
