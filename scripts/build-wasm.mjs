@@ -1,7 +1,7 @@
 // Compiles the WebAssembly modules in src/_internal/kernels/host/compiled (radixSort.c,
-// planeSweeps.c), the one place generated code lives, and writes each module,
-// base64-encoded, into a TypeScript file next to its source (radixSortBinary.ts,
-// planeSweepsBinary.ts), with the SHA-256 of the source it came from (a test checks the
+// planeSweeps.c, matrixProduct.c), the one place generated code lives, and writes each
+// module, base64-encoded, into a TypeScript file next to its source (radixSortBinary.ts,
+// planeSweepsBinary.ts, matrixProductBinary.ts), with the SHA-256 of the source it came from (a test checks the
 // hash, so an edited .c without a rebuild fails).
 //
 // Needs Debian's clang and lld (`apt-get install clang lld`); CI and users never run it,
@@ -26,6 +26,16 @@ const modules = [
     name: 'planeSweeps',
     constant: 'PLANE_SWEEPS',
     flags: ['-msimd128', '-fno-vectorize', '-fno-slp-vectorize', '-fno-unroll-loops', '-Wl,--import-memory'],
+    ownsNothing: true,
+  },
+  // The matrix products work in tfjs-backend-wasm's memory too. Their tiles are written
+  // out by hand, as the sweeps are, for the same reason. No stack reserved: the linker's
+  // default 64 KiB (unused) would make the module ask for two pages of whatever memory it
+  // is given, and the cpu kernels' staging memory starts at one.
+  {
+    name: 'matrixProduct',
+    constant: 'MATRIX_PRODUCT',
+    flags: ['-msimd128', '-fno-vectorize', '-fno-slp-vectorize', '-fno-unroll-loops', '-Wl,--import-memory', '-Wl,-z,stack-size=0'],
     ownsNothing: true,
   },
 ];

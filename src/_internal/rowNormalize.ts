@@ -5,8 +5,14 @@
  *
  * Backward: for ‖x‖ > ε, ∂x̂/∂x = (I − x̂x̂ᵀ)/‖x‖, so dx = (dx̂ − x̂·⟨dx̂, x̂⟩)/‖x‖; below
  * ε the map is x/ε and dx = dx̂/ε. `active` (1 above ε, 0 below) switches the projection.
+ *
+ * The `[N, D]` steps are the row kernels `scaleRows` and `blendRows` (fused on cpu and
+ * wasm): as broadcasts against `[N, 1]` they are tfjs-cpu's slow path, ≈ 14 ms each at
+ * `[512, 512]`, more than the contrastive kernels between them (bench/README.md).
  */
 import * as tf from '@tensorflow/tfjs-core';
+
+import { blendRows, scaleRows } from './kernels/sort/contract';
 
 /** Default ε of the normalisation: 1e-12, as PyTorch's `F.normalize`. */
 export const ROW_NORM_EPSILON = 1e-12;
@@ -25,7 +31,7 @@ export function normalizeRows(x: tf.Tensor2D, epsilon = ROW_NORM_EPSILON): Norma
   const floor = epsilon * epsilon;
   const inverseNorm = tf.rsqrt(tf.maximum(squaredNorm, floor)) as tf.Tensor2D;
   return {
-    normalized: tf.mul(x, inverseNorm) as tf.Tensor2D,
+    normalized: scaleRows(x, inverseNorm),
     inverseNorm,
     active: tf.cast(tf.greater(squaredNorm, floor), 'float32') as tf.Tensor2D,
   };
@@ -34,7 +40,8 @@ export function normalizeRows(x: tf.Tensor2D, epsilon = ROW_NORM_EPSILON): Norma
 /** dx from dx̂ (see the module comment). */
 export function normalizeRowsGrad(dNormalized: tf.Tensor2D, rows: NormalizedRows): tf.Tensor2D {
   const projection = tf.mul(tf.sum(tf.mul(dNormalized, rows.normalized), 1, true), rows.active);
-  return tf.mul(tf.sub(dNormalized, tf.mul(rows.normalized, projection)), rows.inverseNorm) as tf.Tensor2D;
+  // (dx̂ − x̂·p)·r as dx̂·r + x̂·(−p·r): one pass over the rows.
+  return blendRows(dNormalized, rows.normalized, rows.inverseNorm, tf.neg(tf.mul(projection, rows.inverseNorm)) as tf.Tensor2D);
 }
 
 /** Flattens `[N, ...]` to `[N, D]`. */

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 
 import { customGrad } from '../_internal/customGrad';
+import { multiplyMatrices } from '../_internal/kernels/product/contract';
 import { flattenSamples, normalizeRows, normalizeRowsGrad } from '../_internal/rowNormalize';
 import { checkMinRank, checkNonEmpty, floatTensor, type TensorInput } from '../_internal/validate';
 
@@ -34,10 +35,10 @@ export function cosineSimilarityMatrix(x: TensorInput): tf.Tensor2D {
       const rows = normalizeRows(flattenSamples(value));
       save([value]);
       return {
-        value: tf.matMul(rows.normalized, rows.normalized, false, true),
+        value: multiplyMatrices(rows.normalized, rows.normalized, { transposeB: true }),
         gradFunc: (dy, [savedX]) => {
           const recomputed = normalizeRows(flattenSamples(savedX as tf.Tensor));
-          const dNormalized = tf.matMul(tf.add(dy, tf.transpose(dy)), recomputed.normalized) as tf.Tensor2D;
+          const dNormalized = multiplyMatrices(tf.add(dy, tf.transpose(dy)) as tf.Tensor2D, recomputed.normalized);
           return [tf.reshape(normalizeRowsGrad(dNormalized, recomputed), (savedX as tf.Tensor).shape)];
         },
       };

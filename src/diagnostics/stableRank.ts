@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 
 import { customGrad } from '../_internal/customGrad';
+import { multiplyMatrices } from '../_internal/kernels/product/contract';
 import { seededUniform } from '../_internal/random';
 import { flattenSamples, normalizeRows, normalizeRowsGrad } from '../_internal/rowNormalize';
 import { checkMinRank, checkNonEmpty, floatTensor, type TensorInput } from '../_internal/validate';
@@ -52,7 +53,7 @@ export function stableRank(x: TensorInput): tf.Scalar {
     const n = input.shape[0] as number;
     const rank = customGrad<[tf.Tensor]>(([value], save) => {
       const { normalized } = normalizeRows(flattenSamples(value));
-      const gram = tf.matMul(normalized, normalized, false, true) as tf.Tensor2D;
+      const gram = multiplyMatrices(normalized, normalized, { transposeB: true });
       const trace = tf.sum(tf.mul(gram, tf.eye(n)));
       const unitTraceGram = tf.divNoNan(gram, trace) as tf.Tensor2D;
       const { eigenvalue, eigenvector } = topEigenpair(unitTraceGram, n);
@@ -63,9 +64,9 @@ export function stableRank(x: TensorInput): tf.Scalar {
         gradFunc: (dy, saved) => {
           const [savedX, v, savedResult, savedTrace] = saved as [tf.Tensor, tf.Tensor2D, tf.Tensor, tf.Tensor];
           const rows = normalizeRows(flattenSamples(savedX));
-          const bracket = tf.sub(tf.eye(n), tf.mul(tf.matMul(v, v, false, true), savedResult));
+          const bracket = tf.sub(tf.eye(n), tf.mul(multiplyMatrices(v, v, { transposeB: true }), savedResult));
           const dGram = tf.mul(tf.mul(dy, tf.divNoNan(savedResult, savedTrace)), bracket);
-          const dNormalized = tf.mul(tf.matMul(dGram as tf.Tensor2D, rows.normalized), 2) as tf.Tensor2D;
+          const dNormalized = tf.mul(multiplyMatrices(dGram as tf.Tensor2D, rows.normalized), 2) as tf.Tensor2D;
           return [tf.reshape(normalizeRowsGrad(dNormalized, rows), savedX.shape)];
         },
       };
@@ -82,11 +83,11 @@ export function stableRank(x: TensorInput): tf.Scalar {
 function topEigenpair(gram: tf.Tensor2D, n: number): { eigenvalue: tf.Scalar; eigenvector: tf.Tensor2D } {
   const unitTrace = (m: tf.Tensor2D) => tf.divNoNan(m, tf.sum(tf.mul(m, tf.eye(n)))) as tf.Tensor2D;
   let power = gram;
-  for (let i = 0; i < SQUARINGS; i++) power = unitTrace(tf.matMul(power, power));
+  for (let i = 0; i < SQUARINGS; i++) power = unitTrace(multiplyMatrices(power, power));
   const uniform = seededUniform(0x5eed);
   const start = tf.tensor2d(Float32Array.from({ length: n }, () => uniform() + 0.5), [n, 1]);
   const unit = (v: tf.Tensor2D) => tf.mul(v, tf.rsqrt(tf.maximum(tf.sum(tf.square(v)), 1e-30))) as tf.Tensor2D;
-  let vector = unit(tf.matMul(power, start));
-  for (let i = 0; i < 2; i++) vector = unit(tf.matMul(gram, vector));
-  return { eigenvalue: tf.sum(tf.mul(vector, tf.matMul(gram, vector))), eigenvector: vector };
+  let vector = unit(multiplyMatrices(power, start));
+  for (let i = 0; i < 2; i++) vector = unit(multiplyMatrices(gram, vector));
+  return { eigenvalue: tf.sum(tf.mul(vector, multiplyMatrices(gram, vector))), eigenvector: vector };
 }

@@ -5,7 +5,7 @@ import { expect, it } from 'vitest';
 import { activationSimilarity, cosineSimilarityMatrix } from '../../src';
 import { makeValues, sampleBatch } from '../helpers/arbitraries';
 import { expectClose, expectNoLeak, expectThrowsWithoutLeak, maxAbs, readAndDispose } from '../helpers/assert';
-import { describeBackends } from '../helpers/backends';
+import { describeBackendsBothPaths } from '../helpers/backends';
 import { runs } from '../helpers/properties';
 import { TOLERANCE } from '../helpers/tolerance';
 import { activationSimilarityReference, cosineMatrixReference } from '../reference/diagnostics';
@@ -19,7 +19,7 @@ function everySampleAwayFromZero({ shape, values }: { shape: number[]; values: F
   return Math.min(...norms) > 1e-2 * Math.max(...norms);
 }
 
-describeBackends('cosineSimilarityMatrix and activationSimilarity', (backend) => {
+describeBackendsBothPaths('cosineSimilarityMatrix and activationSimilarity', (backend) => {
   const tolerance = TOLERANCE[backend];
 
   it('match the float64 reference, zero samples included', async () => {

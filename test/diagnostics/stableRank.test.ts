@@ -5,7 +5,7 @@ import { expect, it } from 'vitest';
 import { stableRank } from '../../src';
 import { sampleBatch } from '../helpers/arbitraries';
 import { expectClose, expectThrowsWithoutLeak, maxAbs, readAndDispose } from '../helpers/assert';
-import { describeBackends } from '../helpers/backends';
+import { describeBackendsBothPaths } from '../helpers/backends';
 import { runs } from '../helpers/properties';
 import { TOLERANCE } from '../helpers/tolerance';
 import { cosineMatrixReference, stableRankReference, symmetricEigenvalues } from '../reference/diagnostics';
@@ -17,7 +17,7 @@ function topEigenvalues(values: ArrayLike<number>, n: number): [number, number] 
   return [eigenvalues[0] ?? 0, eigenvalues[1] ?? 0];
 }
 
-describeBackends('stableRank', (backend) => {
+describeBackendsBothPaths('stableRank', (backend) => {
   const tolerance = TOLERANCE[backend];
 
   it('matches the float64 reference within the documented power-method tolerance', async () => {

@@ -5,7 +5,10 @@
  * forms, overlapping and disjoint row ranges, logits up to |S| ≈ 50; then whole losses of
  * several terms under each reduction, value and gradient; then the memory bound (nothing
  * `[R, C]` is allocated as a tensor) and no leaks. On a backend without a fused kernel
- * both sides run the composite.
+ * both sides run the composite. On cpu and wasm the fused kernels' block products run
+ * compiled (host/compiled/matrixProduct.c, float32 sums) or as TypeScript (float64 sums):
+ * the property and the large-logit case run both, `webAssembly: 'required'` making the
+ * kernels throw where the compiled products could not run.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import fc from 'fast-check';
@@ -14,10 +17,12 @@ import { expect, it } from 'vitest';
 import { ntXent } from '../../src';
 import { contrastiveLoss, type ContrastiveTerm, type Reduction } from '../../src/_internal/contrastive';
 import { contrastiveTermBackward, contrastiveTermForward, type TermKernelOptions } from '../../src/_internal/kernels/contrastive/contract';
+import { setHostOptions } from '../../src/_internal/kernels/host/options';
 import { uniformFrom } from '../helpers/arbitraries';
 import { expectClose, expectNoLeak, maxAbs } from '../helpers/assert';
 import { bothPaths, describeBackends, isGpuBackend } from '../helpers/backends';
 import { runs } from '../helpers/properties';
+import { engineOptions } from '../helpers/hostEngines';
 import { TOLERANCE } from '../helpers/tolerance';
 
 interface TermCase {
@@ -83,21 +88,35 @@ const termCase: fc.Arbitrary<TermCase> = fc
     return { total: extra + rows, depth, term, seed };
   });
 
+/** `body`'s result with the host kernels' WebAssembly builds required or off. */
+async function withEngine<T>(engine: 'required' | 'off', body: () => Promise<T>): Promise<T> {
+  const previous = setHostOptions(engineOptions(engine));
+  try {
+    return await body();
+  } finally {
+    setHostOptions(previous);
+  }
+}
+
+const engines = fc.constantFrom<'required' | 'off'>('required', 'off');
+
 describeBackends('contrastive kernels', (backend) => {
   const tolerance = TOLERANCE[backend];
 
   it('give the composite forward (losses and lse) and backward (dE) for every rule', async () => {
     await fc.assert(
-      fc.asyncProperty(termCase, async ({ total, depth, term, seed }) => {
+      fc.asyncProperty(termCase, engines, async ({ total, depth, term, seed }, engine) => {
         // Rows of norm ≤ √D·2.5 keep |S| ≤ 6.25·D/τ small enough for float32 logits to carry ~1e-6 relative error.
         const scale = Math.min(2.5, Math.sqrt(5 * term.temperature));
         const e = tf.tensor2d(randomValues(total * depth, scale / Math.sqrt(depth), seed + 2), [total, depth]);
         const rows = term.queries.end - term.queries.start;
         const upstream = tf.tensor1d(randomValues(rows, 1, seed + 3));
-        const { fused, composite } = await bothPaths(() => {
-          const { losses, logSumExp } = contrastiveTermForward(e, term);
-          return [losses, logSumExp, contrastiveTermBackward(e, term, logSumExp, upstream)];
-        });
+        const { fused, composite } = await withEngine(engine, () =>
+          bothPaths(() => {
+            const { losses, logSumExp } = contrastiveTermForward(e, term);
+            return [losses, logSumExp, contrastiveTermBackward(e, term, logSumExp, upstream)];
+          }),
+        );
         // Logit magnitude bound: the error scale of each lse, loss and gradient element.
         const logitScale = (scale * scale) / term.temperature + 1;
         const [fusedLosses, fusedLse, fusedGradient] = fused as [Float32Array, Float32Array, Float32Array];
@@ -150,11 +169,15 @@ describeBackends('contrastive kernels', (backend) => {
       temperature: 0.01,
     };
     const upstream = tf.ones([16]) as tf.Tensor1D;
-    const { fused } = await bothPaths(() => {
-      const { losses, logSumExp } = contrastiveTermForward(e, term);
-      return [losses, logSumExp, contrastiveTermBackward(e, term, logSumExp, upstream)];
-    });
-    for (const values of fused) expect(Array.from(values).every(Number.isFinite)).toBe(true);
+    for (const engine of ['required', 'off'] as const) {
+      const { fused } = await withEngine(engine, () =>
+        bothPaths(() => {
+          const { losses, logSumExp } = contrastiveTermForward(e, term);
+          return [losses, logSumExp, contrastiveTermBackward(e, term, logSumExp, upstream)];
+        }),
+      );
+      for (const values of fused) expect(Array.from(values).every(Number.isFinite)).toBe(true);
+    }
     tf.dispose([e, upstream]);
   });
 

@@ -1,6 +1,6 @@
 /**
  * The one seam for fast paths. Every kernel (the contracts in `./<family>/contract.ts`:
- * statistics, sort, efdm, smoothing, corruption, bottleneck, contrastive) calls {@link dispatch} with
+ * statistics, sort, efdm, smoothing, corruption, bottleneck, contrastive, product) calls {@link dispatch} with
  * a {@link FusedKernel} and a composite of tfjs-core ops. When fast paths are on and the kernel has an
  * implementation for the active backend, the implementation is registered with tfjs on
  * first use (never at import: that would be a side effect and defeat tree-shaking) and

@@ -2,12 +2,14 @@
  * What the contrastive host kernels share: the term read back from a call's inputs and
  * attrs, and the block of logits.
  *
- * Precision: logits are float64 sums of the float32 products (each product of two
- * float32 values is exact in float64), rounded to float32 as the composite's S is; every
- * later step (the running maximum and sum, the exponentials, the gradients' accumulators
- * `[T, D]`) stays in float64, rounded to float32 once per output element. The rounding of
- * S matters: lse is saved as float32, and lse = m + log s ≥ m rounds to a float32 ≥ m, the
- * largest logit of its row, only when m is itself a float32. With float64 logits,
+ * Precision: logits are float32 sums where the compiled block products run
+ * (`./blockProducts.ts`, as the composite's matMul sums them) and otherwise float64 sums
+ * of the float32 products (each exact in float64), rounded to float32 as the composite's
+ * S is; the positives' logits (`logit`) are always the latter. Every later step (the
+ * running maximum and sum, the exponentials) stays in float64, rounded to float32 once
+ * per output element. The rounding of S matters: lse is saved as float32, and
+ * lse = m + log s ≥ m rounds to a float32 ≥ m, the largest logit of its row, only when m
+ * is itself a float32. With float64 logits,
  * S − round(lse) reached +128 at logits of 1e9 (unnormalised rows of 1e4) and e^{S − lse}
  * overflowed the gradient.
  */

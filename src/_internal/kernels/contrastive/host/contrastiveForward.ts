@@ -6,15 +6,17 @@
  * so no logit magnitude overflows, and the value equals the dense max-subtracted one up
  * to rounding. Then each anchor's loss takes its positives' logits alone:
  * ℓ_r = weight·Σ_{c∈P(r)} W_rc·(lse_r − S_rc) (or softplus of it for `'perPositive'`).
- * Memory beyond the inputs: one block of logits and O(R).
+ * Memory beyond the inputs: one block of logits and O(R) (and on cpu E's copy in the
+ * compiled products' memory, `./blockProducts.ts`).
  */
 import type * as tf from '@tensorflow/tfjs-core';
 
 import { cpuKernel, wasmKernel, type HostKernel } from '../../host/adapter';
-import { BLOCK_COLUMNS, BLOCK_ROWS, blockLogits, hostTermOf, logit, MASKED, softplus, termPlacementOf, type HostTerm } from './common';
+import { BLOCK_BYTES, type BlockProducts, blockProducts } from './blockProducts';
+import { BLOCK_COLUMNS, BLOCK_ROWS, hostTermOf, logit, MASKED, softplus, termPlacementOf, type HostTerm } from './common';
 
 /** lse_r of every anchor, float64; {@link MASKED} where M_r is empty. */
-export function logSumExps(term: HostTerm): Float64Array {
+export function logSumExps(term: HostTerm, products: BlockProducts): Float64Array {
   const { rows, columns, relation } = term;
   const result = new Float64Array(rows);
   const block = new Float64Array(BLOCK_ROWS * BLOCK_COLUMNS);
@@ -26,7 +28,7 @@ export function logSumExps(term: HostTerm): Float64Array {
     sum.fill(0);
     for (let c0 = 0; c0 < columns; c0 += BLOCK_COLUMNS) {
       const blockColumns = Math.min(BLOCK_COLUMNS, columns - c0);
-      blockLogits(term, r0, blockRows, c0, blockColumns, block);
+      products.logits(r0, blockRows, c0, blockColumns, block);
       relation.maskBlock(r0, blockRows, c0, blockColumns, block);
       for (let i = 0; i < blockRows; i++) {
         const at = i * blockColumns;
@@ -53,9 +55,10 @@ const CONTRASTIVE_FORWARD: HostKernel = {
       { shape: [rows], dtype: 'float32', filled: true },
     ];
   },
-  run: (inputs, [lossesOut, logSumExpOut], attrs) => {
+  heapScratch: () => BLOCK_BYTES,
+  run: (inputs, [lossesOut, logSumExpOut], attrs, context) => {
     const term = hostTermOf(inputs, attrs);
-    const lse = logSumExps(term);
+    const lse = logSumExps(term, blockProducts(term, context));
     const losses = lossesOut as Float32Array;
     for (let r = 0; r < term.rows; r++) {
       const rowLse = lse[r] as number;

@@ -12,6 +12,7 @@
  * sweep and the TypeScript sweeps run. Every way gives the same values bit for bit.
  */
 import type { HostContext, HostKernel, Heap } from '../../host/adapter';
+import { memoryOfAtLeast } from '../../host/compiled/memoryModule';
 import { planeSweeps, type PlaneSweeps } from '../../host/compiled/planeSweepsModule';
 import { compiledBuildMissing } from '../../host/options';
 import { statisticsViewOf, type StatisticsView } from '../view';
@@ -98,14 +99,8 @@ export interface StagedSweeps {
  */
 export function stagedSweeps(columns: number, count: number, dataBytes: number): StagedSweeps | undefined {
   const dataOffset = count * columns * 8;
-  if (typeof WebAssembly !== 'object') return undefined;
-  try {
-    staging ??= new WebAssembly.Memory({ initial: 1 });
-    const pages = Math.ceil((dataOffset + dataBytes) / 65536) - staging.buffer.byteLength / 65536;
-    if (pages > 0) staging.grow(pages);
-  } catch {
-    return undefined;
-  }
+  staging = memoryOfAtLeast(staging, dataOffset + dataBytes);
+  if (staging === undefined) return undefined;
   const sweeps = planeSweeps(staging);
   if (sweeps === undefined) return undefined;
   const buffer = staging.buffer as ArrayBuffer;
