@@ -150,7 +150,11 @@ describeBackends('contrastive kernels', (backend) => {
       return [losses, logSumExp, contrastiveTermBackward(e, term, logSumExp, upstream)];
     });
     for (const values of [...fused, ...composite]) expect(Array.from(values).every(Number.isFinite)).toBe(true);
-    expect(fused[1]?.[0]).toBeCloseTo(-1e30, -24);
+    // On cpu and wasm −1e30, the MASKED stand-in for −∞. The GPU backends run the
+    // composite on both sides, and webgl's masked maximum comes out near −1e20 rather than
+    // −1e30 on SwiftShader: either is far below every logit, which is all the loss needs.
+    if (isGpuBackend(backend)) expect(fused[1]?.[0]).toBeLessThan(-1e19);
+    else expect(fused[1]?.[0]).toBeCloseTo(-1e30, -24);
     expect(fused[0]?.[0]).toBe(0); // softplus(−1e30 − S) of its one positive
     expectClose(fused[2] as Float32Array, composite[2] as Float32Array, tolerance.gradient, maxAbs(composite[2] as Float32Array));
     tf.dispose([e, upstream]);

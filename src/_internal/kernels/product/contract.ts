@@ -25,5 +25,10 @@ export interface ProductTransposes {
 
 /** op(a)·op(b) of two 2-D tensors, `[M, N]`. */
 export function multiplyMatrices(a: tf.Tensor2D, b: tf.Tensor2D, { transposeA = false, transposeB = false }: ProductTransposes = {}): tf.Tensor2D {
-  return dispatch(MATRIX_PRODUCT, { a, b }, { transposeA, transposeB }, () => tf.matMul(a, b, transposeA, transposeB));
+  const inner = a.shape[transposeA ? 0 : 1];
+  return dispatch(MATRIX_PRODUCT, { a, b }, { transposeA, transposeB }, () =>
+    // An empty sum is 0; tfjs-backend-webgpu's MatMul with K = 0 binds an empty buffer,
+    // which WebGPU rejects (the output then keeps stale memory).
+    inner === 0 ? tf.zeros([a.shape[transposeA ? 1 : 0], b.shape[transposeB ? 0 : 1]]) : tf.matMul(a, b, transposeA, transposeB),
+  );
 }
