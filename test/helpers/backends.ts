@@ -160,20 +160,24 @@ export function describeBackendsBothPaths(title: string, suite: (backend: Backen
 }
 
 /**
- * Runs `body` with fast paths on and then off, returning both results read back (the
- * kernel suites compare a fused kernel with its composite this way).
+ * Runs `body` with fast paths on and then off, returning both results read back, with
+ * their shapes (the kernel suites compare a fused kernel with its composite this way).
  */
-export async function bothPaths(body: () => tf.Tensor[]): Promise<{ fused: Float32Array[]; composite: Float32Array[] }> {
+export async function bothPaths(body: () => tf.Tensor | tf.Tensor[]): Promise<{ fused: Float32Array[]; composite: Float32Array[]; fusedShapes: number[][]; compositeShapes: number[][] }> {
   const read = async (fast: boolean) => {
     setFastPaths(fast);
     try {
-      const outputs = body();
+      const result = body();
+      const outputs = Array.isArray(result) ? result : [result];
       const values = await Promise.all(outputs.map(async (t) => (await t.data()) as Float32Array));
+      const shapes = outputs.map((t) => t.shape);
       tf.dispose(outputs);
-      return values;
+      return { values, shapes };
     } finally {
       setFastPaths(true);
     }
   };
-  return { fused: await read(true), composite: await read(false) };
+  const fused = await read(true);
+  const composite = await read(false);
+  return { fused: fused.values, composite: composite.values, fusedShapes: fused.shapes, compositeShapes: composite.shapes };
 }

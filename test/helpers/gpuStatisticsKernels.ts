@@ -9,10 +9,10 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 
-import { setFastPaths } from '../../src';
 import { gradientSums, inputGradient, moments, scaleShift, type GradientSums } from '../../src/_internal/kernels/statistics/contract';
 import type { StatisticsView } from '../../src/_internal/kernels/statistics/view';
 import { expectClose, expectNoLeak, maxAbs } from './assert';
+import { bothPaths } from './backends';
 import { TOLERANCE } from './tolerance';
 
 /** The statistics view of a `[P, A, Q, B]` tensor read as itself. */
@@ -40,31 +40,6 @@ export function uniform(count: number, seed: number, low = -1, high = 1): Float3
   return values;
 }
 
-interface Outcome {
-  readonly values: Float32Array | Int32Array;
-  readonly shape: number[];
-}
-
-/** Runs `f` with fast paths on and off; returns both results' values and shapes, output by output. */
-export async function fusedAndComposite(f: () => tf.Tensor | tf.Tensor[]): Promise<Array<{ fused: Outcome; composite: Outcome }>> {
-  const run = async (fast: boolean) => {
-    setFastPaths(fast);
-    try {
-      const out = f();
-      const list = Array.isArray(out) ? out : [out];
-      const outcomes = await Promise.all(list.map(async (t): Promise<Outcome> => ({ values: (await t.data()) as Float32Array | Int32Array, shape: t.shape })));
-      tf.dispose(list);
-      return outcomes;
-    } finally {
-      setFastPaths(true);
-    }
-  };
-  const fused = await run(true);
-  const composite = await run(false);
-  expect(fused.length).toBe(composite.length);
-  return fused.map((outcome, i) => ({ fused: outcome, composite: composite[i] as Outcome }));
-}
-
 const STATISTICS_KERNELS = ['FeatstatsMoments', 'FeatstatsScaleShift', 'FeatstatsGradientSums', 'FeatstatsInputGradient'];
 
 /**
@@ -90,10 +65,9 @@ const VIEW_CASES: ReadonlyArray<[string, [number, number, number, number], numbe
 export function describeGpuStatisticsKernels(backend: 'webgl' | 'webgpu'): void {
   const tolerance = TOLERANCE[backend].value;
   const expectCloseToComposite = async (f: () => tf.Tensor | tf.Tensor[]): Promise<void> => {
-    for (const { fused, composite } of await fusedAndComposite(f)) {
-      expect(fused.shape).toEqual(composite.shape);
-      expectClose(fused.values, composite.values, tolerance, maxAbs(composite.values));
-    }
+    const { fused, composite, fusedShapes, compositeShapes } = await bothPaths(f);
+    expect(fusedShapes).toEqual(compositeShapes);
+    fused.forEach((values, k) => expectClose(values, composite[k] as Float32Array, tolerance, maxAbs(composite[k] as Float32Array)));
   };
 
   describe('statistics kernels match the composites', () => {

@@ -61,6 +61,9 @@ export const argsortRowsWebgpu: tf.KernelFunc = ({ inputs, backend: rawBackend, 
   return sorted;
 };
 
+/** The WGSL type the values are compared in: their own (int32 rows compare exactly). */
+const valueTypeOf = (x: tf.TensorInfo): string => (x.dtype === 'int32' ? 'i32' : 'f32');
+
 /**
  * WGSL `fsBefore(va, a, vb, b)`: whether index a (value va) goes before index b (value
  * vb). Padding (index ≥ n) goes after every element, in index order.
@@ -96,7 +99,7 @@ interface BlockPass {
  */
 function sortBlocks(backend: WebgpuBackend, x: tf.TensorInfo, order: tf.TensorInfo | undefined, pass: BlockPass): tf.TensorInfo {
   const { rows, n, padded, block, compact } = pass;
-  const valueType = x.dtype === 'int32' ? 'i32' : 'f32';
+  const valueType = valueTypeOf(x);
   const blocks = rows * (padded / block);
   const outputSize = compact ? rows * n : rows * padded;
   const loadIndex = order === undefined ? 'start + k' : 'order[base + k]';
@@ -167,7 +170,7 @@ interface Step {
  */
 function compareExchange(backend: WebgpuBackend, x: tf.TensorInfo, order: tf.TensorInfo, step: Step): tf.TensorInfo {
   const { rows, n, padded } = step;
-  const valueType = x.dtype === 'int32' ? 'i32' : 'f32';
+  const valueType = valueTypeOf(x);
   // The direction is baked in (one pipeline per direction), the sizes are uniforms.
   return run(backend, {
     inputs: ['x', 'order'],

@@ -176,14 +176,15 @@ export function coordinatesWgsl(view: StatisticsView): { code: string; key: stri
 /**
  * WGSL for the per-statistic reductions: the row setup declaring the statistic's `p`, `q`,
  * and term statements declaring element m's `a`, `b` and flat index `i`. With a unit
- * inner axis (channels-last per channel) a = m and b = 0, without a division per term.
+ * inner axis (channels-last per channel) a = m and b = 0, without a division per term,
+ * and neighbouring statistics read neighbouring values (`adjacentRows`).
  */
-export function statisticElement(view: StatisticsView): { rowSetup: string; element: string; key: string } {
+export function statisticElement(view: StatisticsView): { rowSetup: string; element: string; key: string; adjacentRows: boolean } {
   const rowSetup = 'let p = r / uniforms.kept;\n        let q = r % uniforms.kept;';
   if (view.reducedInner === 1) {
-    return { rowSetup, element: 'let a = m;\n          let b = 0;\n          let i = fsViewIndex(p, a, q, b);', key: 'i1' };
+    return { rowSetup, element: 'let a = m;\n          let b = 0;\n          let i = fsViewIndex(p, a, q, b);', key: 'i1', adjacentRows: view.kept > 1 };
   }
-  return { rowSetup, element: 'let a = m / uniforms.reducedInner;\n          let b = m - a * uniforms.reducedInner;\n          let i = fsViewIndex(p, a, q, b);', key: 'any' };
+  return { rowSetup, element: 'let a = m / uniforms.reducedInner;\n          let b = m - a * uniforms.reducedInner;\n          let i = fsViewIndex(p, a, q, b);', key: 'any', adjacentRows: false };
 }
 
 /** What {@link reducePairs} sums: the `term` of (r, m) over m < `count` for each output r < `rows`. */

@@ -33,7 +33,7 @@ export const momentsWebgpu: tf.KernelFunc = ({ inputs, backend: rawBackend, attr
     inputs: [['x', x]],
     rows: view.outer * view.kept,
     count,
-    adjacentRows: view.reducedInner === 1 && view.kept > 1,
+    adjacentRows: element.adjacentRows,
     uniforms: () => viewUniforms(view).float('inverseDenominator', inverseDenominator),
     key: `moments_${element.key}`,
     helpers: VIEW_WGSL,
