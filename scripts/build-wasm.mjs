@@ -1,5 +1,6 @@
 // Compiles the WebAssembly modules in src/_internal/kernels/host/compiled (radixSort.c,
-// planeSweeps.c, matrixProduct.c, smoothing.c), the one place generated code lives, and writes each
+// planeSweeps.c, matrixProduct.c, smoothing.c,
+// bottleneck.c), the one place generated code lives, and writes each
 // module, base64-encoded, into a TypeScript file next to its source (radixSortBinary.ts,
 // planeSweepsBinary.ts, matrixProductBinary.ts), with the SHA-256 of the source it came from (a test checks the
 // hash, so an edited .c without a rebuild fails).
@@ -38,10 +39,17 @@ const modules = [
     flags: ['-msimd128', '-fno-vectorize', '-fno-slp-vectorize', '-fno-unroll-loops', '-Wl,--import-memory', '-Wl,-z,stack-size=0'],
     ownsNothing: true,
   },
-  // The smoothing sums, in tfjs-backend-wasm's memory as well, built the same way.
+  // The smoothing sums and the bottleneck's element-wise passes, in tfjs-backend-wasm's
+  // memory as well, built the same way.
   {
     name: 'smoothing',
     constant: 'SMOOTHING',
+    flags: ['-msimd128', '-fno-vectorize', '-fno-slp-vectorize', '-fno-unroll-loops', '-Wl,--import-memory', '-Wl,-z,stack-size=0'],
+    ownsNothing: true,
+  },
+  {
+    name: 'bottleneck',
+    constant: 'BOTTLENECK',
     flags: ['-msimd128', '-fno-vectorize', '-fno-slp-vectorize', '-fno-unroll-loops', '-Wl,--import-memory', '-Wl,-z,stack-size=0'],
     ownsNothing: true,
   },

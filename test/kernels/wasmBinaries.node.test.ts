@@ -9,6 +9,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 
+import { BOTTLENECK_SOURCE_SHA256, BOTTLENECK_WASM } from '../../src/_internal/kernels/host/compiled/bottleneckBinary';
 import { MATRIX_PRODUCT_SOURCE_SHA256, MATRIX_PRODUCT_WASM } from '../../src/_internal/kernels/host/compiled/matrixProductBinary';
 import { PLANE_SWEEPS_SOURCE_SHA256, PLANE_SWEEPS_WASM } from '../../src/_internal/kernels/host/compiled/planeSweepsBinary';
 import { RADIX_SORT_SOURCE_SHA256, RADIX_SORT_WASM } from '../../src/_internal/kernels/host/compiled/radixSortBinary';
@@ -19,6 +20,7 @@ const MODULES = [
   { source: 'planeSweeps.c', hash: PLANE_SWEEPS_SOURCE_SHA256, base64: PLANE_SWEEPS_WASM },
   { source: 'matrixProduct.c', hash: MATRIX_PRODUCT_SOURCE_SHA256, base64: MATRIX_PRODUCT_WASM },
   { source: 'smoothing.c', hash: SMOOTHING_SOURCE_SHA256, base64: SMOOTHING_WASM },
+  { source: 'bottleneck.c', hash: BOTTLENECK_SOURCE_SHA256, base64: BOTTLENECK_WASM },
 ];
 
 for (const { source, hash, base64 } of MODULES) {

@@ -15,8 +15,10 @@
  * and takes dα from the two sums (sample-sized work).
  *
  * The composites broadcast the sample tensors against R, tfjs cpu's slow path, and
- * allocate every intermediate; the host kernels (cpu and wasm) make one pass over R (and
- * dy) in float64, rounding each output once.
+ * allocate every intermediate; the host kernels (cpu and wasm) compute per-sample factors
+ * once (the logarithm and divisions: a sample's size of work) and make one pass over R
+ * (and dy) in the compiled module `../host/compiled/bottleneck.c` (float32 SIMD), or in
+ * TypeScript in float64 where WebAssembly SIMD cannot run.
  */
 import * as tf from '@tensorflow/tfjs-core';
 

@@ -1,12 +1,46 @@
 /**
  * `FeatstatsBottleneckBackward` on cpu and wasm (contract in `../contract.ts`): one pass
- * over R and dy in float64, writing dR and accumulating the two batch sums per sample
- * element in float64, each rounded once at the end.
+ * over R and dy writing dR and accumulating, per sample element, the batch sums that the
+ * two weight gradients are per-sample multiples of (the multiples applied once at the
+ * end, so the pass does no division or logarithm). The pass runs in the compiled module
+ * (`../../host/compiled/bottleneck.c`, float32, in tfjs-backend-wasm's memory on wasm,
+ * staged on cpu), or where WebAssembly SIMD cannot run in TypeScript in float64.
  */
 import type * as tf from '@tensorflow/tfjs-core';
 
 import { cpuKernel, requiredInput, wasmKernel, type HostKernel } from '../../host/adapter';
-import { SMALLEST_NOISE_WEIGHT } from './common';
+import { bottleneck } from '../../host/compiled/bottleneckModule';
+import { withArraysInMemory } from '../../host/compiled/memoryModule';
+import { compiledBuildMissing } from '../../host/options';
+import { SMALLEST_NOISE_WEIGHT, sampleSize } from './common';
+
+/** dR's per-sample factor: (λ/σ)² for the capacity, λ for the output. */
+function dRFactors(lambda: ArrayLike<number>, sigma: ArrayLike<number>, capacity: boolean): Float64Array {
+  const factors = new Float64Array(lambda.length);
+  for (let i = 0; i < lambda.length; i++) factors[i] = capacity ? ((lambda[i] as number) / (sigma[i] as number)) ** 2 : (lambda[i] as number);
+  return factors;
+}
+
+/** gλ and g₁₋λ from the batch sums (Σₙ o·d² or Σₙ o·R, Σₙ o, Σₙ o·n). */
+function finishGradients(c: {
+  readonly lambda: ArrayLike<number>;
+  readonly oneMinusLambda: ArrayLike<number>;
+  readonly mean: ArrayLike<number>;
+  readonly sigma: ArrayLike<number>;
+  readonly capacity: boolean;
+  readonly sumA: ArrayLike<number>;
+  readonly sumO: ArrayLike<number>;
+  readonly sumNoise: ArrayLike<number>;
+  readonly gLambda: Float32Array;
+  readonly gOneMinus: Float32Array;
+}): void {
+  const { lambda, oneMinusLambda, mean, sigma, capacity, sumA, sumO, sumNoise, gLambda, gOneMinus } = c;
+  for (let i = 0; i < lambda.length; i++) {
+    const [l, s, om, mu] = [lambda[i] as number, sigma[i] as number, oneMinusLambda[i] as number, mean[i] as number];
+    gLambda[i] = capacity ? ((l / s) * (sumA[i] as number)) / s : (sumA[i] as number);
+    gOneMinus[i] = capacity ? (om - 1 / Math.max(om, SMALLEST_NOISE_WEIGHT)) * (sumO[i] as number) : mu * (sumO[i] as number) + s * (sumNoise[i] as number);
+  }
+}
 
 const BOTTLENECK_BACKWARD: HostKernel = {
   outputs: (inputs) => {
@@ -17,42 +51,59 @@ const BOTTLENECK_BACKWARD: HostKernel = {
       { shape: sampleShape, dtype: 'float32', filled: true },
     ];
   },
-  run: (inputs, [dROut, gLambdaOut, gOneMinusOut], attrs) => {
-    const r = requiredInput(inputs, 'r').values;
-    const dy = requiredInput(inputs, 'dy').values;
+  // The mask, two per-sample factors and three batch sums, in tfjs's memory.
+  heapScratch: (inputs) => 24 * sampleSize(inputs),
+  run: (inputs, [dROut, gLambdaOut, gOneMinusOut], attrs, context) => {
+    const r = requiredInput(inputs, 'r').values as Float32Array;
+    const dy = requiredInput(inputs, 'dy').values as Float32Array;
     const lambda = requiredInput(inputs, 'lambda').values;
     const oneMinusLambda = requiredInput(inputs, 'oneMinusLambda').values;
     const mean = requiredInput(inputs, 'mean').values;
     const sigma = requiredInput(inputs, 'sigma').values;
-    const noise = requiredInput(inputs, 'noise').values;
+    const noise = requiredInput(inputs, 'noise').values as Float32Array;
     const mask = inputs.mask?.values;
     const dR = dROut as Float32Array;
+    const [gLambda, gOneMinus] = [gLambdaOut as Float32Array, gOneMinusOut as Float32Array];
     const sample = lambda.length;
-    const gLambda = new Float64Array(sample);
-    const gOneMinus = new Float64Array(sample);
+    const batch = sample === 0 ? 0 : r.length / sample;
     const capacity = attrs.term === 'capacity';
+    // capacity, with o = m·dy and d = R − μ: dR = o·(λ/σ)²·d, gλ = (λ/σ²)·Σₙ o·d²,
+    // g₁₋λ = ((1 − λ) − 1/max(1 − λ, s))·Σₙ o.
+    // output: dR = o·λ, gλ = Σₙ o·R, g₁₋λ = Σₙ o·(μ + σ·n) = μ·Σₙ o + σ·Σₙ o·n.
+    const dRFactor = dRFactors(lambda, sigma, capacity);
+    const finish = (sumA: ArrayLike<number>, sumO: ArrayLike<number>, sumNoise: ArrayLike<number>) =>
+      finishGradients({ lambda, oneMinusLambda, mean, sigma, capacity, sumA, sumO, sumNoise, gLambda, gOneMinus });
+    if (context.options.webAssembly !== 'off') {
+      const sums = [new Float32Array(sample), new Float32Array(sample), new Float32Array(sample)] as const;
+      const perSample = [mask === undefined ? new Float32Array(sample).fill(1) : (mask as Float32Array), Float32Array.from(dRFactor), Float32Array.from(mean)];
+      const arrays = [r, noise, dy, dR, ...perSample].map((array) => ({ array, written: array === dR })).concat(sums.map((array) => ({ array, written: true })));
+      const ran = withArraysInMemory(context.heap, bottleneck, arrays, (module, [atR, atNoise, atDy, atDR, atMask, atFactor, atMean, atA, atO, atNoiseSum]) => {
+        if (capacity) module.capacityBackward(atR as number, atDy as number, atDR as number, batch, sample, atMask as number, atMean as number, atFactor as number, atA as number, atO as number);
+        else module.outputBackward(atR as number, atNoise as number, atDy as number, atDR as number, batch, sample, atMask as number, atFactor as number, atA as number, atO as number, atNoiseSum as number);
+      });
+      if (ran) {
+        finish(...sums);
+        return;
+      }
+      if (context.options.webAssembly === 'required') throw compiledBuildMissing('the bottleneck kernel');
+    }
+    const [sumA, sumO, sumNoise] = [new Float64Array(sample), new Float64Array(sample), new Float64Array(sample)];
     for (let start = 0; start < r.length; start += sample) {
-      for (let i = 0; i < sample; i++) {
-        const at = start + i;
-        const o = mask === undefined ? (dy[at] as number) : (dy[at] as number) * (mask[i] as number);
-        const l = lambda[i] as number;
-        const om = oneMinusLambda[i] as number;
-        const mu = mean[i] as number;
-        const s = sigma[i] as number;
+      for (let i = 0, at = start; i < sample; i++, at++) {
+        const o = (dy[at] as number) * (mask === undefined ? 1 : (mask[i] as number));
         if (capacity) {
-          const rPrime = ((r[at] as number) - mu) / s;
-          dR[at] = (o * l * l * rPrime) / s;
-          gLambda[i] = (gLambda[i] as number) + o * l * rPrime * rPrime;
-          gOneMinus[i] = (gOneMinus[i] as number) + o * (om - 1 / Math.max(om, SMALLEST_NOISE_WEIGHT));
+          const d = (r[at] as number) - (mean[i] as number);
+          dR[at] = o * (dRFactor[i] as number) * d;
+          sumA[i] = (sumA[i] as number) + o * d * d;
         } else {
-          dR[at] = o * l;
-          gLambda[i] = (gLambda[i] as number) + o * (r[at] as number);
-          gOneMinus[i] = (gOneMinus[i] as number) + o * (mu + s * (noise[at] as number));
+          dR[at] = o * (dRFactor[i] as number);
+          sumA[i] = (sumA[i] as number) + o * (r[at] as number);
+          sumNoise[i] = (sumNoise[i] as number) + o * (noise[at] as number);
         }
+        sumO[i] = (sumO[i] as number) + o;
       }
     }
-    (gLambdaOut as Float32Array).set(gLambda);
-    (gOneMinusOut as Float32Array).set(gOneMinus);
+    finish(sumA, sumO, sumNoise);
   },
 };
 

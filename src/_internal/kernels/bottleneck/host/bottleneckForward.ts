@@ -1,37 +1,51 @@
-/** `FeatstatsBottleneckForward` on cpu and wasm (contract in `../contract.ts`): one pass over R in float64. */
+/**
+ * `FeatstatsBottleneckForward` on cpu and wasm (contract in `../contract.ts`): the
+ * per-sample factors first (a sample's size: the logarithm once per element of a sample,
+ * not once per element of R), then one pass over R: in the compiled module
+ * (`../../host/compiled/bottleneck.c`, float32, in tfjs-backend-wasm's memory on wasm,
+ * staged on cpu), or where WebAssembly SIMD cannot run in TypeScript in float64, each
+ * output rounded once.
+ */
 import type * as tf from '@tensorflow/tfjs-core';
 
 import { cpuKernel, requiredInput, wasmKernel, type HostKernel } from '../../host/adapter';
-import { SMALLEST_NOISE_WEIGHT } from './common';
+import { bottleneck } from '../../host/compiled/bottleneckModule';
+import { withArraysInMemory } from '../../host/compiled/memoryModule';
+import { compiledBuildMissing } from '../../host/options';
+import { sampleFactors, sampleSize } from './common';
 
 const BOTTLENECK_FORWARD: HostKernel = {
   outputs: (inputs) => [{ shape: [...requiredInput(inputs, 'r').shape], dtype: 'float32', filled: true }],
-  run: (inputs, [out], attrs) => {
-    const r = requiredInput(inputs, 'r').values;
-    const lambda = requiredInput(inputs, 'lambda').values;
-    const oneMinusLambda = requiredInput(inputs, 'oneMinusLambda').values;
-    const mean = requiredInput(inputs, 'mean').values;
-    const sigma = requiredInput(inputs, 'sigma').values;
-    const noise = requiredInput(inputs, 'noise').values;
-    const mask = inputs.mask?.values;
+  // The four per-sample factors, handed to the compiled pass in tfjs's memory.
+  heapScratch: (inputs) => 16 * sampleSize(inputs),
+  run: (inputs, [out], attrs, context) => {
+    const r = requiredInput(inputs, 'r').values as Float32Array;
+    const noise = requiredInput(inputs, 'noise').values as Float32Array;
     const target = out as Float32Array;
-    const sample = lambda.length;
     const capacity = attrs.term === 'capacity';
+    // capacity: m·(−½)(1 + 2·log max(1 − λ, s) − (1 − λ)² − (λ·(R − μ)/σ)²) = gain·(shift − (weight·(R − μ))²),
+    // with shift = 1 + 2·log max(1 − λ, s) − (1 − λ)², weight = λ/σ, spread = μ, gain = −m/2.
+    // output: m·(λ·R + (1 − λ)·(μ + σ·n)) = weight·R + shift + spread·n, with weight = m·λ,
+    // shift = m·(1 − λ)·μ, spread = m·(1 − λ)·σ.
+    const { sample, weight, shift, spread, gain } = sampleFactors(inputs, capacity);
+    const batch = sample === 0 ? 0 : r.length / sample;
+    if (context.options.webAssembly !== 'off') {
+      const factors = [weight, shift, spread, gain].map((f) => ({ array: Float32Array.from(f) }));
+      const ran = withArraysInMemory(context.heap, bottleneck, [{ array: r }, { array: noise }, { array: target, written: true }, ...factors], (module, [atR, atNoise, atY, atWeight, atShift, atSpread, atGain]) => {
+        if (capacity) module.capacityForward(atR as number, atY as number, batch, sample, atWeight as number, atSpread as number, atShift as number, atGain as number);
+        else module.outputForward(atR as number, atNoise as number, atY as number, batch, sample, atWeight as number, atShift as number, atSpread as number);
+      });
+      if (ran) return;
+      if (context.options.webAssembly === 'required') throw compiledBuildMissing('the bottleneck kernel');
+    }
     for (let start = 0; start < r.length; start += sample) {
-      for (let i = 0; i < sample; i++) {
-        const at = start + i;
-        const l = lambda[i] as number;
-        const om = oneMinusLambda[i] as number;
-        const mu = mean[i] as number;
-        const s = sigma[i] as number;
-        let value: number;
+      for (let i = 0, at = start; i < sample; i++, at++) {
         if (capacity) {
-          const muZ = (l * ((r[at] as number) - mu)) / s;
-          value = -0.5 * (1 + 2 * Math.log(Math.max(om, SMALLEST_NOISE_WEIGHT)) - muZ * muZ - om * om);
+          const z = (weight[i] as number) * ((r[at] as number) - (spread[i] as number));
+          target[at] = (gain[i] as number) * ((shift[i] as number) - z * z);
         } else {
-          value = l * (r[at] as number) + om * (mu + s * (noise[at] as number));
+          target[at] = (weight[i] as number) * (r[at] as number) + (shift[i] as number) + (spread[i] as number) * (noise[at] as number);
         }
-        target[at] = mask === undefined ? value : value * (mask[i] as number);
       }
     }
   },

@@ -57,3 +57,60 @@ export function memoryOfAtLeast(memory: WebAssembly.Memory | undefined, bytes: n
     return undefined;
   }
 }
+
+/** An array a compiled call works on, and whether the call writes it (then it is copied back where it was staged). */
+export interface PlacedArray {
+  readonly array: Float32Array;
+  readonly written?: boolean;
+}
+
+/** The staging memory of the cpu kernels' compiled calls, made on first use and grown as needed. */
+let staging: WebAssembly.Memory | undefined;
+
+/**
+ * Runs `call` with the module's instance in a memory that holds every array, at the byte
+ * addresses it is given, or returns false where no memory can hold them or the module
+ * cannot run. On wasm, arrays already in tfjs's memory (`heap`) stay where they
+ * are and the others (per-sample factors, sums) are copied into its scratch when they fit;
+ * otherwise (cpu, or scratch too small) every array is copied into a staging memory, and
+ * the written ones copied back after the call.
+ */
+export function withArraysInMemory<Exports>(
+  heap: { readonly memory: WebAssembly.Memory; readonly scratch: number; readonly scratchBytes: number } | undefined,
+  instanceIn: (memory: WebAssembly.Memory) => Exports | undefined,
+  arrays: readonly PlacedArray[],
+  call: (module: Exports, addresses: number[]) => void,
+): boolean {
+  const bytes = (list: readonly PlacedArray[]) => list.reduce((total, { array }) => total + 4 * array.length, 0);
+  let memory: WebAssembly.Memory | undefined;
+  let addresses: number[];
+  if (heap !== undefined && bytes(arrays.filter(({ array }) => array.buffer !== heap.memory.buffer)) <= heap.scratchBytes) {
+    memory = heap.memory;
+    let next = heap.scratch;
+    addresses = arrays.map(({ array }) => {
+      if (array.buffer === heap.memory.buffer) return array.byteOffset;
+      const at = next;
+      next += 4 * array.length;
+      return at;
+    });
+  } else {
+    staging = memoryOfAtLeast(staging, bytes(arrays));
+    memory = staging;
+    let next = 0;
+    addresses = arrays.map(({ array }) => {
+      const at = next;
+      next += 4 * array.length;
+      return at;
+    });
+  }
+  const module = memory === undefined ? undefined : instanceIn(memory);
+  if (memory === undefined || module === undefined) return false;
+  const buffer = memory.buffer as ArrayBuffer;
+  const placed = arrays.map(({ array }, k) => (array.buffer === buffer ? undefined : new Float32Array(buffer, addresses[k], array.length)));
+  placed.forEach((view, k) => view?.set((arrays[k] as PlacedArray).array));
+  call(module, addresses);
+  placed.forEach((view, k) => {
+    if (view !== undefined && (arrays[k] as PlacedArray).written === true) (arrays[k] as PlacedArray).array.set(view);
+  });
+  return true;
+}
