@@ -9,10 +9,10 @@
  * (`*.browser.test.ts` is excluded from the node project).
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 
 import { gaussianMatrix } from '../../src/_internal/gaussian';
-import { smoothAxis, sparseRows } from '../../src/_internal/kernels/smoothing/contract';
+import { smoothAxis, sparseRows, stencilBand } from '../../src/_internal/kernels/smoothing/contract';
 import { argsortRows, gatherRows, invertPermutationRows } from '../../src/_internal/kernels/sort/contract';
 import { gaussianBlur } from '../../src/corruptions';
 import { expectClose, expectNoLeak } from '../helpers/assert';
@@ -92,6 +92,7 @@ describe('webgl fused kernels', () => {
   });
 
   describe('the smoothing kernel matches the composite', () => {
+    beforeAll(() => useBackend('webgl'));
     // [label, x's shape, axis, kernel size, σ]: inner sizes 1, 3 and ≥ 16 around the
     // axis; L = 1, 2 and L shorter than the radius, where reflection folds taps several
     // times onto one column.
@@ -105,6 +106,7 @@ describe('webgl fused kernels', () => {
       ['L = 2', [2, 2, 3], 1, 5, 1],
       ['L shorter than the radius', [2, 3, 4], 1, 15, 2.5],
       ['a long axis', [1, 300, 2], 1, 37, 9],
+      ['a stencil too long for a uniform array', [1, 400, 1], 1, 151, 30],
     ];
     for (const [label, shape, axis, kernelSize, sigma] of cases) {
       for (const transpose of [false, true]) {
@@ -119,6 +121,16 @@ describe('webgl fused kernels', () => {
         });
       }
     }
+
+    it('finds the rows that share one stencil (the band read from uniforms)', () => {
+      // 5 taps over 20 positions: rows 2…17 reach no border; their columns start at i − 2.
+      for (const transpose of [false, true]) {
+        const band = stencilBand(sparseRows(gaussianMatrix(20, 1, 5), 20, transpose), 20);
+        expect([band.start, band.end, band.offset, band.stencil.length]).toEqual(transpose ? [3, 17, -2, 5] : [2, 18, -2, 5]);
+      }
+      // L below the radius: every row folds, none has consecutive taps of one stencil twice.
+      expect(stencilBand(sparseRows(gaussianMatrix(3, 2.5, 15), 3, false), 3).end).toBeLessThanOrEqual(1);
+    });
 
     it('any matrix (zeros inside rows, an empty row), transposed or not', async () => {
       const length = 9;
@@ -190,6 +202,7 @@ describe('webgl fused kernels', () => {
   });
 
   describe('no GPU → CPU read in gaussianBlur, forward and backward', () => {
+    beforeAll(() => useBackend('webgl'));
     // Inputs made on the GPU (tf.add of an upload), so a read of them would count.
     const onGpu = (shape: number[], seed: number) => tf.tidy(() => tf.add(tf.tensor(uniform(shape.reduce((a, b) => a * b, 1), seed), shape), tf.scalar(0.5)));
     for (const dataFormat of ['NHWC', 'NCHW'] as const) {

@@ -6,7 +6,7 @@
  * | kernel | inputs → output |
  * |---|---|
  * | `FeatstatsSmoothAxis` | x (any rank), matrix `[L, L]` float32 (L = x's size along `axis`), attrs `axis`, `transpose` → x's shape: `y[…, i, …] = Σ_j M[i, j]·x[…, j, …]`, Mᵀ when `transpose` |
- * | `FeatstatsSmoothAxis` on webgl | x, columns and weights `[L, K]` float32 (row i's nonzero entries of M, of Mᵀ when `transpose`, in increasing column order, ended by column −1 when fewer than K), attrs `axis`, `transpose` → the same |
+ * | `FeatstatsSmoothAxis` on webgl | x, columns and weights `[L, K]` float32 (row i's nonzero entries of M, of Mᵀ when `transpose`, in increasing column order, ended by column −1 when fewer than K), attrs `axis`, `transpose`, `band` `[start, end, offset]` and `stencil` (rows start…end − 1 are `stencil` on the columns from i + offset; may be empty) → the same |
  *
  * A blur applies it once per spatial axis (two 1-D passes for an image) and its gradient
  * applies it with `transpose`, the exact adjoint of the forward matrix, reflection
@@ -62,6 +62,43 @@ export function sparseRows(matrix: Float32Array, length: number, transpose: bool
   return { columns, weights, taps };
 }
 
+/**
+ * The longest run of consecutive rows [start, end) with one stencil: the same weights on
+ * consecutive columns from i + offset (a Gaussian's rows away from the borders), from
+ * {@link sparseRows}' output; an empty run when no row's columns are consecutive.
+ */
+export function stencilBand(rows: { columns: Float32Array; weights: Float32Array; taps: number }, length: number): { start: number; end: number; offset: number; stencil: number[] } {
+  const { columns, weights, taps } = rows;
+  const count = (i: number): number => {
+    let n = 0;
+    while (n < taps && (columns[i * taps + n] as number) >= 0) n++;
+    return n;
+  };
+  const consecutive = (i: number): boolean => {
+    for (let t = 1; t < count(i); t++) if ((columns[i * taps + t] as number) !== (columns[i * taps] as number) + t) return false;
+    return count(i) > 0;
+  };
+  const sameStencil = (i: number, j: number): boolean => {
+    if (count(i) !== count(j) || (columns[i * taps] as number) - i !== (columns[j * taps] as number) - j) return false;
+    for (let t = 0; t < count(i); t++) if (weights[i * taps + t] !== weights[j * taps + t]) return false;
+    return true;
+  };
+  let best = { start: 0, end: 0 };
+  for (let start = 0; start < length; ) {
+    let end = start + 1;
+    if (!consecutive(start)) {
+      start = end;
+      continue;
+    }
+    while (end < length && sameStencil(start, end)) end++;
+    if (end - start > best.end - best.start) best = { start, end };
+    start = end;
+  }
+  const { start, end } = best;
+  if (end === start) return { start: 0, end: 0, offset: 0, stencil: [] };
+  return { start, end, offset: (columns[start * taps] as number) - start, stencil: Array.from(weights.subarray(start * taps, start * taps + count(start))) };
+}
+
 /** `matrix` (`[L, L]` row-major host data, or its transpose) applied along `axis` of x; x's shape. */
 export function smoothAxis(x: tf.Tensor, matrix: Float32Array, axis: number, transpose: boolean): tf.Tensor {
   return tf.tidy(() => {
@@ -70,14 +107,18 @@ export function smoothAxis(x: tf.Tensor, matrix: Float32Array, axis: number, tra
     const inputs: tf.NamedTensorMap = { x };
     let dense: tf.Tensor2D | undefined;
     const denseMatrix = (): tf.Tensor2D => (dense ??= tf.tensor2d(matrix, [length, length]));
+    const attrs: tf.NamedAttrMap = { axis, transpose };
     if (getFastPaths() && SPARSE_ROW_BACKENDS.includes(tf.getBackend())) {
-      const { columns, weights, taps } = sparseRows(matrix, length, transpose);
-      inputs['columns'] = tf.tensor2d(columns, [length, taps]);
-      inputs['weights'] = tf.tensor2d(weights, [length, taps]);
+      const rows = sparseRows(matrix, length, transpose);
+      inputs['columns'] = tf.tensor2d(rows.columns, [length, rows.taps]);
+      inputs['weights'] = tf.tensor2d(rows.weights, [length, rows.taps]);
+      const { start, end, offset, stencil } = stencilBand(rows, length);
+      attrs['band'] = [start, end, offset];
+      attrs['stencil'] = stencil;
     } else {
       inputs['matrix'] = denseMatrix();
     }
-    return dispatch(SMOOTH_AXIS, inputs, { axis, transpose }, () => {
+    return dispatch(SMOOTH_AXIS, inputs, attrs, () => {
       const rank = x.rank;
       const toLast = [...Array.from({ length: rank }, (_, i) => i).filter((i) => i !== axis), axis];
       const moved = tf.transpose(x, toLast);

@@ -8,6 +8,13 @@
  * there, so it never multiplies a padding 0 by x (a non-finite input then reaches only
  * the outputs within the kernel's reach, as on the host). The sum runs in float32 in
  * increasing column order, the order of the host kernel.
+ *
+ * Rows away from the borders share one stencil (attrs `band` and `stencil`, found by the
+ * contract): those read their weights from a uniform array and their columns from i +
+ * offset, so each tap costs one texel read (x) instead of three. The stencil is the
+ * same row of weights in the same order, so both paths give the same values. A stencil
+ * longer than {@link MAX_STENCIL} taps (a uniform array that long might not fit WebGL 2's
+ * minimum of 224 uniform vectors) leaves every row to the general path.
  */
 import type * as tf from '@tensorflow/tfjs-core';
 
@@ -26,6 +33,9 @@ function lineView(backend: WebglBackend, x: tf.TensorInfo, shape: number[]): { v
   return { view: { dataId: x.dataId, shape, dtype: x.dtype } };
 }
 
+/** The longest stencil passed as a uniform array. */
+const MAX_STENCIL = 128;
+
 export const smoothAxisWebgl: tf.KernelFunc = ({ inputs, backend: rawBackend, attrs }) => {
   const backend = webglBackend(rawBackend);
   const x = requiredInput(inputs, 'x');
@@ -37,23 +47,32 @@ export const smoothAxisWebgl: tf.KernelFunc = ({ inputs, backend: rawBackend, at
   const inner = x.shape.slice(axis + 1).reduce((a, b) => a * b, 1);
   const taps = columns.shape[1] as number;
   const shape = [outer, length, inner];
+  const given = (attrs?.['stencil'] as number[] | undefined) ?? [];
+  const [start = 0, end = 0, offset = 0] = given.length > 0 && given.length <= MAX_STENCIL ? ((attrs?.['band'] as number[] | undefined) ?? []) : [];
+  const stencil = end > start ? given : [0];
   const { view, temporary } = lineView(backend, x, shape);
-  // K (the most entries of a row) is the only value in the code: shaders differ by it
-  // and by the shapes, which tfjs's program cache keys on anyway.
+  // K (the most entries of a row) and the stencil's length are the only values in the
+  // code: shaders differ by them and by the shapes, which tfjs's program cache keys on
+  // anyway; the band and the stencil's weights are uniforms.
   const program = shaderProgram(['x', 'columns', 'weights'], shape, `
     void main() {
       ivec3 coords = getOutputCoords();
       int i = coords.y;
       float sum = 0.0;
-      for (int t = 0; t < ${taps}; t++) {
-        float column = getColumns(i, t);
-        if (column < 0.0) break;
-        sum += getWeights(i, t) * getX(coords.x, int(column + 0.5), coords.z);
+      if (i >= bandStart && i < bandEnd) {
+        int first = i + bandOffset;
+        for (int t = 0; t < ${stencil.length}; t++) sum += stencil[t] * getX(coords.x, first + t, coords.z);
+      } else {
+        for (int t = 0; t < ${taps}; t++) {
+          float column = getColumns(i, t);
+          if (column < 0.0) break;
+          sum += getWeights(i, t) * getX(coords.x, int(column + 0.5), coords.z);
+        }
       }
       setOutput(sum);
     }
-  `);
-  const y = backend.runWebGLProgram(program, [view, columns, weights], 'float32');
+  `, [{ name: 'bandStart', type: 'int' }, { name: 'bandEnd', type: 'int' }, { name: 'bandOffset', type: 'int' }, { name: 'stencil', type: 'float', arrayIndex: stencil.length }]);
+  const y = backend.runWebGLProgram(program, [view, columns, weights], 'float32', [[start], [end], [offset], stencil]);
   if (temporary !== undefined) backend.disposeIntermediateTensorInfo(temporary);
   return { dataId: y.dataId, shape: [...x.shape], dtype: y.dtype };
 };
