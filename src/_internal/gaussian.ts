@@ -58,7 +58,7 @@ export function applyAlongAxes(x: tf.Tensor, axes: readonly number[], matrices: 
     axes.forEach((axis, k) => {
       const length = value.shape[axis] as number;
       if (length === 1) return;
-      value = smoothAxis(value, tf.tensor2d(matrices[k] as Float32Array, [length, length]), axis, transpose);
+      value = smoothAxis(value, matrices[k] as Float32Array, axis, transpose);
     });
     return value;
   });

@@ -19,7 +19,14 @@ export interface ShaderProgram {
   readonly packedInputs: false;
   /** Set by {@link pairedSumsProgram} only: then `setOutput` takes a vec4 (a 2×2 block). */
   readonly packedOutput: boolean;
-  readonly customUniforms?: Array<{ name: string; type: 'int' | 'float' }>;
+  readonly customUniforms?: ShaderUniform[];
+}
+
+/** A custom uniform: a scalar, or an array of `arrayIndex` values (one value list each, set with `uniform1fv`/`uniform1iv`). */
+export interface ShaderUniform {
+  readonly name: string;
+  readonly type: 'int' | 'float';
+  readonly arrayIndex?: number;
 }
 
 /** The methods of tfjs-backend-webgl's `MathBackendWebGL` that the kernels call. */
@@ -51,7 +58,7 @@ export function shaderProgram(
   variableNames: string[],
   outputShape: number[],
   userCode: string,
-  customUniforms?: Array<{ name: string; type: 'int' | 'float' }>,
+  customUniforms?: ShaderUniform[],
 ): ShaderProgram {
   const program = { variableNames, outputShape, userCode, packedInputs: false as const, packedOutput: false as const };
   return customUniforms === undefined ? program : { ...program, customUniforms };
