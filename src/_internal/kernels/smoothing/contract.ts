@@ -5,8 +5,7 @@
  *
  * | kernel | inputs → output |
  * |---|---|
- * | `FeatstatsSmoothAxis` | x (any rank), matrix `[L, L]` float32 (L = x's size along `axis`), attrs `axis`, `transpose` → x's shape: `y[…, i, …] = Σ_j M[i, j]·x[…, j, …]`, Mᵀ when `transpose` |
- * | `FeatstatsSmoothAxis` on webgl | x, columns and weights `[L, K]` float32 (row i's nonzero entries of M, of Mᵀ when `transpose`, in increasing column order, ended by column −1 when fewer than K), attrs `axis`, `transpose`, `band` `[start, end, offset]` and `stencil` (rows start…end − 1 are `stencil` on the columns from i + offset; may be empty) → the same |
+ * | `FeatstatsSmoothAxis` | x (any rank), columns and weights `[L, K]` float32 (row i's nonzero entries of the `[L, L]` matrix M, of Mᵀ when `transpose`, in increasing column order, ended by column −1 when fewer than K; L = x's size along `axis`), attrs `axis`, `transpose`, `band` `[start, end, offset]` and `stencil` (rows start…end − 1 are `stencil` on the columns from i + offset; may be empty) → x's shape: `y[…, i, …] = Σ_j M[i, j]·x[…, j, …]`, Mᵀ when `transpose` |
  *
  * A blur applies it once per spatial axis (two 1-D passes for an image) and its gradient
  * applies it with `transpose`, the exact adjoint of the forward matrix, reflection
@@ -18,11 +17,10 @@
  * non-finite input reaches only the outputs within the kernel's reach of it (the dense
  * composite's 0·∞ makes its whole line NaN).
  *
- * The matrix comes in as host data: the host kernels read it as the input `matrix`, and
- * for webgl its nonzero entries are gathered here, on the host, into the small `columns`
- * and `weights` inputs, since a webgl kernel could only see the matrix by reading a GPU
- * tensor back. (Each input is made for the backends that read it; an unused one on
- * webgl would stay on the CPU, never uploaded.)
+ * The matrix comes in as host data, and its nonzero entries are gathered here, on the
+ * host, into the small `columns` and `weights` inputs (a webgl kernel could only see a
+ * matrix tensor by reading it back); the dense `[L, L]` tensor is made only for the
+ * composite.
  */
 import * as tf from '@tensorflow/tfjs-core';
 
@@ -33,7 +31,7 @@ import { smoothAxisWebgl } from './webgl/smoothAxis';
 export const SMOOTH_AXIS: FusedKernel = { name: 'FeatstatsSmoothAxis', backends: { cpu: smoothAxisCpu, wasm: smoothAxisWasm, webgl: smoothAxisWebgl } };
 
 /** Backends whose kernel reads the sparse rows (`columns`, `weights`) instead of `matrix`. */
-const SPARSE_ROW_BACKENDS: readonly string[] = ['webgl'];
+const SPARSE_ROW_BACKENDS: readonly string[] = ['cpu', 'wasm', 'webgl'];
 
 /**
  * The nonzero entries of each row of M (of Mᵀ when `transpose`) as `[L, K]` columns and

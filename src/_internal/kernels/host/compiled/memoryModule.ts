@@ -79,7 +79,7 @@ export function withArraysInMemory<Exports>(
   heap: { readonly memory: WebAssembly.Memory; readonly scratch: number; readonly scratchBytes: number } | undefined,
   instanceIn: (memory: WebAssembly.Memory) => Exports | undefined,
   arrays: readonly PlacedArray[],
-  call: (module: Exports, addresses: number[]) => void,
+  call: (module: Exports, addresses: number[], memory: WebAssembly.Memory) => void,
 ): boolean {
   const bytes = (list: readonly PlacedArray[]) => list.reduce((total, { array }) => total + 4 * array.length, 0);
   let memory: WebAssembly.Memory | undefined;
@@ -108,7 +108,7 @@ export function withArraysInMemory<Exports>(
   const buffer = memory.buffer as ArrayBuffer;
   const placed = arrays.map(({ array }, k) => (array.buffer === buffer ? undefined : new Float32Array(buffer, addresses[k], array.length)));
   placed.forEach((view, k) => view?.set((arrays[k] as PlacedArray).array));
-  call(module, addresses);
+  call(module, addresses, memory);
   placed.forEach((view, k) => {
     if (view !== undefined && (arrays[k] as PlacedArray).written === true) (arrays[k] as PlacedArray).array.set(view);
   });

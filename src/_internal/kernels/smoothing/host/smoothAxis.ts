@@ -2,82 +2,40 @@
  * `FeatstatsSmoothAxis` on cpu and wasm (contract in `../contract.ts`). x is seen as
  * `[outer, L, inner]` around the axis, so no data moves: each output line
  * `y[o, i, :]` is a weighted sum of the input lines `x[o, j, :]` over the nonzero
- * entries M[i, j] of row i (column i when transposed), gathered once per call from the
- * matrix. The sums run in the compiled module (`../../host/compiled/smoothing.c`: float32
- * sums in tap order, in tfjs-backend-wasm's memory on wasm, in a staging memory on cpu);
- * where WebAssembly SIMD cannot run, in TypeScript loops in float64, rounded once into the
+ * entries of row i (the contract's sparse rows). The sums run in the compiled module
+ * (`../../host/compiled/smoothing.c`: float32 sums in tap order, in tfjs-backend-wasm's
+ * memory on wasm, in a staging memory on cpu): the band of rows that share one stencil
+ * in one call, every other row one call per run of consecutive columns. Where
+ * WebAssembly SIMD cannot run, TypeScript loops sum in float64 and round once into the
  * float32 output.
  */
 import type * as tf from '@tensorflow/tfjs-core';
 
-import { cpuKernel, requiredInput, wasmKernel, type HostContext, type HostKernel } from '../../host/adapter';
-import { memoryOfAtLeast } from '../../host/compiled/memoryModule';
+import { cpuKernel, requiredInput, wasmKernel, type HostKernel } from '../../host/adapter';
 import { smoothing, type Smoothing } from '../../host/compiled/smoothingModule';
+import { withArraysInMemory } from '../../host/compiled/memoryModule';
 import { compiledBuildMissing } from '../../host/options';
 
-/** The nonzero entries of each row of M (or Mᵀ): row i's are `columns/weights[starts[i] … starts[i + 1])`. */
+/** The contract's sparse rows: row i's entries are `columns/weights[i·taps + t]` for t < taps until a column −1. */
 interface SparseRows {
-  readonly starts: Int32Array;
-  readonly columns: Int32Array;
-  readonly weights: Float64Array;
+  readonly columns: Float32Array;
+  readonly weights: Float32Array;
+  readonly taps: number;
 }
 
-/**
- * Exact zeros are left out: they add nothing to a finite sum (a non-finite input then
- * reaches only the outputs within a kernel's reach of it, where the dense composite's
- * 0·∞ would make its whole line NaN).
- */
-function sparseRows(matrix: ArrayLike<number>, length: number, transpose: boolean): SparseRows {
-  const starts = new Int32Array(length + 1);
-  const columns: number[] = [];
-  const weights: number[] = [];
-  for (let i = 0; i < length; i++) {
-    for (let j = 0; j < length; j++) {
-      const w = matrix[transpose ? j * length + i : i * length + j] as number;
-      if (w !== 0) {
-        columns.push(j);
-        weights.push(w);
-      }
-    }
-    starts[i + 1] = columns.length;
-  }
-  return { starts, columns: Int32Array.from(columns), weights: Float64Array.from(weights) };
+/** Rows start…end − 1 are `stencil` on the columns from i + offset (the contract's `band`). */
+interface Band {
+  readonly start: number;
+  readonly end: number;
+  readonly offset: number;
+  readonly stencil: Float32Array;
 }
 
-/**
- * Lines at least this long are accumulated a whole line per entry (contiguous runs);
- * shorter ones (an image's last spatial axis in NHWC, where a line is its C channels)
- * take the band below where they can, element by element over the row's entries elsewhere.
- */
-const LINE_LOOP = 16;
-
-/**
- * The longest run of consecutive rows [start, end) with one stencil: the same weights on
- * consecutive columns starting at i + offset (a Gaussian's rows away from the borders).
- * Their sums can run tap by tap over the whole run, a contiguous stretch of the line
- * (`(end − start)·inner` elements per tap), which V8 runs much faster than a short sum
- * per element; the additions come in the same order, so the values are the same.
- */
-function band(rows: SparseRows, length: number): { start: number; end: number; offset: number } {
-  const { starts, columns, weights } = rows;
-  const sameStencil = (i: number, j: number): boolean => {
-    const [a, b] = [starts[i] as number, starts[j] as number];
-    const count = (starts[i + 1] as number) - a;
-    if ((starts[j + 1] as number) - b !== count || (columns[a] as number) - i !== (columns[b] as number) - j) return false;
-    for (let t = 0; t < count; t++) {
-      if (weights[a + t] !== weights[b + t] || (columns[b + t] as number) !== (columns[b] as number) + t) return false;
-    }
-    return true;
-  };
-  let best = { start: 0, end: 0, offset: 0 };
-  for (let start = 0; start < length; ) {
-    let end = start + 1;
-    while (end < length && sameStencil(start, end)) end++;
-    const consecutive = (columns[(starts[start + 1] as number) - 1] as number) - (columns[starts[start] as number] as number) === (starts[start + 1] as number) - (starts[start] as number) - 1;
-    if (end - start > best.end - best.start && consecutive) best = { start, end, offset: (columns[starts[start] as number] as number) - start };
-    start = end;
-  }
-  return best;
+/** The number of entries of row i. */
+function entriesOf({ columns, taps }: SparseRows, i: number): number {
+  let n = 0;
+  while (n < taps && (columns[i * taps + n] as number) >= 0) n++;
+  return n;
 }
 
 /** x as `[outer, L, inner]` around the smoothed axis. */
@@ -93,108 +51,53 @@ function axisView(shape: readonly number[], axis: number): AxisView {
 }
 
 /**
- * The compiled sums (`../../host/compiled/smoothing.c`) with x, y and a weights buffer
- * of L + 1 floats at byte addresses of one memory. The band's rows are one call; every
- * other row is one call per run of consecutive columns (a border row's reflected columns
- * are one run), the first run writing the row and the others adding to it.
+ * The compiled sums with x, y and `weights` (room for a row's weights) at byte addresses
+ * of one memory. The band's rows are one call; every other row is one call per run of
+ * consecutive columns (a border row's reflected columns are one run), the first run
+ * writing the row and the others adding to it.
  */
-function runCompiled(module: Smoothing, rows: SparseRows, { outer, length, inner }: AxisView, x: number, y: number, weightsAt: number, weights: Float32Array): void {
+function runCompiled(module: Smoothing, rows: SparseRows, band: Band, { outer, length, inner }: AxisView, [x, y, weightsAt]: number[], weights: Float32Array): void {
   const plane = length * inner;
-  const { start, end, offset } = band(rows, length);
-  const { starts, columns } = rows;
+  const { start, end, offset, stencil } = band;
   if (end > start) {
-    const first = starts[start] as number;
-    const taps = (starts[start + 1] as number) - first;
-    weights.set(rows.weights.subarray(first, first + taps));
-    module.shiftedSums(x, y, outer, plane, start * inner, (end - start) * inner, (start + offset) * inner, inner, weightsAt, taps, 0);
+    weights.set(stencil);
+    module.shiftedSums(x as number, y as number, outer, plane, start * inner, (end - start) * inner, (start + offset) * inner, inner, weightsAt as number, stencil.length, 0);
   }
+  const { columns, taps } = rows;
   for (let i = 0; i < length; i++) {
     if (i === start && end > start) {
       i = end - 1;
       continue;
     }
-    const last = starts[i + 1] as number;
-    let run = starts[i] as number;
+    const [first, last] = [i * taps, i * taps + entriesOf(rows, i)];
+    let run = first;
     // A row without entries is written as zeros (a call with no taps).
     do {
       let runEnd = run + 1;
       while (runEnd < last && (columns[runEnd] as number) === (columns[runEnd - 1] as number) + 1) runEnd++;
-      const taps = Math.min(runEnd, last) - run;
-      weights.set(rows.weights.subarray(run, run + taps));
-      module.shiftedSums(x, y, outer, plane, i * inner, inner, taps > 0 ? (columns[run] as number) * inner : 0, inner, weightsAt, taps, run > (starts[i] as number) ? 1 : 0);
+      const count = Math.min(runEnd, last) - run;
+      weights.set(rows.weights.subarray(run, run + count));
+      module.shiftedSums(x as number, y as number, outer, plane, i * inner, inner, count > 0 ? (columns[run] as number) * inner : 0, inner, weightsAt as number, count, run > first ? 1 : 0);
       run = runEnd;
     } while (run < last);
   }
 }
 
-/** The compiled sums' own memory on cpu, made on first use and grown as needed. */
-let staging: WebAssembly.Memory | undefined;
-
-/** Whether the compiled sums ran (in place on wasm, else staged). */
-function tryCompiled(rows: SparseRows, view: AxisView, source: Float32Array, target: Float32Array, { heap }: HostContext): boolean {
-  const weightBytes = 4 * (view.length + 1);
-  if (heap !== undefined && heap.scratchBytes >= weightBytes && source.buffer === heap.memory.buffer && target.buffer === heap.memory.buffer) {
-    const module = smoothing(heap.memory);
-    if (module === undefined) return false;
-    const weights = new Float32Array(heap.memory.buffer, heap.scratch, view.length + 1);
-    runCompiled(module, rows, view, source.byteOffset, target.byteOffset, heap.scratch, weights);
-    return true;
-  }
-  staging = memoryOfAtLeast(staging, 8 * source.length + weightBytes);
-  const module = staging === undefined ? undefined : smoothing(staging);
-  if (staging === undefined || module === undefined) return false;
-  const buffer = staging.buffer as ArrayBuffer;
-  const [atX, atY, atWeights] = [0, 4 * source.length, 8 * source.length];
-  new Float32Array(buffer, atX, source.length).set(source);
-  runCompiled(module, rows, view, atX, atY, atWeights, new Float32Array(buffer, atWeights, view.length + 1));
-  target.set(new Float32Array(buffer, atY, source.length));
-  return true;
-}
-
-/** The TypeScript loops: float64 sums, rounded once into the float32 output. */
+/** The TypeScript loops: float64 sums over each row's entries, rounded once into the float32 output. */
 function runTypeScript(rows: SparseRows, { outer, length, inner }: AxisView, source: Float32Array, target: Float32Array): void {
-  const { starts, columns, weights } = rows;
+  const { columns, weights, taps } = rows;
   const plane = length * inner;
-  if (inner >= LINE_LOOP) {
-    const line = new Float64Array(inner);
-    for (let o = 0; o < outer; o++) {
-      const base = o * plane;
-      for (let i = 0; i < length; i++) {
-        line.fill(0);
-        for (let t = starts[i] as number; t < (starts[i + 1] as number); t++) {
-          const w = weights[t] as number;
-          const from = base + (columns[t] as number) * inner;
-          for (let c = 0; c < inner; c++) line[c] = (line[c] as number) + w * (source[from + c] as number);
-        }
-        target.set(line, base + i * inner);
-      }
-    }
-    return;
-  }
-  const { start, end, offset } = band(rows, length);
-  const stencil = weights.subarray(starts[start] as number, starts[start + 1] as number);
-  const sums = new Float64Array((end - start) * inner);
+  const line = new Float64Array(inner);
   for (let o = 0; o < outer; o++) {
     const base = o * plane;
     for (let i = 0; i < length; i++) {
-      if (i === start && end > start) {
-        sums.fill(0);
-        for (let t = 0; t < stencil.length; t++) {
-          const w = stencil[t] as number;
-          const from = base + (start + offset + t) * inner;
-          for (let k = 0; k < sums.length; k++) sums[k] = (sums[k] as number) + w * (source[from + k] as number);
-        }
-        target.set(sums, base + start * inner);
-        i = end - 1;
-        continue;
+      line.fill(0);
+      for (let t = i * taps, last = t + entriesOf(rows, i); t < last; t++) {
+        const w = weights[t] as number;
+        const from = base + (columns[t] as number) * inner;
+        for (let c = 0; c < inner; c++) line[c] = (line[c] as number) + w * (source[from + c] as number);
       }
-      const first = starts[i] as number;
-      const last = starts[i + 1] as number;
-      for (let c = 0; c < inner; c++) {
-        let sum = 0;
-        for (let t = first; t < last; t++) sum += (weights[t] as number) * (source[base + (columns[t] as number) * inner + c] as number);
-        target[base + i * inner + c] = sum;
-      }
+      target.set(line, base + i * inner);
     }
   }
 }
@@ -202,15 +105,25 @@ function runTypeScript(rows: SparseRows, { outer, length, inner }: AxisView, sou
 const SMOOTH_AXIS: HostKernel = {
   outputs: (inputs) => [{ shape: [...requiredInput(inputs, 'x').shape], dtype: 'float32', filled: true }],
   // A row's weights, handed to the compiled sums in tfjs's memory.
-  heapScratch: (inputs, attrs) => 4 * ((requiredInput(inputs, 'x').shape[attrs.axis as number] as number) + 1),
+  heapScratch: (inputs) => 4 * ((requiredInput(inputs, 'columns').shape[1] as number) + 1),
   run: (inputs, [out], attrs, context) => {
     const x = requiredInput(inputs, 'x');
     const view = axisView(x.shape, attrs.axis as number);
-    const rows = sparseRows(requiredInput(inputs, 'matrix').values, view.length, attrs.transpose === true);
+    const columns = requiredInput(inputs, 'columns');
+    const rows: SparseRows = { columns: columns.values as Float32Array, weights: requiredInput(inputs, 'weights').values as Float32Array, taps: columns.shape[1] as number };
     const source = x.values as Float32Array;
     const target = out as Float32Array;
-    if (context.options.webAssembly !== 'off' && tryCompiled(rows, view, source, target, context)) return;
-    if (context.options.webAssembly === 'required') throw compiledBuildMissing('the smoothing kernel');
+    if (context.options.webAssembly !== 'off') {
+      const [start, end, offset] = attrs.band as number[];
+      const band: Band = { start: start as number, end: end as number, offset: offset as number, stencil: Float32Array.from(attrs.stencil as number[]) };
+      const scratch = { array: new Float32Array(rows.taps + 1) };
+      const ran = withArraysInMemory(context.heap, smoothing, [{ array: source }, { array: target, written: true }, scratch], (module, addresses, memory) =>
+        // Each call's weights are written where the module reads them.
+        runCompiled(module, rows, band, view, addresses, new Float32Array(memory.buffer, addresses[2], scratch.array.length)),
+      );
+      if (ran) return;
+      if (context.options.webAssembly === 'required') throw compiledBuildMissing('the smoothing kernel');
+    }
     runTypeScript(rows, view, source, target);
   },
 };
