@@ -9,10 +9,20 @@
 export type Uniform = () => number;
 
 /**
+ * A {@link Uniform} that can also fill an array: `fill(out, count)` writes the next
+ * `count` draws into `out[0…count)`, the same numbers as `count` calls, with the
+ * generator's state held in locals for the loop (a call per draw costs several times the
+ * draw itself where millions are drawn: the noise of `gaussianNoise`).
+ */
+export interface UniformStream extends Uniform {
+  fill(out: Float64Array, count: number): void;
+}
+
+/**
  * xoshiro128** seeded through SplitMix32: small, fast, and good enough statistically for
  * sampling mixing weights; `seed` makes a draw reproducible across platforms.
  */
-export function seededUniform(seed: number): Uniform {
+export function seededUniform(seed: number): UniformStream {
   let s = seed >>> 0;
   const splitMix = () => {
     s = (s + 0x9e3779b9) >>> 0;
@@ -25,7 +35,7 @@ export function seededUniform(seed: number): Uniform {
   let b = splitMix();
   let c = splitMix();
   let d = splitMix();
-  return () => {
+  const uniform = () => {
     const result = Math.imul(rotl(Math.imul(b, 5) >>> 0, 7), 9) >>> 0;
     const t = (b << 9) >>> 0;
     c ^= a;
@@ -36,6 +46,24 @@ export function seededUniform(seed: number): Uniform {
     d = rotl(d, 11);
     return result / 4294967296;
   };
+  // The same steps as `uniform`, on local copies of the state.
+  const fill = (out: Float64Array, count: number) => {
+    let [sa, sb, sc, sd] = [a, b, c, d];
+    for (let i = 0; i < count; i++) {
+      const scaled = Math.imul(sb, 5);
+      const result = Math.imul((scaled << 7) | (scaled >>> 25), 9) >>> 0;
+      const t = (sb << 9) >>> 0;
+      sc = (sc ^ sa) >>> 0;
+      sd = (sd ^ sb) >>> 0;
+      sb = (sb ^ sc) >>> 0;
+      sa = (sa ^ sd) >>> 0;
+      sc = (sc ^ t) >>> 0;
+      sd = ((sd << 11) | (sd >>> 21)) >>> 0;
+      out[i] = result / 4294967296;
+    }
+    [a, b, c, d] = [sa, sb, sc, sd];
+  };
+  return Object.assign(uniform, { fill });
 }
 
 function rotl(x: number, k: number): number {

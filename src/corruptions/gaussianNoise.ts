@@ -81,6 +81,9 @@ export function drawNoise(shape: readonly number[], dataFormat: DataFormat, std:
   const uniform = seededUniform(seed);
   const size = positions * channels;
   const noise = new Float32Array(batch * size);
+  // The uniforms of a stretch of pairs at a time (two per pair, the second of an odd
+  // last pair drawn and unused, as one draw per call would).
+  const uniforms = new Float64Array(Math.min(2 * Math.ceil(size / 2), UNIFORMS_PER_FILL));
   // Box–Muller as in fillStandardNormal (both variates of a pair of uniforms, in the
   // same float64 operations), written straight into the output: no float64 staging
   // array and no second pass, which cost as much as the draws.
@@ -88,14 +91,22 @@ export function drawNoise(shape: readonly number[], dataFormat: DataFormat, std:
   for (let n = 0; n < batch; n++) {
     const sigma = drawInRange(std, uniform);
     const base = n * size;
-    for (let i = 0; i < size; i += 2) {
-      const radius = Math.sqrt(-2 * Math.log(1 - uniform()));
-      const angle = 2 * Math.PI * uniform();
-      // Draw i is element (l, c) = (⌊i / C⌋, i mod C) of the image's [...S, C] order.
-      noise[base + (channelsLast ? i : (i % channels) * positions + Math.floor(i / channels))] = sigma * (radius * Math.cos(angle));
-      const j = i + 1;
-      if (j < size) noise[base + (channelsLast ? j : (j % channels) * positions + Math.floor(j / channels))] = sigma * (radius * Math.sin(angle));
+    for (let first = 0; first < size; first += uniforms.length) {
+      const pairs = Math.min(uniforms.length / 2, Math.ceil((size - first) / 2));
+      uniform.fill(uniforms, 2 * pairs);
+      for (let p = 0; p < pairs; p++) {
+        const i = first + 2 * p;
+        const radius = Math.sqrt(-2 * Math.log(1 - (uniforms[2 * p] as number)));
+        const angle = 2 * Math.PI * (uniforms[2 * p + 1] as number);
+        // Draw i is element (l, c) = (⌊i / C⌋, i mod C) of the image's [...S, C] order.
+        noise[base + (channelsLast ? i : (i % channels) * positions + Math.floor(i / channels))] = sigma * (radius * Math.cos(angle));
+        const j = i + 1;
+        if (j < size) noise[base + (channelsLast ? j : (j % channels) * positions + Math.floor(j / channels))] = sigma * (radius * Math.sin(angle));
+      }
     }
   }
   return noise;
 }
+
+/** Uniforms drawn per fill (an even number: 64 KiB of float64). */
+const UNIFORMS_PER_FILL = 8192;

@@ -98,6 +98,12 @@ describe('gaussianNoise draws', () => {
       ),
       runs(60),
     );
+    // Images past one fill of the generator (8192 uniforms), with an odd size: the fills'
+    // boundaries and the unused second draw of the last pair.
+    for (const dataFormat of ['NHWC', 'NCHW'] as const) {
+      const shape = dataFormat === 'NHWC' ? [2, 91, 91, 3] : [2, 3, 91, 91];
+      expect(drawNoise(shape, dataFormat, [0.1, 2], 77)).toEqual(composed(shape, dataFormat, [0.1, 2], 77));
+    }
   });
 
   it('draws the same noise for a seed, other noise for another, and the first images whatever the batch', () => {
