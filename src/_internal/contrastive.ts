@@ -58,6 +58,15 @@ export interface ContrastiveSpec {
 }
 
 /**
+ * Terms with at most this many logits (4 MiB of float32) keep them from the forward to the
+ * backward, which then skips recomputing them (one of its three block products); larger
+ * ones stay memory-bounded (O((R + C)·D)) and recompute.
+ */
+const KEPT_LOGITS = 1 << 20;
+
+const keepsLogits = (term: TermKernelOptions): boolean => (term.queries.end - term.queries.start) * (term.keys.end - term.keys.start) <= KEPT_LOGITS;
+
+/**
  * The loss of `spec` over the inputs (each `[Nₖ, D]`, stacked in order): a scalar, or the
  * per-anchor losses `[R]` for reduction `'none'`, with its closed-form gradient.
  */
@@ -74,11 +83,11 @@ export function contrastiveLoss(inputs: tf.Tensor2D[], spec: ContrastiveSpec): t
 
   const loss = customGrad<tf.Tensor[]>((raw, save) => {
     const { embeddings } = prepare(raw);
-    const evaluated = terms.map((term) => contrastiveTermForward(embeddings, term));
+    const evaluated = terms.map((term) => contrastiveTermForward(embeddings, term, keepsLogits(term)));
     const perAnchor = tf.addN(evaluated.map(({ losses }) => losses));
-    // Save the inputs and each term's lse `[R]`: the backward recomputes the logits (as
-    // large as the loss's matrix) from them.
-    save([...raw, ...evaluated.map(({ logSumExp }) => logSumExp)]);
+    // Save the inputs, each term's lse `[R]` and its logits where it kept them (`[0]`
+    // otherwise): the backward recomputes the rest of the logits from them.
+    save([...raw, ...evaluated.map(({ logSumExp }) => logSumExp), ...evaluated.map(({ logits }) => logits)]);
     return {
       value: spec.reduction === 'none' ? perAnchor : tf.mul(tf.sum(perAnchor), scale),
       // With G = W ('shared') or G = W∘σ(lse − S) ('perPositive'), ∂ℓ_r/∂S_rc = (Σ_c' G_rc')·p_rc − G_rc,
@@ -90,7 +99,8 @@ export function contrastiveLoss(inputs: tf.Tensor2D[], spec: ContrastiveSpec): t
         const rowGradient = spec.reduction === 'none' ? tf.reshape(dy, [-1]) : tf.mul(tf.ones([anchors]), tf.mul(dy, scale));
         const pieces = terms.map((term, i) => {
           const logSumExp = saved[sizes.length + i] as tf.Tensor1D;
-          return contrastiveTermBackward(embeddings, term, logSumExp, tf.mul(rowGradient, term.weight) as tf.Tensor1D);
+          const logits = saved[sizes.length + terms.length + i] as tf.Tensor1D;
+          return contrastiveTermBackward(embeddings, term, logSumExp, tf.mul(rowGradient, term.weight) as tf.Tensor1D, logits);
         });
         const dEmbeddings = (pieces.length === 1 ? pieces[0] : tf.addN(pieces)) as tf.Tensor2D;
         const dStacked = rows === undefined ? dEmbeddings : normalizeRowsGrad(dEmbeddings, rows);

@@ -131,6 +131,42 @@ describeBackends('contrastive kernels', (backend) => {
     );
   });
 
+  it('keep the logits on request (−∞ outside the denominator, as the composite), and a backward from them equals one that recomputes them', async () => {
+    await fc.assert(
+      fc.asyncProperty(termCase, engines, async ({ total, depth, term, seed }, engine) => {
+        const scale = Math.min(2.5, Math.sqrt(5 * term.temperature));
+        const e = tf.tensor2d(randomValues(total * depth, scale / Math.sqrt(depth), seed + 2), [total, depth]);
+        const [rows, columns] = [term.queries.end - term.queries.start, term.keys.end - term.keys.start];
+        const upstream = tf.tensor1d(randomValues(rows, 1, seed + 3));
+        const { fused, composite } = await withEngine(engine, () =>
+          bothPaths(() => {
+            const kept = contrastiveTermForward(e, term, true);
+            const recomputing = contrastiveTermForward(e, term);
+            expect(kept.logits.shape).toEqual([rows * columns]);
+            expect(recomputing.logits.shape).toEqual([0]);
+            const fromKept = contrastiveTermBackward(e, term, kept.logSumExp, upstream, kept.logits);
+            const recomputed = contrastiveTermBackward(e, term, recomputing.logSumExp, upstream);
+            tf.dispose([recomputing.losses, recomputing.logits, kept.losses]);
+            return [kept.logits, kept.logSumExp, recomputing.logSumExp, fromKept, recomputed];
+          }),
+        );
+        const [logits, keptLse, lse, fromKept, recomputed] = fused as Float32Array[];
+        // The same blocks either way: bit for bit on one path.
+        expect(keptLse).toEqual(lse);
+        expect(fromKept).toEqual(recomputed);
+        const [compositeLogits] = composite as Float32Array[];
+        const logitScale = (scale * scale) / term.temperature + 1;
+        // −∞ exactly where the composite has it; the finite logits close.
+        const infinite = (values: Float32Array) => Array.from(values, (v) => v === -Infinity);
+        expect(infinite(logits as Float32Array)).toEqual(infinite(compositeLogits as Float32Array));
+        const finite = (values: Float32Array) => Array.from(values, (v) => (v === -Infinity ? 0 : v));
+        expectClose(finite(logits as Float32Array), finite(compositeLogits as Float32Array), tolerance.value, logitScale);
+        tf.dispose([e, upstream]);
+      }),
+      runs(isGpuBackend(backend) ? 5 : 30),
+    );
+  });
+
   it('gives a row with an empty denominator lse = −1e30 and finite losses and gradients', async () => {
     // Ids where row 0 differs from nobody in both (every row shares its primary or secondary).
     const ids = { primary: Int32Array.from([0, 0, 1, 1]), secondary: Int32Array.from([0, 1, 0, 0]) };

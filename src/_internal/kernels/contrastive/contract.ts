@@ -6,14 +6,16 @@
  *
  * | kernel | inputs → outputs |
  * |---|---|
- * | `FeatstatsContrastiveForward`  | embeddings, the structure's int32 arrays → losses `[R]` (×weight), lse `[R]` |
- * | `FeatstatsContrastiveBackward` | the same, lse `[R]`, upstream `[R]` → dE `[T, D]` |
+ * | `FeatstatsContrastiveForward`  | embeddings, the structure's int32 arrays; attr `keepLogits` → losses `[R]` (×weight), lse `[R]`, logits `[R·C]` (−∞ outside M_r) when `keepLogits`, else `[0]` |
+ * | `FeatstatsContrastiveBackward` | the same, lse `[R]`, upstream `[R]`, logits `[R·C]` (optional) → dE `[T, D]` |
  *
  * with lse_r = log Σ_{c∈M_r} e^{S_rc} (−1e30 for an empty M_r, see contrastive.ts) and
  * upstream_r = ∂loss/∂ℓ_r, the term's weight included. The composites are the dense
  * formulation (masks expanded, the `[R, C]` logits formed with tfjs's matMul); the host
  * kernels (cpu and wasm) stream blocks of candidates with an online log-sum-exp and
- * recompute them in the backward, so nothing `[R, C]` is ever held (`./host/`).
+ * recompute them in the backward, so nothing `[R, C]` is held unless the caller asks the
+ * forward to keep the logits (small terms: the backward then skips one of its three
+ * block products; `./host/`).
  */
 import * as tf from '@tensorflow/tfjs-core';
 
@@ -100,30 +102,40 @@ function denseTerm(e: tf.Tensor2D, term: TermKernelOptions) {
   const logSumExp = tf.add(max, tf.log(total));
   const gap = tf.sub(logSumExp, logits);
   const targets = tf.tensor2d(masks.targets, [rows, columns]);
-  return { queries, keys, gap, targets, logSumExp, probabilities: () => tf.div(exponentials, total) };
+  // −∞ outside the denominator: S + (−∞) there, S + 0 (exactly S) inside.
+  const maskedLogits = () => (masks.denominator === undefined ? logits : tf.add(logits, tf.tensor2d(masks.denominator.map((m) => (m === 0 ? -Infinity : 0)), [rows, columns])));
+  return { queries, keys, gap, targets, logSumExp, maskedLogits, probabilities: () => tf.div(exponentials, total) };
 }
 
-/** The term's per-anchor losses `[R]` (times its weight) and log-sum-exps `[R]`. */
-export function contrastiveTermForward(embeddings: tf.Tensor2D, term: TermKernelOptions): { losses: tf.Tensor1D; logSumExp: tf.Tensor1D } {
-  const [losses, logSumExp] = tf.tidy(() => {
+/**
+ * The term's per-anchor losses `[R]` (times its weight), log-sum-exps `[R]` and, when
+ * `keepLogits`, its logits `[R·C]` row-major with −∞ outside the denominator (`[0]`
+ * otherwise): what the backward would recompute, kept where it is small enough to hold.
+ */
+export function contrastiveTermForward(embeddings: tf.Tensor2D, term: TermKernelOptions, keepLogits = false): { losses: tf.Tensor1D; logSumExp: tf.Tensor1D; logits: tf.Tensor1D } {
+  const [losses, logSumExp, logits] = tf.tidy(() => {
     const { inputs, attrs } = kernelArguments(embeddings, term);
-    return dispatch(CONTRASTIVE_FORWARD, inputs, attrs, () => {
-      const { gap, targets, logSumExp } = denseTerm(embeddings, term);
+    return dispatch(CONTRASTIVE_FORWARD, inputs, { ...attrs, keepLogits }, () => {
+      const { gap, targets, logSumExp, maskedLogits } = denseTerm(embeddings, term);
       const perPair = term.form === 'shared' ? gap : softplus(gap);
-      return [tf.mul(tf.sum(tf.mul(targets, perPair), 1), term.weight), tf.reshape(logSumExp, [-1])];
+      const kept = keepLogits ? tf.reshape(maskedLogits(), [-1]) : tf.zeros([0]);
+      return [tf.mul(tf.sum(tf.mul(targets, perPair), 1), term.weight), tf.reshape(logSumExp, [-1]), kept];
     });
-  }) as [tf.Tensor1D, tf.Tensor1D];
-  return { losses, logSumExp };
+  }) as [tf.Tensor1D, tf.Tensor1D, tf.Tensor1D];
+  return { losses, logSumExp, logits };
 }
 
 /**
  * dE `[T, D]` of the term for upstream_r = ∂loss/∂ℓ_r (the term's weight included). The
- * composite recomputes the log-sum-exp; the host kernels read `logSumExp` from the forward.
+ * composite recomputes the log-sum-exp; the host kernels read `logSumExp` from the forward,
+ * and its logits where it kept them (`logits` of {@link contrastiveTermForward}, `[R·C]`),
+ * else recompute them block by block.
  */
-export function contrastiveTermBackward(embeddings: tf.Tensor2D, term: TermKernelOptions, logSumExp: tf.Tensor1D, upstream: tf.Tensor1D): tf.Tensor2D {
+export function contrastiveTermBackward(embeddings: tf.Tensor2D, term: TermKernelOptions, logSumExp: tf.Tensor1D, upstream: tf.Tensor1D, logits?: tf.Tensor1D): tf.Tensor2D {
   return tf.tidy(() => {
     const { inputs, attrs } = kernelArguments(embeddings, term);
-    return dispatch(CONTRASTIVE_BACKWARD, { ...inputs, logSumExp, upstream }, attrs, () => {
+    const kept = logits !== undefined && logits.size > 0 ? { logits } : {};
+    return dispatch(CONTRASTIVE_BACKWARD, { ...inputs, ...kept, logSumExp, upstream }, attrs, () => {
       const { queries, keys, gap, targets, probabilities } = denseTerm(embeddings, term);
       // G = W ('shared') or W∘σ(lse − S) ('perPositive'); dS = ((Σ_c G)·p − G)·upstream/τ.
       const g = term.form === 'shared' ? targets : tf.mul(targets, tf.sigmoid(gap));

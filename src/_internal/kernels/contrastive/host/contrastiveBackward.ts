@@ -5,8 +5,9 @@
  * dS_rc = u_r·(G_r·p_rc − G_rc), G_r = Σ_c G_rc (derived in contrastive.ts). Its two parts:
  *
  * - the positives' −u_r·G_rc, from their logits alone (a row's G_r comes from the same pass);
- * - the softmax part u_r·G_r·p_rc, recomputed block by block from the forward's lse (no
- *   second log-sum-exp), each block's dS applied at once: dQ_blk += dS·K_blk, dK_blk += dSᵀ·Q_blk.
+ * - the softmax part u_r·G_r·p_rc, block by block from the forward's lse (no second
+ *   log-sum-exp) and its logits where it kept them (else recomputed), each block's dS
+ *   applied at once: dQ_blk += dS·K_blk, dK_blk += dSᵀ·Q_blk.
  *
  * dE[queries] += dQ and dE[keys] += dK (a row that is anchor and candidate gets both),
  * accumulated `[T, D]` (float32 by the compiled products, float64 by the TypeScript ones,
@@ -44,7 +45,7 @@ function positivePart(term: HostTerm, lse: Float32Array, upstream: Float32Array,
  * The softmax part, block by block: dS_blk = u·G·p (0 outside M, whose logits are −∞),
  * then dQ_blk += dS_blk·K_blk and dK_blk += dS_blkᵀ·Q_blk.
  */
-function softmaxPart(term: HostTerm, lse: Float32Array, rowFactor: Float64Array, products: BlockProducts): void {
+function softmaxPart(term: HostTerm, lse: Float32Array, rowFactor: Float64Array, products: BlockProducts, kept: Float32Array | undefined): void {
   const { rows, columns, relation } = term;
   const block = new Float64Array(BLOCK_ROWS * BLOCK_COLUMNS);
   for (let r0 = 0; r0 < rows; r0 += BLOCK_ROWS) {
@@ -52,8 +53,12 @@ function softmaxPart(term: HostTerm, lse: Float32Array, rowFactor: Float64Array,
     if (rowFactor.subarray(r0, r0 + blockRows).every((f) => f === 0)) continue;
     for (let c0 = 0; c0 < columns; c0 += BLOCK_COLUMNS) {
       const blockColumns = Math.min(BLOCK_COLUMNS, columns - c0);
-      products.logits(r0, blockRows, c0, blockColumns, block);
-      relation.maskBlock(r0, blockRows, c0, blockColumns, block);
+      if (kept === undefined) {
+        products.logits(r0, blockRows, c0, blockColumns, block);
+        relation.maskBlock(r0, blockRows, c0, blockColumns, block);
+      } else {
+        for (let i = 0; i < blockRows; i++) block.set(kept.subarray((r0 + i) * columns + c0, (r0 + i) * columns + c0 + blockColumns), i * blockColumns);
+      }
       for (let i = 0; i < blockRows; i++) {
         const factor = rowFactor[r0 + i] as number;
         const rowLse = lse[r0 + i] as number;
@@ -74,7 +79,9 @@ const CONTRASTIVE_BACKWARD: HostKernel = {
     const upstream = requiredInput(inputs, 'upstream').values as Float32Array;
     const products = blockProducts(term, context, dEOut as Float32Array);
     const rowFactor = positivePart(term, lse, upstream, products.gradient);
-    softmaxPart(term, lse, rowFactor, products);
+    // The forward's masked logits where it kept them (the same float32 values a block recomputes).
+    const kept = inputs.logits !== undefined && inputs.logits.values.length === term.rows * term.columns ? (inputs.logits.values as Float32Array) : undefined;
+    softmaxPart(term, lse, rowFactor, products, kept);
     finishGradient(products, dEOut as Float32Array);
   },
 };

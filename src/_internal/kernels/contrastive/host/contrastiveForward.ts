@@ -7,7 +7,8 @@
  * to rounding. Then each anchor's loss takes its positives' logits alone:
  * ℓ_r = weight·Σ_{c∈P(r)} W_rc·(lse_r − S_rc) (or softplus of it for `'perPositive'`).
  * Memory beyond the inputs: one block of logits and O(R) (and on cpu E's copy in the
- * compiled products' memory, `./blockProducts.ts`).
+ * compiled products' memory, `./blockProducts.ts`), and the `[R·C]` logits when the
+ * caller asks to keep them (each masked block copied out as it is made).
  */
 import type * as tf from '@tensorflow/tfjs-core';
 
@@ -15,8 +16,11 @@ import { cpuKernel, wasmKernel, type HostKernel } from '../../host/adapter';
 import { BLOCK_BYTES, type BlockProducts, blockProducts } from './blockProducts';
 import { BLOCK_COLUMNS, BLOCK_ROWS, hostTermOf, logit, MASKED, softplus, termPlacementOf, type HostTerm } from './common';
 
-/** lse_r of every anchor, float64; {@link MASKED} where M_r is empty. */
-export function logSumExps(term: HostTerm, products: BlockProducts): Float64Array {
+/**
+ * lse_r of every anchor, float64; {@link MASKED} where M_r is empty. Each block of masked
+ * logits is also copied into `kept` (`[R·C]` row-major) when given.
+ */
+export function logSumExps(term: HostTerm, products: BlockProducts, kept?: Float32Array): Float64Array {
   const { rows, columns, relation } = term;
   const result = new Float64Array(rows);
   const block = new Float64Array(BLOCK_ROWS * BLOCK_COLUMNS);
@@ -30,6 +34,9 @@ export function logSumExps(term: HostTerm, products: BlockProducts): Float64Arra
       const blockColumns = Math.min(BLOCK_COLUMNS, columns - c0);
       products.logits(r0, blockRows, c0, blockColumns, block);
       relation.maskBlock(r0, blockRows, c0, blockColumns, block);
+      if (kept !== undefined) {
+        for (let i = 0; i < blockRows; i++) kept.set(block.subarray(i * blockColumns, (i + 1) * blockColumns), (r0 + i) * columns + c0);
+      }
       for (let i = 0; i < blockRows; i++) {
         const at = i * blockColumns;
         let blockMax = -Infinity;
@@ -49,16 +56,17 @@ export function logSumExps(term: HostTerm, products: BlockProducts): Float64Arra
 
 const CONTRASTIVE_FORWARD: HostKernel = {
   outputs: (_inputs, attrs) => {
-    const { rows } = termPlacementOf(attrs);
+    const { rows, columns } = termPlacementOf(attrs);
     return [
       { shape: [rows], dtype: 'float32', filled: true },
       { shape: [rows], dtype: 'float32', filled: true },
+      { shape: [attrs.keepLogits === true ? rows * columns : 0], dtype: 'float32', filled: true },
     ];
   },
   heapScratch: () => BLOCK_BYTES,
-  run: (inputs, [lossesOut, logSumExpOut], attrs, context) => {
+  run: (inputs, [lossesOut, logSumExpOut, logitsOut], attrs, context) => {
     const term = hostTermOf(inputs, attrs);
-    const lse = logSumExps(term, blockProducts(term, context));
+    const lse = logSumExps(term, blockProducts(term, context), attrs.keepLogits === true ? (logitsOut as Float32Array) : undefined);
     const losses = lossesOut as Float32Array;
     for (let r = 0; r < term.rows; r++) {
       const rowLse = lse[r] as number;
