@@ -1,6 +1,6 @@
 // Compiles the WebAssembly modules in src/_internal/kernels/host/compiled (radixSort.c,
 // planeSweeps.c, matrixProduct.c, smoothing.c,
-// bottleneck.c), the one place generated code lives, and writes each
+// bottleneck.c, corruption.c), the one place generated code lives, and writes each
 // module, base64-encoded, into a TypeScript file next to its source (radixSortBinary.ts,
 // planeSweepsBinary.ts, matrixProductBinary.ts), with the SHA-256 of the source it came from (a test checks the
 // hash, so an edited .c without a rebuild fails).
@@ -50,6 +50,13 @@ const modules = [
   {
     name: 'bottleneck',
     constant: 'BOTTLENECK',
+    flags: ['-msimd128', '-fno-vectorize', '-fno-slp-vectorize', '-fno-unroll-loops', '-Wl,--import-memory', '-Wl,-z,stack-size=0'],
+    ownsNothing: true,
+  },
+  // randomMask's mask pass and its draw (the PRNG state lives in the memory it is given).
+  {
+    name: 'corruption',
+    constant: 'CORRUPTION',
     flags: ['-msimd128', '-fno-vectorize', '-fno-slp-vectorize', '-fno-unroll-loops', '-Wl,--import-memory', '-Wl,-z,stack-size=0'],
     ownsNothing: true,
   },

@@ -23,18 +23,11 @@ export interface UniformStream extends Uniform {
  * sampling mixing weights; `seed` makes a draw reproducible across platforms.
  */
 export function seededUniform(seed: number): UniformStream {
-  let s = seed >>> 0;
-  const splitMix = () => {
-    s = (s + 0x9e3779b9) >>> 0;
-    let z = s;
-    z = Math.imul(z ^ (z >>> 16), 0x85ebca6b) >>> 0;
-    z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35) >>> 0;
-    return (z ^ (z >>> 16)) >>> 0;
-  };
-  let a = splitMix();
-  let b = splitMix();
-  let c = splitMix();
-  let d = splitMix();
+  const state = seededState(seed);
+  let a = state[0] as number;
+  let b = state[1] as number;
+  let c = state[2] as number;
+  let d = state[3] as number;
   const uniform = () => {
     const result = Math.imul(rotl(Math.imul(b, 5) >>> 0, 7), 9) >>> 0;
     const t = (b << 9) >>> 0;
@@ -64,6 +57,23 @@ export function seededUniform(seed: number): UniformStream {
     [a, b, c, d] = [sa, sb, sc, sd];
   };
   return Object.assign(uniform, { fill });
+}
+
+/**
+ * The xoshiro128** state (a, b, c, d) that {@link seededUniform} starts from, four
+ * SplitMix32 outputs: for a compiled draw (`kernels/host/compiled/corruption.c`) that
+ * carries the same generator on in its own memory.
+ */
+export function seededState(seed: number): Uint32Array {
+  let s = seed >>> 0;
+  const splitMix = () => {
+    s = (s + 0x9e3779b9) >>> 0;
+    let z = s;
+    z = Math.imul(z ^ (z >>> 16), 0x85ebca6b) >>> 0;
+    z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35) >>> 0;
+    return (z ^ (z >>> 16)) >>> 0;
+  };
+  return Uint32Array.of(splitMix(), splitMix(), splitMix(), splitMix());
 }
 
 function rotl(x: number, k: number): number {

@@ -3,6 +3,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import { checkValueOrRange, drawInRange } from '../_internal/corruption';
 import { customGrad } from '../_internal/customGrad';
 import { maskPositions } from '../_internal/kernels/corruption/contract';
+import { drawMasksCompiled } from '../_internal/kernels/corruption/host/maskDraw';
+import { compiledBuildMissing, hostOptions, type HostOptions } from '../_internal/kernels/host/options';
 import { channelLayout } from '../_internal/layout';
 import { seededUniform } from '../_internal/random';
 import { sampleWithoutReplacement } from '../_internal/sampling';
@@ -88,9 +90,22 @@ export function removedCount(positions: number, fraction: number): number {
 /**
  * The masks of one call, `[N·L]` (1 kept, 0 removed), image by image from `seed`: the
  * image's fraction (drawn only for a proper range), then its removed positions. Host
- * arrays, not tensors. Exported for tests, not from the package.
+ * arrays, not tensors. Drawn in WebAssembly where it can run (the host options'
+ * `webAssembly`: 'off' takes the TypeScript draw, 'required' throws where the module
+ * cannot run), with the same values: {@link drawMasksTypeScript} is the reference. Exported
+ * for tests, not from the package.
  */
-export function drawMasks(batch: number, positions: number, fraction: readonly [number, number], seed: number): Float32Array {
+export function drawMasks(batch: number, positions: number, fraction: readonly [number, number], seed: number, options: HostOptions = hostOptions()): Float32Array {
+  if (options.webAssembly !== 'off') {
+    const masks = drawMasksCompiled(batch, positions, (uniform) => removedCount(positions, drawInRange(fraction, uniform)), seed);
+    if (masks !== undefined) return masks;
+    if (options.webAssembly === 'required') throw compiledBuildMissing('the mask draw');
+  }
+  return drawMasksTypeScript(batch, positions, fraction, seed);
+}
+
+/** {@link drawMasks} in TypeScript: the reference of the compiled draw, and where it cannot run. */
+export function drawMasksTypeScript(batch: number, positions: number, fraction: readonly [number, number], seed: number): Float32Array {
   const uniform = seededUniform(seed);
   const mask = new Float32Array(batch * positions).fill(1);
   for (let n = 0; n < batch; n++) {

@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 
 import { BOTTLENECK_SOURCE_SHA256, BOTTLENECK_WASM } from '../../src/_internal/kernels/host/compiled/bottleneckBinary';
+import { CORRUPTION_SOURCE_SHA256, CORRUPTION_WASM } from '../../src/_internal/kernels/host/compiled/corruptionBinary';
 import { MATRIX_PRODUCT_SOURCE_SHA256, MATRIX_PRODUCT_WASM } from '../../src/_internal/kernels/host/compiled/matrixProductBinary';
 import { PLANE_SWEEPS_SOURCE_SHA256, PLANE_SWEEPS_WASM } from '../../src/_internal/kernels/host/compiled/planeSweepsBinary';
 import { RADIX_SORT_SOURCE_SHA256, RADIX_SORT_WASM } from '../../src/_internal/kernels/host/compiled/radixSortBinary';
@@ -21,6 +22,7 @@ const MODULES = [
   { source: 'matrixProduct.c', hash: MATRIX_PRODUCT_SOURCE_SHA256, base64: MATRIX_PRODUCT_WASM },
   { source: 'smoothing.c', hash: SMOOTHING_SOURCE_SHA256, base64: SMOOTHING_WASM },
   { source: 'bottleneck.c', hash: BOTTLENECK_SOURCE_SHA256, base64: BOTTLENECK_WASM },
+  { source: 'corruption.c', hash: CORRUPTION_SOURCE_SHA256, base64: CORRUPTION_WASM },
 ];
 
 for (const { source, hash, base64 } of MODULES) {
