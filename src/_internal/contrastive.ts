@@ -82,12 +82,14 @@ export function contrastiveLoss(inputs: tf.Tensor2D[], spec: ContrastiveSpec): t
   };
 
   const loss = customGrad<tf.Tensor[]>((raw, save) => {
-    const { embeddings } = prepare(raw);
+    const { rows, embeddings } = prepare(raw);
     const evaluated = terms.map((term) => contrastiveTermForward(embeddings, term, keepsLogits(term)));
     const perAnchor = tf.addN(evaluated.map(({ losses }) => losses));
-    // Save the inputs, each term's lse `[R]` and its logits where it kept them (`[0]`
-    // otherwise): the backward recomputes the rest of the logits from them.
-    save([...raw, ...evaluated.map(({ logSumExp }) => logSumExp), ...evaluated.map(({ logits }) => logits)]);
+    // Save the embeddings (and the normalisation's factors), each term's lse `[R]` and its
+    // logits where it kept them (`[0]` otherwise): the backward recomputes the rest of the
+    // logits from them.
+    const normalization = rows === undefined ? [] : [rows.inverseNorm, rows.active];
+    save([embeddings, ...normalization, ...evaluated.map(({ logSumExp }) => logSumExp), ...evaluated.map(({ logits }) => logits)]);
     return {
       value: spec.reduction === 'none' ? perAnchor : tf.mul(tf.sum(perAnchor), scale),
       // With G = W ('shared') or G = W∘σ(lse − S) ('perPositive'), ∂ℓ_r/∂S_rc = (Σ_c' G_rc')·p_rc − G_rc,
@@ -95,11 +97,13 @@ export function contrastiveLoss(inputs: tf.Tensor2D[], spec: ContrastiveSpec): t
       // S = Q·Kᵀ/τ gives dQ = dS·K/τ and dK = dSᵀ·Q/τ; a row serving as anchor and as candidate
       // collects both (contrastiveTermBackward); then the normalisation's backward (rowNormalize.ts).
       gradFunc: (dy, saved) => {
-        const { rows, embeddings } = prepare(saved.slice(0, sizes.length));
+        const [embeddings, ...rest] = saved as [tf.Tensor2D, ...tf.Tensor[]];
+        const rows = spec.normalize ? { normalized: embeddings, inverseNorm: rest[0] as tf.Tensor2D, active: rest[1] as tf.Tensor2D } : undefined;
+        const first = spec.normalize ? 3 : 1;
         const rowGradient = spec.reduction === 'none' ? tf.reshape(dy, [-1]) : tf.mul(tf.ones([anchors]), tf.mul(dy, scale));
         const pieces = terms.map((term, i) => {
-          const logSumExp = saved[sizes.length + i] as tf.Tensor1D;
-          const logits = saved[sizes.length + terms.length + i] as tf.Tensor1D;
+          const logSumExp = saved[first + i] as tf.Tensor1D;
+          const logits = saved[first + terms.length + i] as tf.Tensor1D;
           return contrastiveTermBackward(embeddings, term, logSumExp, tf.mul(rowGradient, term.weight) as tf.Tensor1D, logits);
         });
         const dEmbeddings = (pieces.length === 1 ? pieces[0] : tf.addN(pieces)) as tf.Tensor2D;
