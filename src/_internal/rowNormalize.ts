@@ -12,7 +12,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 
-import { blendRows, scaleRows } from './kernels/sort/contract';
+import { blendRows, rowDots, scaleRows } from './kernels/sort/contract';
 
 /** Default ε of the normalisation: 1e-12, as PyTorch's `F.normalize`. */
 export const ROW_NORM_EPSILON = 1e-12;
@@ -27,7 +27,7 @@ export interface NormalizedRows {
 }
 
 export function normalizeRows(x: tf.Tensor2D, epsilon = ROW_NORM_EPSILON): NormalizedRows {
-  const squaredNorm = tf.sum(tf.square(x), 1, true);
+  const squaredNorm = rowDots(x, x);
   const floor = epsilon * epsilon;
   const inverseNorm = tf.rsqrt(tf.maximum(squaredNorm, floor)) as tf.Tensor2D;
   return {
@@ -39,7 +39,7 @@ export function normalizeRows(x: tf.Tensor2D, epsilon = ROW_NORM_EPSILON): Norma
 
 /** dx from dx̂ (see the module comment). */
 export function normalizeRowsGrad(dNormalized: tf.Tensor2D, rows: NormalizedRows): tf.Tensor2D {
-  const projection = tf.mul(tf.sum(tf.mul(dNormalized, rows.normalized), 1, true), rows.active);
+  const projection = tf.mul(rowDots(dNormalized, rows.normalized), rows.active);
   // (dx̂ − x̂·p)·r as dx̂·r + x̂·(−p·r): one pass over the rows.
   return blendRows(dNormalized, rows.normalized, rows.inverseNorm, tf.neg(tf.mul(projection, rows.inverseNorm)) as tf.Tensor2D);
 }

@@ -21,6 +21,8 @@ import {
   invertPermutationRows,
   RANK_ROWS,
   rankRows,
+  ROW_DOTS,
+  rowDots,
   SCALE_ROWS,
   scaleRows,
   SCATTER_ROWS,
@@ -31,9 +33,10 @@ import {
   takeRows,
 } from '../../src/_internal/kernels/sort/contract';
 import { sortRowValues, uniformFrom, type SortRowsKind } from '../helpers/arbitraries';
-import { expectNoLeak } from '../helpers/assert';
-import { describeBackends } from '../helpers/backends';
+import { expectClose, expectNoLeak } from '../helpers/assert';
+import { bothPaths, describeBackends } from '../helpers/backends';
 import { runs } from '../helpers/properties';
+import { TOLERANCE } from '../helpers/tolerance';
 
 type Kind = SortRowsKind;
 
@@ -197,6 +200,32 @@ describeBackends('row kernels', () => {
     );
   });
 
+  it('row dots match float64 sums and the composite (within float32 summation error)', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.record({ rows: fc.integer({ min: 1, max: 9 }), n: fc.integer({ min: 1, max: 67 }), seed: fc.nat() }), async ({ rows, n, seed }) => {
+        const uniform = uniformFrom(seed);
+        const spread = () => (uniform() - 0.5) * 10 ** Math.floor(uniform() * 8 - 4);
+        const [aValues, bValues] = [Float32Array.from({ length: rows * n }, spread), Float32Array.from({ length: rows * n }, spread)];
+        const [a, b] = [tf.tensor2d(aValues, [rows, n]), tf.tensor2d(bValues, [rows, n])];
+        const expected = new Float64Array(rows);
+        const magnitude = new Float64Array(rows);
+        for (let i = 0; i < rows * n; i++) {
+          const r = Math.floor(i / n);
+          expected[r] = (expected[r] as number) + (aValues[i] as number) * (bValues[i] as number);
+          magnitude[r] = (magnitude[r] as number) + Math.abs((aValues[i] as number) * (bValues[i] as number));
+        }
+        const { fused, composite, fusedShapes } = await bothPaths(() => rowDots(a, b));
+        expect(fusedShapes[0]).toEqual([rows, 1]);
+        const tolerance = TOLERANCE[tf.getBackend() as keyof typeof TOLERANCE].value;
+        const scale = Array.from(magnitude, (m) => m * n + Number.MIN_VALUE);
+        expectClose(fused[0] as Float32Array, expected, tolerance, scale);
+        expectClose(composite[0] as Float32Array, expected, tolerance, scale);
+        tf.dispose([a, b]);
+      }),
+      runs(30),
+    );
+  });
+
   it('leaks no tensors', async () => {
     const x = makeRows({ rows: 3, n: 70, kind: 'ties', descending: false, seed: 3 });
     const w = tf.ones([3, 1]) as tf.Tensor2D;
@@ -211,6 +240,7 @@ describeBackends('row kernels', () => {
         swapInnerAxes(tf.reshape(x, [1, 3, 70]));
         blendRows(x, x, w, w);
         scaleRows(x, w);
+        rowDots(x, x);
         takeRows(x, tf.tensor1d([2, 0], 'int32'));
       }),
     );
@@ -219,7 +249,7 @@ describeBackends('row kernels', () => {
 
   it('ran every fused kernel this backend has (the comparisons above are not composite against itself)', () => {
     const backend = tf.getBackend();
-    const kernels = [ARGSORT_ROWS, GATHER_ROWS, INVERT_PERMUTATION_ROWS, RANK_ROWS, SWAP_INNER_AXES, SCATTER_ROWS, BLEND_ROWS, SCALE_ROWS, TAKE_ROWS];
+    const kernels = [ARGSORT_ROWS, GATHER_ROWS, INVERT_PERMUTATION_ROWS, RANK_ROWS, SWAP_INNER_AXES, SCATTER_ROWS, BLEND_ROWS, SCALE_ROWS, ROW_DOTS, TAKE_ROWS];
     const fused = kernels.filter((kernel) => kernel.backends[backend] !== undefined);
     // The sort core is fused everywhere; webgl runs the layout kernels as tfjs composites.
     expect(fused.map((kernel) => kernel.name)).toEqual(expect.arrayContaining(['FeatstatsArgsortRows', 'FeatstatsGatherRows', 'FeatstatsInvertPermutationRows']));

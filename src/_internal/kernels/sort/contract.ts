@@ -12,6 +12,7 @@
  * | `FeatstatsSwapInnerAxes`         | x `[B, P, Q]` → `[B, Q, P]`, x's dtype (NHWC ↔ channel rows) |
  * | `FeatstatsBlendRows`             | a, b `[R, n]`, wa, wb `[R, 1]` (float32) → `a·wa + b·wb` |
  * | `FeatstatsScaleRows`             | x `[R, n]`, w `[R, 1]` (float32) → `x·w` |
+ * | `FeatstatsRowDots`               | a, b `[R, n]` (float32) → `[R, 1]`: `Σ_j a[r, j]·b[r, j]` (the host sums in float64, so the last bits may differ from the composite's) |
  * | `FeatstatsTakeRows`              | x `[B, M]`, indices int32 `[K]` → `[K, M]`, x's dtype: `out[k] = x[indices[k]]` |
  *
  * The argsort is **stable in both directions**: ties keep the lower index first, so ranks
@@ -24,7 +25,9 @@
  * sorts (`sortedRows`, ascending), the composite inverts it with `rankRows` (a binary
  * search on webgl, one pass) instead of `invertPermutationRows` (a sort there). The last
  * five kernels are steps that, left to tfjs's transposes and broadcast binary ops, cost
- * as much as the sort on the tfjs cpu backend (bench/README.md, "Design measurements");
+ * as much as the sort on the tfjs cpu backend (bench/README.md, "Design measurements"),
+ * as do the row steps of the contrastive losses' row normalisation (`../../rowNormalize.ts`:
+ * blend, scale and row dots);
  * webgl runs their composites, on tfjs's own shaders. Features become channel rows
  * `[N·C, L]` through {@link channelRows} (a reshape for NCHW, one {@link swapInnerAxes}
  * for NHWC) and go back through {@link fromChannelRows}.
@@ -40,6 +43,7 @@ import { argsortRowsCpu, argsortRowsWasm } from './host/argsortRows';
 import { blendRowsCpu, blendRowsWasm } from './host/blendRows';
 import { gatherRowsCpu, gatherRowsWasm } from './host/gatherRows';
 import { invertPermutationRowsCpu, invertPermutationRowsWasm } from './host/invertPermutationRows';
+import { rowDotsCpu, rowDotsWasm } from './host/rowDots';
 import { scaleRowsCpu, scaleRowsWasm } from './host/scaleRows';
 import { scatterRowsCpu, scatterRowsWasm } from './host/scatterRows';
 import { swapInnerAxesCpu, swapInnerAxesWasm } from './host/swapInnerAxes';
@@ -62,6 +66,7 @@ export const SCATTER_ROWS: FusedKernel = { name: 'FeatstatsScatterRows', backend
 export const SWAP_INNER_AXES: FusedKernel = { name: 'FeatstatsSwapInnerAxes', backends: { cpu: swapInnerAxesCpu, wasm: swapInnerAxesWasm } };
 export const BLEND_ROWS: FusedKernel = { name: 'FeatstatsBlendRows', backends: { cpu: blendRowsCpu, wasm: blendRowsWasm } };
 export const SCALE_ROWS: FusedKernel = { name: 'FeatstatsScaleRows', backends: { cpu: scaleRowsCpu, wasm: scaleRowsWasm } };
+export const ROW_DOTS: FusedKernel = { name: 'FeatstatsRowDots', backends: { cpu: rowDotsCpu, wasm: rowDotsWasm } };
 export const TAKE_ROWS: FusedKernel = { name: 'FeatstatsTakeRows', backends: { cpu: takeRowsCpu, wasm: takeRowsWasm } };
 
 /** Views a tensor of rank ≥ 1 as rows `[R, n]` along its last axis (sort and argsort). */
@@ -164,6 +169,11 @@ export function blendRows(a: tf.Tensor2D, b: tf.Tensor2D, wa: tf.Tensor2D, wb: t
 /** `x·w` with one weight per row (`[R, 1]`), float32. */
 export function scaleRows(x: tf.Tensor2D, w: tf.Tensor2D): tf.Tensor2D {
   return dispatch(SCALE_ROWS, { x, w }, {}, () => tf.mul(x, w));
+}
+
+/** `Σ_j a[r, j]·b[r, j]` of each row: `[R, 1]`. */
+export function rowDots(a: tf.Tensor2D, b: tf.Tensor2D): tf.Tensor2D {
+  return dispatch(ROW_DOTS, { a, b }, {}, () => tf.sum(tf.mul(a, b), 1, true) as tf.Tensor2D);
 }
 
 /** Whole rows of `x` `[B, M]` picked by `indices` `[K]`: `[K, M]` (a gather on axis 0). */
