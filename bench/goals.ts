@@ -38,8 +38,9 @@ export interface Goal {
 const forward = (pick: (r: CaseResult['ratios'] & object) => Ratio) => (c: CaseResult) => (c.ratios ? pick(c.ratios).forward : null);
 const backward = (pick: (r: CaseResult['ratios'] & object) => Ratio) => (c: CaseResult) => (c.ratios ? pick(c.ratios).backward : null);
 
-/** Why gaussianNoise cannot reach PyTorch here (filled in from measurements). */
-const GAUSSIAN_NOISE_GAP = 'TODO';
+/** Why gaussianNoise cannot reach PyTorch here (measured: bench/README.md, "Design measurements"). */
+const GAUSSIAN_NOISE_GAP =
+  "gaussianNoise keeps the noise it has always drawn, bit for bit (xoshiro128** and Box–Muller in float64 on the host, identical on every backend): every pair of normals needs V8's scalar Math.log, Math.sqrt, Math.cos and Math.sin, which alone take 14–19 ms for the 600 Ki pairs of [8,224,224,3] (scratch timing; the draw's uniforms are already filled in a loop that holds the generator's state in locals), more than three times PyTorch's whole op (4.1 ms one thread, with vectorised approximations of log/sin/cos that would give other values). Out of reach while the values stay the same.";
 /** Why the contrastive losses cannot reach 2× PyTorch here (filled in from measurements). */
 const CONTRASTIVE_GAP = 'TODO';
 
