@@ -11,7 +11,7 @@ import type * as tf from '@tensorflow/tfjs-core';
 
 import { cpuKernel, requiredInput, wasmKernel, type HostContext, type HostKernel } from '../../host/adapter';
 import { matrixProduct, type MatrixProduct } from '../../host/compiled/matrixProductModule';
-import { memoryOfAtLeast } from '../../host/compiled/memoryModule';
+import { withArraysInMemory } from '../../host/compiled/memoryModule';
 import { compiledBuildMissing } from '../../host/options';
 
 /** The product's sizes and operands: C `[m, n]` = op(A)·op(B), inner size k. */
@@ -55,29 +55,12 @@ function runTypeScript({ m, n, k, transposeA, transposeB }: Product, a: Float32A
   }
 }
 
-/** The compiled products' own memory on cpu, made on first use and grown as needed. */
-let staging: WebAssembly.Memory | undefined;
-
 /** Whether the compiled products ran (in place on wasm, else staged). */
 function tryCompiled(product: Product, a: Float32Array, b: Float32Array, c: Float32Array, { heap }: HostContext): boolean {
   if (product.transposeA && product.transposeB) return false;
-  if (heap !== undefined && [a, b, c].every((array) => array.buffer === heap.memory.buffer)) {
-    const module = matrixProduct(heap.memory);
-    if (module === undefined) return false;
-    runCompiled(module, product, a.byteOffset, b.byteOffset, c.byteOffset, c);
-    return true;
-  }
-  staging = memoryOfAtLeast(staging, 4 * (a.length + b.length + c.length));
-  const module = staging === undefined ? undefined : matrixProduct(staging);
-  if (staging === undefined || module === undefined) return false;
-  const buffer = staging.buffer as ArrayBuffer;
-  const [atA, atB, atC] = [0, 4 * a.length, 4 * (a.length + b.length)];
-  new Float32Array(buffer, atA, a.length).set(a);
-  new Float32Array(buffer, atB, b.length).set(b);
-  const staged = new Float32Array(buffer, atC, c.length);
-  runCompiled(module, product, atA, atB, atC, staged);
-  c.set(staged);
-  return true;
+  return withArraysInMemory(heap, matrixProduct, [{ array: a }, { array: b }, { array: c, written: true }], (module, [atA, atB, atC], memory) =>
+    runCompiled(module, product, atA as number, atB as number, atC as number, new Float32Array(memory.buffer, atC, c.length)),
+  );
 }
 
 const MULTIPLY_MATRICES: HostKernel = {
