@@ -25,7 +25,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 
 import { customGrad } from './customGrad';
-import { contrastiveTermBackward, contrastiveTermForward, type RowRange, type TermKernelOptions } from './kernels/contrastive/contract';
+import { CONTRASTIVE_FORWARD, contrastiveTermBackward, contrastiveTermForward, type RowRange, type TermKernelOptions } from './kernels/contrastive/contract';
+import { runsFused } from './kernels/dispatch';
 import type { DenominatorRule, PositiveRule } from './kernels/contrastive/terms';
 import { normalizeRows, normalizeRowsGrad } from './rowNormalize';
 
@@ -58,13 +59,15 @@ export interface ContrastiveSpec {
 }
 
 /**
- * Terms with at most this many logits (4 MiB of float32) keep them from the forward to the
- * backward, which then skips recomputing them (one of its three block products); larger
- * ones stay memory-bounded (O((R + C)·D)) and recompute.
+ * Where the host kernels run, terms with at most this many logits (4 MiB of float32) keep
+ * them from the forward to the backward, which then skips recomputing them (one of its
+ * three block products); larger ones stay memory-bounded (O((R + C)·D)) and recompute.
+ * The composites recompute the dense logits anyway, so elsewhere nothing is kept.
  */
 const KEPT_LOGITS = 1 << 20;
 
-const keepsLogits = (term: TermKernelOptions): boolean => (term.queries.end - term.queries.start) * (term.keys.end - term.keys.start) <= KEPT_LOGITS;
+const keepsLogits = (term: TermKernelOptions): boolean =>
+  (term.queries.end - term.queries.start) * (term.keys.end - term.keys.start) <= KEPT_LOGITS && runsFused(CONTRASTIVE_FORWARD);
 
 /**
  * The loss of `spec` over the inputs (each `[Nₖ, D]`, stacked in order): a scalar, or the

@@ -60,6 +60,11 @@ function activeImplementation(kernel: FusedKernel): { backend: string; kernelFun
   return kernelFunc === undefined ? undefined : { backend, kernelFunc };
 }
 
+/** Whether a call of `kernel` now would run its fused implementation (fast paths on, one for the active backend). */
+export function runsFused(kernel: FusedKernel): boolean {
+  return activeImplementation(kernel) !== undefined;
+}
+
 /**
  * Runs `kernel` on the active backend if it has a fused implementation there (and
  * fast paths are on), else `composite()`. Both must return the same tensors.

@@ -24,14 +24,11 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 
-import { dispatch, getFastPaths, type FusedKernel } from '../dispatch';
+import { dispatch, runsFused, type FusedKernel } from '../dispatch';
 import { smoothAxisCpu, smoothAxisWasm } from './host/smoothAxis';
 import { smoothAxisWebgl } from './webgl/smoothAxis';
 
 export const SMOOTH_AXIS: FusedKernel = { name: 'FeatstatsSmoothAxis', backends: { cpu: smoothAxisCpu, wasm: smoothAxisWasm, webgl: smoothAxisWebgl } };
-
-/** Backends whose kernel reads the sparse rows (`columns`, `weights`) instead of `matrix`. */
-const SPARSE_ROW_BACKENDS: readonly string[] = ['cpu', 'wasm', 'webgl'];
 
 /**
  * The nonzero entries of each row of M (of Mᵀ when `transpose`) as `[L, K]` columns and
@@ -106,7 +103,8 @@ export function smoothAxis(x: tf.Tensor, matrix: Float32Array, axis: number, tra
     let dense: tf.Tensor2D | undefined;
     const denseMatrix = (): tf.Tensor2D => (dense ??= tf.tensor2d(matrix, [length, length]));
     const attrs: tf.NamedAttrMap = { axis, transpose };
-    if (getFastPaths() && SPARSE_ROW_BACKENDS.includes(tf.getBackend())) {
+    // Every kernel reads the sparse rows; the composite alone needs the dense matrix.
+    if (runsFused(SMOOTH_AXIS)) {
       const rows = sparseRows(matrix, length, transpose);
       inputs['columns'] = tf.tensor2d(rows.columns, [length, rows.taps]);
       inputs['weights'] = tf.tensor2d(rows.weights, [length, rows.taps]);
