@@ -48,7 +48,7 @@ const GRADIENT_SUMS: HostKernel = {
     } else {
       const size = terms.features.size;
       const doubles = [size, size, size, statistics, statistics, statistics, statistics, 2];
-      sums = gradientRunSums(arrays, terms, compiledLoops(view, terms.features) ? compiledRuns(context, { inputs: [x, dy], outputs: [], doubles, staged: STAGE_RUNS }) : undefined);
+      sums = gradientRunSums(arrays, terms, compiledLoops(view, terms.features) ? compiledRuns(context, { inputs: [x, dy], outputs: [], doubles }) : undefined);
     }
     (outputs[0] as Float32Array).set(sums.sumG);
     (outputs[1] as Float32Array).set(sums.sumGNormalized);
@@ -82,8 +82,6 @@ function compiledLoops(view: StatisticsView, features: FeatureValues): boolean {
   return !(features.present && features.stride === 1) || featuresAlongRows(view, features);
 }
 
-/** Whether the cpu kernel stages x and dy for the compiled run loops (./runs.ts). */
-const STAGE_RUNS = false;
 
 /**
  * gradientSumsAlongRows (one call) and gradientSumsRuns' pieces of constant γ (one call

@@ -40,7 +40,7 @@ const INPUT_GRADIENT: HostKernel = {
     if (view.reducedInner <= PLANE_MAX_ROW) inputGradientPlanes(arrays, terms, compiledPlanes(context, { view, arrays: [x, dy, dx], count: 3 }));
     else {
       const statistics = view.outer * view.kept;
-      const compiled = compiledRuns(context, { inputs: [x, dy], outputs: [dx], doubles: [terms.features.size, statistics, statistics, statistics], staged: STAGE_RUNS });
+      const compiled = compiledRuns(context, { inputs: [x, dy], outputs: [dx], doubles: [terms.features.size, statistics, statistics, statistics] });
       if (compiled === undefined) inputGradientRuns(arrays, terms);
       else {
         inputGradientRunsCompiled(arrays, terms, compiled);
@@ -50,8 +50,6 @@ const INPUT_GRADIENT: HostKernel = {
   },
 };
 
-/** Whether the cpu kernel stages x, dy and dx for the compiled run loops (./runs.ts). */
-const STAGE_RUNS = false;
 
 /** inputGradientRuns, compiled: with γ along whole rows (layer norm) one call, else one per piece. */
 function inputGradientRunsCompiled({ view }: ApplyArrays, { mean, outScale, constant, centeredFactor, features }: ApplyTerms, { sweeps, at, doubles }: CompiledRuns): void {

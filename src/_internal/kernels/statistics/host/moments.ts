@@ -65,7 +65,7 @@ export function momentsInto(out: MomentOutputs, x: Float32Array, { view, ddof }:
     sums = shiftedSumsOf(view);
     momentsPlanes(x, view, sums, compiledPlanes(context, { view, arrays: [x], count: 3 }));
   } else {
-    sums = momentsRunSums(x, view, compiledRuns(context, { inputs: [x], outputs: [], doubles: [statistics, statistics, statistics], staged: STAGE_RUNS }));
+    sums = momentsRunSums(x, view, compiledRuns(context, { inputs: [x], outputs: [], doubles: [statistics, statistics, statistics] }));
   }
   finishMoments(out, sums, { view, ddof, from: 0, to: statistics });
 }
@@ -82,8 +82,6 @@ export function momentsRunSums(x: Float32Array, view: StatisticsView, compiled: 
   return sums;
 }
 
-/** Whether the cpu kernel stages x for the compiled run loop (./runs.ts). */
-const STAGE_RUNS = true;
 
 /** momentsRuns, compiled: the sums in the compiled call's memory. */
 function momentsRunsCompiled(x: Float32Array, view: StatisticsView, { sweeps, at, doubles }: CompiledRuns): ShiftedSums {

@@ -5,11 +5,12 @@
  * - wasm backend (`heap` given, every array of the call in its memory): in place, on the
  *   tensors where they are, the call's float64 arrays (statistics, γ/β, sums) in the heap
  *   scratch that {@link statisticsScratch} asked for.
- * - cpu backend: staged only where `staged` says so (the kernels pass it where a staged
- *   call measured faster than their TypeScript loops, bench/README.md), and under
- *   `webAssembly: 'required'`, so that the tests compare it there too: the float64
- *   arrays then the float32 ones in the staging memory, the inputs copied in before and
- *   the outputs copied out after.
+ * - otherwise (the cpu backend): staged, the call's float64 arrays then its float32
+ *   ones in a staging memory of the module's own, the inputs copied in before and the
+ *   outputs copied out after. Whole arrays, not chunks: a run loop's arrays are read once
+ *   (moments, scale-shift, input gradient) or twice, and the block copies cost less than
+ *   the V8 loops they replace, for every one of the four kernels (bench/README.md,
+ *   "Design measurements").
  *
  * Otherwise the TypeScript run loops run. Every way gives the same values bit for bit.
  */
@@ -31,18 +32,16 @@ export interface CompiledRuns {
   finish(): void;
 }
 
-/** A run call: its float32 inputs and outputs, the lengths of the float64 arrays it needs, and whether cpu stages it. */
+/** A run call: its float32 inputs and outputs, and the lengths of the float64 arrays it needs. */
 export interface RunCall {
   readonly inputs: Float32Array[];
   readonly outputs: Float32Array[];
   readonly doubles: readonly number[];
-  readonly staged?: boolean;
 }
 
 /**
  * The compiled run loops for a call, or undefined where the TypeScript loops run
- * (WebAssembly off or unavailable, or cpu without `staged`; under `webAssembly:
- * 'required'` unavailable throws).
+ * (WebAssembly off or unavailable; under `webAssembly: 'required'` unavailable throws).
  */
 export function compiledRuns({ heap, options }: HostContext, call: RunCall): CompiledRuns | undefined {
   if (options.webAssembly === 'off') return undefined;
@@ -52,12 +51,8 @@ export function compiledRuns({ heap, options }: HostContext, call: RunCall): Com
   if (heap !== undefined && heap.scratchBytes >= doubleBytes && arrays.every((a) => a.buffer === heap.memory.buffer)) {
     const sweeps = runSweeps(heap.memory);
     if (sweeps !== undefined) compiled = { sweeps, at: arrays.map((a) => a.byteOffset), doubles: doublesAt(heap.memory.buffer as ArrayBuffer, heap.scratch, call.doubles), finish: () => {} };
-  } else if (heap === undefined && (call.staged === true || options.webAssembly === 'required')) {
-    // cpu stages where that measured faster, and under 'required' always, so that the
-    // tests compare the staged build with the TypeScript loops there too.
+  } else {
     compiled = stagedRuns(call, arrays, doubleBytes);
-  } else if (heap === undefined) {
-    return undefined;
   }
   if (compiled === undefined && options.webAssembly === 'required') throw compiledBuildMissing('a statistics kernel');
   return compiled;

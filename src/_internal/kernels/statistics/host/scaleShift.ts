@@ -53,7 +53,7 @@ export function scaleShiftInto(arrays: ScaleShiftArrays, terms: ScaleShiftTerms,
   }
   const statistics = view.outer * view.kept;
   const size = terms.features.gamma.length;
-  const compiled = compiledRuns(context, { inputs: [x], outputs: [y], doubles: [size, size, statistics, statistics, statistics], staged: STAGE_RUNS });
+  const compiled = compiledRuns(context, { inputs: [x], outputs: [y], doubles: [size, size, statistics, statistics, statistics] });
   if (compiled !== undefined) {
     scaleShiftRunsCompiled(arrays, terms, compiled);
     compiled.finish();
@@ -61,8 +61,6 @@ export function scaleShiftInto(arrays: ScaleShiftArrays, terms: ScaleShiftTerms,
   else scaleShiftRuns(arrays, terms);
 }
 
-/** Whether the cpu kernel stages x and y for the compiled run loops (./runs.ts). */
-const STAGE_RUNS = false;
 
 /**
  * scaleShiftAlongRows and scaleShiftRuns, compiled: layer norm's rows in one call, other
