@@ -26,7 +26,14 @@ typedef int i32;
 
 static inline v128_t load2(const float *p) { return wasm_f64x2_promote_low_f32x4(wasm_v128_load64_zero(p)); }
 
-static inline void store2(float *p, v128_t v) { wasm_v128_store64_lane(p, wasm_f32x4_demote_f64x2_zero(v), 0); }
+/* Lanes 0–1 and 2–3 of four floats as float64 pairs, and two pairs back as four floats
+ * (one 16-byte store: an 8-byte store of one demoted pair makes clang extract and convert
+ * lane by lane, much slower): exact conversions and one rounding per lane. */
+static inline v128_t low2(v128_t v) { return wasm_f64x2_promote_low_f32x4(v); }
+
+static inline v128_t high2(v128_t v) { return wasm_f64x2_promote_low_f32x4(wasm_i32x4_shuffle(v, v, 2, 3, 2, 3)); }
+
+static inline v128_t pack4(v128_t lo, v128_t hi) { return wasm_i32x4_shuffle(wasm_f32x4_demote_f64x2_zero(lo), wasm_f32x4_demote_f64x2_zero(hi), 0, 1, 4, 5); }
 
 #define ADD wasm_f64x2_add
 #define SUB wasm_f64x2_sub
@@ -56,11 +63,16 @@ EXPORT("momentsRuns") void momentsRuns(const float *x, i32 runs, i32 length, con
   }
 }
 
-/* y = x·f + c over one piece of constant coefficients: scaleShiftRuns. y may be x. */
+/* y = x·f + c over one piece of constant coefficients: scaleShiftRuns. y may be x. Four
+ * elements a step, then one at a time (each element's arithmetic the same in both); so
+ * the element-wise passes below. */
 EXPORT("scaleShiftRun") void scaleShiftRun(const float *x, float *y, i32 length, double f, double c) {
   v128_t fv = SPLAT(f), cv = SPLAT(c);
   i32 i = 0;
-  for (; i + 1 < length; i += 2) store2(y + i, ADD(MUL(load2(x + i), fv), cv));
+  for (; i + 3 < length; i += 4) {
+    v128_t v = wasm_v128_load(x + i);
+    wasm_v128_store(y + i, pack4(ADD(MUL(low2(v), fv), cv), ADD(MUL(high2(v), fv), cv)));
+  }
   for (; i < length; i++) y[i] = (float)(x[i] * f + c);
 }
 
@@ -71,7 +83,12 @@ EXPORT("scaleShiftSlide") void scaleShiftSlide(const float *x, float *y, i32 row
   for (i32 r = 0; r < rows; r++, x += n, y += n) {
     v128_t m = SPLAT(mean[r]), s = SPLAT(scale[r]), h = SPLAT(shift[r]);
     i32 t = 0;
-    for (; t + 1 < n; t += 2) store2(y + t, ADD(ADD(MUL(MUL(SUB(load2(x + t), m), s), wasm_v128_load(gamma + t)), wasm_v128_load(beta + t)), h));
+    for (; t + 3 < n; t += 4) {
+      v128_t v = wasm_v128_load(x + t);
+      v128_t lo = ADD(ADD(MUL(MUL(SUB(low2(v), m), s), wasm_v128_load(gamma + t)), wasm_v128_load(beta + t)), h);
+      v128_t hi = ADD(ADD(MUL(MUL(SUB(high2(v), m), s), wasm_v128_load(gamma + t + 2)), wasm_v128_load(beta + t + 2)), h);
+      wasm_v128_store(y + t, pack4(lo, hi));
+    }
     for (; t < n; t++) y[t] = (float)((x[t] - mean[r]) * scale[r] * gamma[t] + beta[t] + shift[r]);
   }
 }
@@ -81,7 +98,10 @@ EXPORT("scaleShiftSlide") void scaleShiftSlide(const float *x, float *y, i32 row
 EXPORT("gradApplyRun") void gradApplyRun(const float *x, const float *dy, float *dx, i32 length, double fd, double fx, double c) {
   v128_t dv = SPLAT(fd), xv = SPLAT(fx), cv = SPLAT(c);
   i32 i = 0;
-  for (; i + 1 < length; i += 2) store2(dx + i, ADD(SUB(MUL(load2(dy + i), dv), MUL(load2(x + i), xv)), cv));
+  for (; i + 3 < length; i += 4) {
+    v128_t g = wasm_v128_load(dy + i), v = wasm_v128_load(x + i);
+    wasm_v128_store(dx + i, pack4(ADD(SUB(MUL(low2(g), dv), MUL(low2(v), xv)), cv), ADD(SUB(MUL(high2(g), dv), MUL(high2(v), xv)), cv)));
+  }
   for (; i < length; i++) dx[i] = (float)(dy[i] * fd - x[i] * fx + c);
 }
 
@@ -91,7 +111,12 @@ EXPORT("gradApplySlide") void gradApplySlide(const float *x, const float *dy, fl
   for (i32 r = 0; r < rows; r++, x += n, dy += n, dx += n) {
     v128_t o = SPLAT(out[r]), f = SPLAT(fx[r]), cv = SPLAT(c[r]);
     i32 t = 0;
-    for (; t + 1 < n; t += 2) store2(dx + t, ADD(SUB(MUL(load2(dy + t), MUL(wasm_v128_load(gamma + t), o)), MUL(load2(x + t), f)), cv));
+    for (; t + 3 < n; t += 4) {
+      v128_t g = wasm_v128_load(dy + t), v = wasm_v128_load(x + t);
+      v128_t lo = ADD(SUB(MUL(low2(g), MUL(wasm_v128_load(gamma + t), o)), MUL(low2(v), f)), cv);
+      v128_t hi = ADD(SUB(MUL(high2(g), MUL(wasm_v128_load(gamma + t + 2), o)), MUL(high2(v), f)), cv);
+      wasm_v128_store(dx + t, pack4(lo, hi));
+    }
     for (; t < n; t++) dx[t] = (float)(dy[t] * (gamma[t] * out[r]) - x[t] * fx[r] + c[r]);
   }
 }
