@@ -51,9 +51,7 @@ export function scaleShiftInto(arrays: ScaleShiftArrays, terms: ScaleShiftTerms,
     scaleShiftPlanes(arrays, terms, compiledPlanes(context, { view, arrays: [x, y], count: 2 }));
     return;
   }
-  const statistics = view.outer * view.kept;
-  const size = terms.features.gamma.length;
-  const compiled = compiledRuns(context, { inputs: [x], outputs: [y], doubles: [size, size, statistics, statistics, statistics] });
+  const compiled = compiledRuns(context, { inputs: [x], outputs: [y], doubles: scaleShiftRunDoubles(view, terms.features) });
   if (compiled !== undefined) {
     scaleShiftRunsCompiled(arrays, terms, compiled);
     compiled.finish();
@@ -62,12 +60,19 @@ export function scaleShiftInto(arrays: ScaleShiftArrays, terms: ScaleShiftTerms,
 }
 
 
+/** The lengths of the float64 arrays of {@link scaleShiftRunsCompiled}: γ, β, and the three statistics. */
+export function scaleShiftRunDoubles(view: StatisticsView, features: FeatureValues): number[] {
+  const statistics = view.outer * view.kept;
+  return [features.gamma.length, features.gamma.length, statistics, statistics, statistics];
+}
+
 /**
- * scaleShiftAlongRows and scaleShiftRuns, compiled: layer norm's rows in one call, other
+ * scaleShiftAlongRows and scaleShiftRuns, compiled (x and y at `at`, its float64 arrays
+ * as {@link scaleShiftRunDoubles} says): layer norm's rows in one call, other
  * runs one call per piece (runSweeps.c computes each element alone, as both loops do,
  * so the rows need no grouping by four).
  */
-function scaleShiftRunsCompiled({ view }: ScaleShiftArrays, { mean, scale, shift, features }: ScaleShiftTerms, { sweeps, at, doubles }: CompiledRuns): void {
+export function scaleShiftRunsCompiled({ view }: ScaleShiftArrays, { mean, scale, shift, features }: ScaleShiftTerms, { sweeps, at, doubles }: CompiledRuns): void {
   const { outer, rows, kept, inner, columns } = planeGeometry(view);
   const [gamma, beta, m, sc, h] = doubles as [Float64Array, Float64Array, Float64Array, Float64Array, Float64Array];
   const [xAt, yAt] = at as [number, number];
