@@ -235,7 +235,7 @@ describeBackends('statistics kernels', (backend) => {
   }, 400_000);
 
   // Runs over 16 run compiled too (host/compiled/runSweeps.c): on wasm in place, on cpu
-  // staged (under 'required' always). The TypeScript run loops sum four elements a step
+  // staged. The TypeScript run loops sum four elements a step
   // into two accumulator pairs, the compiled ones into one f64x2 pair, tails into the
   // first: lengths 17–20 reach every tail, 33 and the long ones many steps. Layer norm's
   // shape `[P, 1, 1, B]` with γ, β along the run takes the along-rows loops (four blocks
