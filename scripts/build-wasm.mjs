@@ -1,5 +1,5 @@
 // Compiles the WebAssembly modules in src/_internal/kernels/host/compiled (radixSort.c,
-// planeSweeps.c, matrixProduct.c, smoothing.c,
+// planeSweeps.c, runSweeps.c, matrixProduct.c, smoothing.c,
 // bottleneck.c, corruption.c), the one place generated code lives, and writes each
 // module, base64-encoded, into a TypeScript file next to its source (radixSortBinary.ts,
 // planeSweepsBinary.ts, matrixProductBinary.ts), with the SHA-256 of the source it came from (a test checks the
@@ -27,6 +27,14 @@ const modules = [
     name: 'planeSweeps',
     constant: 'PLANE_SWEEPS',
     flags: ['-msimd128', '-fno-vectorize', '-fno-slp-vectorize', '-fno-unroll-loops', '-Wl,--import-memory'],
+    ownsNothing: true,
+  },
+  // The statistics kernels' run loops (runs over 16), the same way: a module of its own,
+  // as both together would be over 4 KiB.
+  {
+    name: 'runSweeps',
+    constant: 'RUN_SWEEPS',
+    flags: ['-msimd128', '-fno-vectorize', '-fno-slp-vectorize', '-fno-unroll-loops', '-Wl,--import-memory', '-Wl,-z,stack-size=0'],
     ownsNothing: true,
   },
   // The matrix products work in tfjs-backend-wasm's memory too. Their tiles are written

@@ -8,9 +8,12 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import fc from 'fast-check';
-import { expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 
-import { setHostOptions } from '../../src/_internal/kernels/host/options';
+import { DEFAULT_HOST_OPTIONS, setHostOptions } from '../../src/_internal/kernels/host/options';
+import { gradientRunSums } from '../../src/_internal/kernels/statistics/host/gradientSums';
+import { momentsRunSums } from '../../src/_internal/kernels/statistics/host/moments';
+import { compiledRuns } from '../../src/_internal/kernels/statistics/host/runs';
 import { gradientSums, inputGradient, moments, scaleShift, standardize, type GradientSums } from '../../src/_internal/kernels/statistics/contract';
 import type { StatisticsView } from '../../src/_internal/kernels/statistics/view';
 import { uniformFrom } from '../helpers/arbitraries';
@@ -231,6 +234,59 @@ describeBackends('statistics kernels', (backend) => {
     // the two browser projects, past the default 120 s.
   }, 400_000);
 
+  // Runs over 16 run compiled too (host/compiled/runSweeps.c): on wasm in place, on cpu
+  // staged. The TypeScript run loops sum four elements a step
+  // into two accumulator pairs, the compiled ones into one f64x2 pair, tails into the
+  // first: lengths 17–20 reach every tail, 33 and the long ones many steps. Layer norm's
+  // shape `[P, 1, 1, B]` with γ, β along the run takes the along-rows loops (four blocks
+  // a step in the sums, P past a multiple of 4); NCHW `[N, 1, C, L]` with γ per channel
+  // the pieces of constant γ; other layouts (stride 1 inside a run, stride < B) the
+  // sliding and split pieces.
+  it('the compiled run loops give the TypeScript run loops\' values bit for bit (and run on cpu and wasm)', async () => {
+    const length = fc.oneof(fc.constantFrom(17, 18, 19, 20, 33), fc.integer({ min: 17, max: 80 }), fc.constantFrom(1027, 4099));
+    const runCase = fc.oneof(
+      fc.record({ P: fc.integer({ min: 1, max: 9 }), B: length }).map(({ P, B }) => ({ view: [P, 1, 1, B] as [number, number, number, number], stride: 1, size: B })),
+      fc.record({ N: fc.integer({ min: 1, max: 3 }), C: fc.integer({ min: 1, max: 6 }), L: length }).map(({ N, C, L }) => ({ view: [N, 1, C, L] as [number, number, number, number], stride: L, size: C })),
+      fc
+        .record({ P: fc.integer({ min: 1, max: 3 }), A: fc.integer({ min: 1, max: 5 }), Q: fc.integer({ min: 1, max: 4 }), B: length, pick: fc.tuple(fc.nat(), fc.nat()) })
+        .map(({ P, A, Q, B, pick }) => {
+          const strides = divisors(Q * B);
+          const stride = strides[pick[0] % strides.length] as number;
+          const sizes = divisors((Q * B) / stride);
+          return { view: [P, A, Q, B] as [number, number, number, number], stride, size: sizes[pick[1] % sizes.length] as number };
+        }),
+    );
+    await fc.assert(
+      fc.asyncProperty(runCase, fc.integer({ min: 0, max: 2 ** 31 - 1 }), fc.boolean(), fc.boolean(), async ({ view: shape, stride, size }, seed, withGamma, withBeta) => {
+        const view = viewOf(shape);
+        const [P, , Q] = shape;
+        const stats = [P, 1, Q, 1];
+        const x = tf.tensor4d(makeView({ view: shape, stride, size, ddof: 0, seed, constantGroups: true }).values, shape);
+        const dy = randomTensor(shape, seed + 1, -1, 1);
+        const [mean, scale, shift, a, b, outScale] = [2, 3, 4, 5, 6, 7].map((k) => randomTensor(stats, seed + k, -2, 2)) as [tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor];
+        const gamma = withGamma ? randomTensor([size], seed + 8, -2, 2) : undefined;
+        const beta = withBeta ? randomTensor([size], seed + 9, -2, 2) : undefined;
+        const features = { stride, size };
+        const bits = async (engine: 'required' | 'off') => {
+          const previous = setHostOptions({ webAssembly: engine });
+          try {
+            return await readBits([
+              ...momentsList(x, 0),
+              scaleShift(x, { view, mean, scale, shift, gamma, beta, features }),
+              ...sumsList(gradientSums(x, dy, { view, mean, scale, gamma, features, affineGradients: withGamma || withBeta })),
+              inputGradient(x, dy, { view, mean, centering: a, projection: b, outScale, scale, gamma, features }),
+            ]);
+          } finally {
+            setHostOptions(previous);
+          }
+        };
+        expect(await bits('required')).toEqual(await bits('off'));
+        tf.dispose([x, dy, mean, scale, shift, a, b, outScale, ...(gamma === undefined ? [] : [gamma]), ...(beta === undefined ? [] : [beta])]);
+      }),
+      runs(60),
+    );
+  }, 120_000);
+
   // standardize is one kernel on cpu (x staged once per plane, or, past the whole-plane
   // limit, the two sweeps chunk by chunk) and the three steps elsewhere, where the
   // property holds by construction. Its values must be the steps' bit for bit, with the
@@ -361,5 +417,50 @@ describeBackends('statistics kernels', (backend) => {
       tf.dispose([mean, variance, y, ...sumsList(sums), dx, standardized.y, standardized.mean, standardized.variance, standardized.inverseStd]);
     });
     tf.dispose([x, gamma]);
+  });
+});
+
+// The float32 outputs above rarely show a float64 sum added in another order (one last
+// bit must cross a float32 rounding boundary), so the run loops' float64 sums are
+// compared themselves: the compiled loops (staged, as on cpu) against the TypeScript
+// ones, on random values, where any other order changes the last bits.
+describe('compiled run loops, float64 sums', () => {
+  const bitsOf = (values: Float64Array) => Array.from(new Uint32Array(Float64Array.from(values).buffer));
+  const context = { options: { ...DEFAULT_HOST_OPTIONS, webAssembly: 'required' as const } };
+  const length = fc.oneof(fc.constantFrom(17, 18, 19, 20, 21, 33), fc.integer({ min: 17, max: 80 }), fc.constantFrom(1027));
+  const sumCase = fc.oneof(
+    // Layer norm (γ along the run), NCHW with γ per channel over a few rows, no γ at all.
+    fc.record({ P: fc.integer({ min: 1, max: 9 }), B: length }).map(({ P, B }) => ({ view: [P, 1, 1, B], stride: 1, size: B, present: true })),
+    fc.record({ N: fc.integer({ min: 1, max: 3 }), A: fc.integer({ min: 1, max: 5 }), C: fc.integer({ min: 1, max: 6 }), L: length }).map(({ N, A, C, L }) => ({ view: [N, A, C, L], stride: L, size: C, present: true })),
+    fc.record({ N: fc.integer({ min: 1, max: 3 }), C: fc.integer({ min: 1, max: 4 }), L: length }).map(({ N, C, L }) => ({ view: [N, 1, C, L], stride: 1, size: 1, present: false })),
+  );
+
+  it('moments and gradient sums: the compiled loops\' float64 sums are the TypeScript loops\' bit for bit', () => {
+    fc.assert(
+      fc.property(sumCase, fc.integer({ min: 0, max: 2 ** 31 - 1 }), ({ view: shape, stride, size, present }, seed) => {
+        const view = viewOf(shape);
+        const uniform = uniformFrom(seed);
+        const elements = shape.reduce((a, b) => a * b, 1);
+        const x = Float32Array.from({ length: elements }, () => (uniform() - 0.3) * 10);
+        const dy = Float32Array.from({ length: elements }, () => uniform() - 0.5);
+        const statistics = view.outer * view.kept;
+        const mean = Float64Array.from({ length: statistics }, () => uniform() * 2);
+        const scale = Float64Array.from({ length: statistics }, () => 0.5 + uniform());
+        const gamma = Float64Array.from({ length: size }, () => uniform() * 4 - 2);
+        const features = { stride, size, present, gamma, beta: new Float64Array(size) };
+
+        const typescript = momentsRunSums(x, view, undefined);
+        const compiled = momentsRunSums(x, view, compiledRuns(context, { inputs: [x], outputs: [], doubles: [statistics, statistics, statistics] }));
+        expect(bitsOf(compiled.sum)).toEqual(bitsOf(typescript.sum));
+        expect(bitsOf(compiled.sumSquares)).toEqual(bitsOf(typescript.sumSquares));
+
+        const terms = { mean, scale, features };
+        const doubles = [size, size, size, statistics, statistics, statistics, statistics, 2];
+        const sumsTs = gradientRunSums({ x, dy, view }, terms, undefined);
+        const sumsWasm = gradientRunSums({ x, dy, view }, terms, compiledRuns(context, { inputs: [x, dy], outputs: [], doubles }));
+        for (const key of ['sumG', 'sumGNormalized', 'dGamma', 'dBeta'] as const) expect(bitsOf(sumsWasm[key])).toEqual(bitsOf(sumsTs[key]));
+      }),
+      runs(100),
+    );
   });
 });

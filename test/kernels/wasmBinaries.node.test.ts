@@ -13,12 +13,14 @@ import { BOTTLENECK_SOURCE_SHA256, BOTTLENECK_WASM } from '../../src/_internal/k
 import { CORRUPTION_SOURCE_SHA256, CORRUPTION_WASM } from '../../src/_internal/kernels/host/compiled/corruptionBinary';
 import { MATRIX_PRODUCT_SOURCE_SHA256, MATRIX_PRODUCT_WASM } from '../../src/_internal/kernels/host/compiled/matrixProductBinary';
 import { PLANE_SWEEPS_SOURCE_SHA256, PLANE_SWEEPS_WASM } from '../../src/_internal/kernels/host/compiled/planeSweepsBinary';
+import { RUN_SWEEPS_SOURCE_SHA256, RUN_SWEEPS_WASM } from '../../src/_internal/kernels/host/compiled/runSweepsBinary';
 import { RADIX_SORT_SOURCE_SHA256, RADIX_SORT_WASM } from '../../src/_internal/kernels/host/compiled/radixSortBinary';
 import { SMOOTHING_SOURCE_SHA256, SMOOTHING_WASM } from '../../src/_internal/kernels/host/compiled/smoothingBinary';
 
 const MODULES = [
   { source: 'radixSort.c', hash: RADIX_SORT_SOURCE_SHA256, base64: RADIX_SORT_WASM },
   { source: 'planeSweeps.c', hash: PLANE_SWEEPS_SOURCE_SHA256, base64: PLANE_SWEEPS_WASM },
+  { source: 'runSweeps.c', hash: RUN_SWEEPS_SOURCE_SHA256, base64: RUN_SWEEPS_WASM },
   { source: 'matrixProduct.c', hash: MATRIX_PRODUCT_SOURCE_SHA256, base64: MATRIX_PRODUCT_WASM },
   { source: 'smoothing.c', hash: SMOOTHING_SOURCE_SHA256, base64: SMOOTHING_WASM },
   { source: 'bottleneck.c', hash: BOTTLENECK_SOURCE_SHA256, base64: BOTTLENECK_WASM },

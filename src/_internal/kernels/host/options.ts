@@ -16,7 +16,7 @@ export interface HostOptions {
   readonly poisonFilledOutputs: boolean;
   /**
    * The kernels' WebAssembly builds (`./compiled/`: the radix sort, the statistics' plane
-   * sweeps). `'auto'` (default) uses a build wherever it applies and can run; `'off'`
+   * sweeps and run loops, …). `'auto'` (default) uses a build wherever it applies and can run; `'off'`
    * skips them, as where WebAssembly cannot be compiled (a Content-Security-Policy
    * without `'wasm-unsafe-eval'`), so the TypeScript loops run; `'required'` throws where
    * a build applies but cannot run, so a test comparing the two knows the build ran.

@@ -1,5 +1,6 @@
 /**
- * What the modules that import their memory share (`planeSweeps.c`, `matrixProduct.c`):
+ * What the modules that import their memory share (`planeSweeps.c`, `runSweeps.c`,
+ * `matrixProduct.c`, …):
  * compiled on first use, one instance per memory they are given (tfjs-backend-wasm's, or a
  * cpu kernel's staging memory), and the staging memories themselves.
  *

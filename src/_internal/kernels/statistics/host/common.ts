@@ -14,9 +14,11 @@
  * `../../host/compiled/planeSweeps.c` also runs. Long runs (NCHW `[N, 1, C, L]`,
  * `[1, N, C, L]`, `[N, 1, G, (C/G)·L]`, layer norm `[B, 1, 1, M]`) get per-statistic
  * scalars and a tight loop over each contiguous run, split into pieces where γ/β are
- * constant (stride > 1) or slide along γ (stride 1). The feature index ⌊j / stride⌋ mod
- * size of column j is computed per column or per piece, never per element. Scratch is
- * O(statistics + columns + features), never proportional to x.
+ * constant (stride > 1) or slide along γ (stride 1); `../../host/compiled/runSweeps.c`
+ * runs the same loops (`./runs.ts`), so a change to a run loop's order of operations is a
+ * change to the C too. The feature index ⌊j / stride⌋ mod size of column j is computed
+ * per column or per piece, never per element. Scratch is O(statistics + columns +
+ * features), never proportional to x (the cpu backend's staging memories aside).
  *
  * In the loops `s` indexes a statistic (s = o·kept + k for block o and kept index k) and
  * `f` a feature (γ/β's index); `g` is always dy·γ.

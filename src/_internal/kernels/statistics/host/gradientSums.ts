@@ -11,10 +11,12 @@ import type * as tf from '@tensorflow/tfjs-core';
 import { cpuKernel, requiredInput, wasmKernel, type HostKernel, type HostOutputSpec } from '../../host/adapter';
 import { featureLayoutOf, statisticsShape, statisticsViewOf, type StatisticsView } from '../view';
 import { columnFeatureIndex, featureIndexAt, featurePieceEnd, featuresAlongRows, featureValuesOf, floatInput, PLANE_MAX_ROW, planeGeometry, statisticValues, type FeatureValues, type PlaneRows } from './common';
-import { columnArrays, compiledPlanes, planeScratch, type ColumnTriple, type CompiledPlanes } from './planes';
+import { columnArrays, compiledPlanes, type ColumnTriple, type CompiledPlanes } from './planes';
+import { compiledRuns, statisticsScratch, type CompiledRuns } from './runs';
 
 const GRADIENT_SUMS: HostKernel = {
-  heapScratch: /* @__PURE__ */ planeScratch(3),
+  // Runs: γ, dγ, dβ, four per-statistic arrays and a piece's two sums, float64.
+  heapScratch: /* @__PURE__ */ statisticsScratch(3, (statistics, features) => 3 * features + 4 * statistics + 2),
   outputs: (inputs, attrs) => {
     const shape = statisticsShape(statisticsViewOf(attrs, inputs.x as tf.TensorInfo));
     const specs: HostOutputSpec[] = [
@@ -38,16 +40,16 @@ const GRADIENT_SUMS: HostKernel = {
       features: featureValuesOf(inputs, featureLayoutOf(attrs), view, affineGradients),
     };
     const statistics = view.outer * view.kept;
-    const sums: Sums = {
-      sumG: new Float64Array(statistics),
-      sumGNormalized: new Float64Array(statistics),
-      dGamma: new Float64Array(terms.features.size),
-      dBeta: new Float64Array(terms.features.size),
-    };
     const arrays: SumArrays = { x, dy, view };
-    if (view.reducedInner <= PLANE_MAX_ROW) gradientSumsPlanes(arrays, terms, sums, compiledPlanes(context, { view, arrays: [x, dy], count: 3 }));
-    else if (featuresAlongRows(view, terms.features)) gradientSumsAlongRows(arrays, terms, sums);
-    else gradientSumsRuns(arrays, terms, sums);
+    let sums: Sums;
+    if (view.reducedInner <= PLANE_MAX_ROW) {
+      sums = sumsOf(view, terms.features);
+      gradientSumsPlanes(arrays, terms, sums, compiledPlanes(context, { view, arrays: [x, dy], count: 3 }));
+    } else {
+      const size = terms.features.size;
+      const doubles = [size, size, size, statistics, statistics, statistics, statistics, 2];
+      sums = gradientRunSums(arrays, terms, compiledLoops(view, terms.features) ? compiledRuns(context, { inputs: [x, dy], outputs: [], doubles }) : undefined);
+    }
     (outputs[0] as Float32Array).set(sums.sumG);
     (outputs[1] as Float32Array).set(sums.sumGNormalized);
     if (affineGradients) {
@@ -57,21 +59,98 @@ const GRADIENT_SUMS: HostKernel = {
   },
 };
 
+function sumsOf(view: StatisticsView, features: FeatureValues): Sums {
+  const statistics = view.outer * view.kept;
+  return { sumG: new Float64Array(statistics), sumGNormalized: new Float64Array(statistics), dGamma: new Float64Array(features.size), dBeta: new Float64Array(features.size) };
+}
+
+/**
+ * The sums of a view of long runs: compiled where `compiled` is given, else the
+ * TypeScript loops. Exported for tests (the two float64 results bit for bit), not from
+ * the package.
+ */
+export function gradientRunSums(arrays: SumArrays, terms: SumTerms, compiled: CompiledRuns | undefined): Sums {
+  const sums = sumsOf(arrays.view, terms.features);
+  if (compiled !== undefined && compiledLoops(arrays.view, terms.features)) gradientSumsRunsCompiled(arrays, terms, sums, compiled);
+  else if (featuresAlongRows(arrays.view, terms.features)) gradientSumsAlongRows(arrays, terms, sums);
+  else gradientSumsRuns(arrays, terms, sums);
+  return sums;
+}
+
+/** Whether the runs have a compiled loop: all but the sliding pieces other than layer norm's (γ along a run, rare). */
+function compiledLoops(view: StatisticsView, features: FeatureValues): boolean {
+  return !(features.present && features.stride === 1) || featuresAlongRows(view, features);
+}
+
+
+/**
+ * gradientSumsAlongRows (one call) and gradientSumsRuns' pieces of constant γ (one call
+ * each, the folding into statistics and features here as in the TypeScript loop),
+ * compiled.
+ */
+function gradientSumsRunsCompiled({ view }: SumArrays, { mean, scale, features }: SumTerms, sums: Sums, { sweeps, at, doubles }: CompiledRuns): void {
+  const { outer, rows, kept, inner, columns } = planeGeometry(view);
+  const [gamma, dGamma, dBeta, m, sc, sumG, sumGNormalized, pieceSums] = doubles as [Float64Array, Float64Array, Float64Array, Float64Array, Float64Array, Float64Array, Float64Array, Float64Array];
+  const [xAt, dyAt] = at as [number, number];
+  if (featuresAlongRows(view, features)) {
+    gamma.set(features.gamma);
+    m.set(mean);
+    sc.set(scale);
+    dGamma.fill(0);
+    dBeta.fill(0);
+    sweeps.gradSumsAlong(xAt, dyAt, outer, inner, gamma.byteOffset, m.byteOffset, sc.byteOffset, sumG.byteOffset, sumGNormalized.byteOffset, dGamma.byteOffset, dBeta.byteOffset);
+    sums.sumG.set(sumG);
+    sums.sumGNormalized.set(sumGNormalized);
+    sums.dGamma.set(dGamma);
+    sums.dBeta.set(dBeta);
+    return;
+  }
+  for (let o = 0; o < outer; o++) {
+    for (let a = 0; a < rows; a++) {
+      for (let k = 0; k < kept; k++) {
+        const s = o * kept + k;
+        const ms = mean[s] as number;
+        const scs = scale[s] as number;
+        const run = (o * rows + a) * columns + k * inner;
+        let t1 = 0;
+        let t2 = 0;
+        for (let t = 0; t < inner; ) {
+          const end = featurePieceEnd(k * inner, t, inner, features);
+          const f = featureIndexAt(k * inner + t, features);
+          sweeps.gradSumsRun(xAt + 4 * (run + t), dyAt + 4 * (run + t), end - t, ms, pieceSums.byteOffset);
+          const c1 = pieceSums[0] as number;
+          const c2 = pieceSums[1] as number;
+          const gv = features.gamma[f] as number;
+          t1 += gv * c1;
+          t2 += gv * c2;
+          if (features.present) {
+            sums.dBeta[f] = (sums.dBeta[f] as number) + c1;
+            sums.dGamma[f] = (sums.dGamma[f] as number) + scs * c2;
+          }
+          t = end;
+        }
+        sums.sumG[s] = (sums.sumG[s] as number) + t1;
+        sums.sumGNormalized[s] = (sums.sumGNormalized[s] as number) + scs * t2;
+      }
+    }
+  }
+}
+
 /** The arrays the sums read, over the view. */
-interface SumArrays {
+export interface SumArrays {
   readonly x: Float32Array;
   readonly dy: Float32Array;
   readonly view: StatisticsView;
 }
 
 /** The sums' inputs, float64: x̂ = (x − mean)·scale, and γ. */
-interface SumTerms {
+export interface SumTerms {
   readonly mean: Float64Array;
   readonly scale: Float64Array;
   readonly features: FeatureValues;
 }
 
-interface Sums {
+export interface Sums {
   readonly sumG: Float64Array;
   readonly sumGNormalized: Float64Array;
   readonly dGamma: Float64Array;

@@ -11,12 +11,14 @@ import type * as tf from '@tensorflow/tfjs-core';
 import { cpuKernel, requiredInput, wasmKernel, type HostKernel } from '../../host/adapter';
 import { featureLayoutOf, statisticsViewOf, type StatisticsView } from '../view';
 import { columnFeatureIndex, featureIndexAt, featurePieceEnd, featureValuesOf, floatInput, PLANE_MAX_ROW, planeGeometry, statisticValues, type FeatureValues, type PlaneRows } from './common';
-import { columnArrays, compiledPlanes, planeScratch, type ColumnTriple, type CompiledPlanes } from './planes';
+import { columnArrays, compiledPlanes, type ColumnTriple, type CompiledPlanes } from './planes';
+import { compiledRuns, statisticsScratch, type CompiledRuns } from './runs';
 
 const INPUT_GRADIENT: HostKernel = {
   // Every loop writes dx[i] from x[i] and dy[i] alone, so dx may be x's buffer.
   reusesInput: 'x',
-  heapScratch: /* @__PURE__ */ planeScratch(3),
+  // Runs: γ and three per-statistic arrays, float64, for the compiled sliding loop.
+  heapScratch: /* @__PURE__ */ statisticsScratch(3, (statistics, features) => features + 3 * statistics),
   outputs: (inputs) => [{ shape: [...(inputs.x as tf.TensorInfo).shape], dtype: 'float32', filled: true }],
   run(inputs, outputs, attrs, context) {
     const x = floatInput(inputs, 'x');
@@ -36,9 +38,52 @@ const INPUT_GRADIENT: HostKernel = {
     const terms: ApplyTerms = { mean: statisticValues(inputs.mean, view, 0), outScale, constant, centeredFactor, features: featureValuesOf(inputs, featureLayoutOf(attrs), view) };
     const arrays: ApplyArrays = { dx, x, dy, view };
     if (view.reducedInner <= PLANE_MAX_ROW) inputGradientPlanes(arrays, terms, compiledPlanes(context, { view, arrays: [x, dy, dx], count: 3 }));
-    else inputGradientRuns(arrays, terms);
+    else {
+      const statistics = view.outer * view.kept;
+      const compiled = compiledRuns(context, { inputs: [x, dy], outputs: [dx], doubles: [terms.features.size, statistics, statistics, statistics] });
+      if (compiled === undefined) inputGradientRuns(arrays, terms);
+      else {
+        inputGradientRunsCompiled(arrays, terms, compiled);
+        compiled.finish();
+      }
+    }
   },
 };
+
+
+/** inputGradientRuns, compiled: with γ along whole rows (layer norm) one call, else one per piece. */
+function inputGradientRunsCompiled({ view }: ApplyArrays, { mean, outScale, constant, centeredFactor, features }: ApplyTerms, { sweeps, at, doubles }: CompiledRuns): void {
+  const { outer, rows, kept, inner, columns } = planeGeometry(view);
+  const [gamma, out, fx, c] = doubles as [Float64Array, Float64Array, Float64Array, Float64Array];
+  const [xAt, dyAt, dxAt] = at as [number, number, number];
+  const sliding = features.present && features.stride === 1;
+  gamma.set(features.gamma);
+  for (let s = 0; s < out.length; s++) {
+    out[s] = outScale[s] as number;
+    fx[s] = centeredFactor[s] as number;
+    c[s] = (mean[s] as number) * (centeredFactor[s] as number) - (constant[s] as number);
+  }
+  if (sliding && rows === 1 && kept === 1 && features.size === inner) {
+    sweeps.gradApplySlide(xAt, dyAt, dxAt, outer, inner, gamma.byteOffset, out.byteOffset, fx.byteOffset, c.byteOffset);
+    return;
+  }
+  for (let o = 0; o < outer; o++) {
+    for (let a = 0; a < rows; a++) {
+      for (let k = 0; k < kept; k++) {
+        const s = o * kept + k;
+        const run = (o * rows + a) * columns + k * inner;
+        for (let t = 0; t < inner; ) {
+          const end = featurePieceEnd(k * inner, t, inner, features);
+          const f = featureIndexAt(k * inner + t, features);
+          const at = 4 * (run + t);
+          if (sliding) sweeps.gradApplySlide(xAt + at, dyAt + at, dxAt + at, 1, end - t, gamma.byteOffset + 8 * f, out.byteOffset + 8 * s, fx.byteOffset + 8 * s, c.byteOffset + 8 * s);
+          else sweeps.gradApplyRun(xAt + at, dyAt + at, dxAt + at, end - t, (features.gamma[f] as number) * (outScale[s] as number), fx[s] as number, c[s] as number);
+          t = end;
+        }
+      }
+    }
+  }
+}
 
 /** dx written from x and dy, over the view. */
 interface ApplyArrays {

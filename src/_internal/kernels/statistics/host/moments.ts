@@ -13,10 +13,11 @@ import type * as tf from '@tensorflow/tfjs-core';
 import { cpuKernel, requiredInput, wasmKernel, type HostContext, type HostKernel, type HostOutputSpec } from '../../host/adapter';
 import { statisticsShape, statisticsViewOf, type StatisticsView } from '../view';
 import { floatInput, PLANE_MAX_ROW, planeGeometry, type PlaneRows } from './common';
-import { columnArrays, compiledPlanes, planeScratch, type ColumnTriple, type CompiledPlanes } from './planes';
+import { columnArrays, compiledPlanes, type ColumnTriple, type CompiledPlanes } from './planes';
+import { compiledRuns, statisticsScratch, type CompiledRuns } from './runs';
 
 const MOMENTS: HostKernel = {
-  heapScratch: /* @__PURE__ */ planeScratch(3),
+  heapScratch: /* @__PURE__ */ statisticsScratch(3, (statistics) => 3 * statistics),
   outputs: (inputs, attrs): HostOutputSpec[] => {
     const shape = statisticsShape(statisticsViewOf(attrs, inputs.x as tf.TensorInfo));
     return [
@@ -58,10 +59,46 @@ export interface MomentsOf {
 
 /** Mean and variance (÷ (M − ddof)) of every statistic of x, into `out`. */
 export function momentsInto(out: MomentOutputs, x: Float32Array, { view, ddof }: MomentsOf, context: HostContext): void {
+  const statistics = view.outer * view.kept;
+  let sums: ShiftedSums;
+  if (view.reducedInner <= PLANE_MAX_ROW) {
+    sums = shiftedSumsOf(view);
+    momentsPlanes(x, view, sums, compiledPlanes(context, { view, arrays: [x], count: 3 }));
+  } else {
+    sums = momentsRunSums(x, view, compiledRuns(context, { inputs: [x], outputs: [], doubles: [statistics, statistics, statistics] }));
+  }
+  finishMoments(out, sums, { view, ddof, from: 0, to: statistics });
+}
+
+/**
+ * The shifted sums of a view of long runs: compiled where `compiled` is given (then in
+ * its memory), else the TypeScript loop. Exported for tests (the two float64 results bit
+ * for bit), not from the package.
+ */
+export function momentsRunSums(x: Float32Array, view: StatisticsView, compiled: CompiledRuns | undefined): ShiftedSums {
+  if (compiled !== undefined) return momentsRunsCompiled(x, view, compiled);
   const sums = shiftedSumsOf(view);
-  if (view.reducedInner <= PLANE_MAX_ROW) momentsPlanes(x, view, sums, compiledPlanes(context, { view, arrays: [x], count: 3 }));
-  else momentsRuns(x, view, sums);
-  finishMoments(out, sums, { view, ddof, from: 0, to: view.outer * view.kept });
+  momentsRuns(x, view, sums);
+  return sums;
+}
+
+
+/** momentsRuns, compiled: the sums in the compiled call's memory. */
+function momentsRunsCompiled(x: Float32Array, view: StatisticsView, { sweeps, at, doubles }: CompiledRuns): ShiftedSums {
+  const { outer, rows, kept, inner, columns } = planeGeometry(view);
+  const [shift, sum, sumSquares] = doubles as [Float64Array, Float64Array, Float64Array];
+  sum.fill(0);
+  sumSquares.fill(0);
+  for (let o = 0; o < outer; o++) for (let k = 0; k < kept; k++) shift[o * kept + k] = x[o * rows * columns + k * inner] as number;
+  const [xAt] = at as [number];
+  // With one row per block the runs of every block follow each other: one call.
+  if (rows === 1) sweeps.momentsRuns(xAt, outer * kept, inner, shift.byteOffset, sum.byteOffset, sumSquares.byteOffset);
+  else {
+    for (let o = 0; o < outer; o++) {
+      for (let a = 0; a < rows; a++) sweeps.momentsRuns(xAt + 4 * (o * rows + a) * columns, kept, inner, shift.byteOffset + 8 * o * kept, sum.byteOffset + 8 * o * kept, sumSquares.byteOffset + 8 * o * kept);
+    }
+  }
+  return { shift, sum, sumSquares };
 }
 
 /** Mean and variance of statistics [from, to) from their sums, rounded to float32 once. */

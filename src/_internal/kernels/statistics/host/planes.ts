@@ -8,8 +8,9 @@
  *   each chunk of the inputs copied in, swept, and the outputs' chunk copied out. The
  *   copies are block copies, which cost far less than the JavaScript sweep they replace.
  *
- * Where WebAssembly (with SIMD) is unavailable, or for long runs, there is no compiled
- * sweep and the TypeScript sweeps run. Every way gives the same values bit for bit.
+ * Where WebAssembly (with SIMD) is unavailable there is no compiled sweep and the
+ * TypeScript sweeps run (long runs have their own module: `./runs.ts`). Every way gives
+ * the same values bit for bit.
  */
 import type { HostContext, HostKernel, Heap } from '../../host/adapter';
 import { memoryOfAtLeast } from '../../host/compiled/memoryModule';

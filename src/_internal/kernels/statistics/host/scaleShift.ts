@@ -8,12 +8,14 @@ import type * as tf from '@tensorflow/tfjs-core';
 import { cpuKernel, requiredInput, wasmKernel, type HostContext, type HostKernel } from '../../host/adapter';
 import { featureLayoutOf, statisticsViewOf, type StatisticsView } from '../view';
 import { columnFeatureIndex, featureIndexAt, featurePieceEnd, featuresAlongRows, featureValuesOf, floatInput, PLANE_MAX_ROW, planeGeometry, statisticValues, type FeatureValues, type PlaneRows } from './common';
-import { columnArrays, compiledPlanes, planeScratch, type CompiledPlanes } from './planes';
+import { columnArrays, compiledPlanes, type CompiledPlanes } from './planes';
+import { compiledRuns, statisticsScratch, type CompiledRuns } from './runs';
 
 const SCALE_SHIFT: HostKernel = {
   // Every loop writes y[i] from x[i] alone, so y may be x's buffer.
   reusesInput: 'x',
-  heapScratch: /* @__PURE__ */ planeScratch(2),
+  // Runs: γ, β and the three statistics, float64, for the compiled sliding loop.
+  heapScratch: /* @__PURE__ */ statisticsScratch(2, (statistics, features) => 2 * features + 3 * statistics),
   outputs: (inputs) => [{ shape: [...(inputs.x as tf.TensorInfo).shape], dtype: 'float32', filled: true }],
   run(inputs, outputs, attrs, context) {
     const x = floatInput(inputs, 'x');
@@ -45,9 +47,69 @@ export interface ScaleShiftArrays {
 /** y = (x − mean)·scale·γ + β + shift over the view. */
 export function scaleShiftInto(arrays: ScaleShiftArrays, terms: ScaleShiftTerms, context: HostContext): void {
   const { y, x, view } = arrays;
-  if (view.reducedInner <= PLANE_MAX_ROW) scaleShiftPlanes(arrays, terms, compiledPlanes(context, { view, arrays: [x, y], count: 2 }));
-  else if (featuresAlongRows(view, terms.features)) scaleShiftAlongRows(arrays, terms);
+  if (view.reducedInner <= PLANE_MAX_ROW) {
+    scaleShiftPlanes(arrays, terms, compiledPlanes(context, { view, arrays: [x, y], count: 2 }));
+    return;
+  }
+  const compiled = compiledRuns(context, { inputs: [x], outputs: [y], doubles: scaleShiftRunDoubles(view, terms.features) });
+  if (compiled !== undefined) {
+    scaleShiftRunsCompiled(arrays, terms, compiled);
+    compiled.finish();
+  } else if (featuresAlongRows(view, terms.features)) scaleShiftAlongRows(arrays, terms);
   else scaleShiftRuns(arrays, terms);
+}
+
+
+/** The lengths of the float64 arrays of {@link scaleShiftRunsCompiled}: γ, β, and the three statistics. */
+export function scaleShiftRunDoubles(view: StatisticsView, features: FeatureValues): number[] {
+  const statistics = view.outer * view.kept;
+  return [features.gamma.length, features.gamma.length, statistics, statistics, statistics];
+}
+
+/**
+ * scaleShiftAlongRows and scaleShiftRuns, compiled (x and y at `at`, its float64 arrays
+ * as {@link scaleShiftRunDoubles} says): layer norm's rows in one call, other
+ * runs one call per piece (runSweeps.c computes each element alone, as both loops do,
+ * so the rows need no grouping by four).
+ */
+export function scaleShiftRunsCompiled({ view }: ScaleShiftArrays, { mean, scale, shift, features }: ScaleShiftTerms, { sweeps, at, doubles }: CompiledRuns): void {
+  const { outer, rows, kept, inner, columns } = planeGeometry(view);
+  const [gamma, beta, m, sc, h] = doubles as [Float64Array, Float64Array, Float64Array, Float64Array, Float64Array];
+  const [xAt, yAt] = at as [number, number];
+  const sliding = features.present && features.stride === 1;
+  if (sliding) {
+    gamma.set(features.gamma);
+    beta.set(features.beta);
+    for (let s = 0; s < m.length; s++) {
+      m[s] = mean[s] as number;
+      sc[s] = scale[s] as number;
+      h[s] = shift[s] as number;
+    }
+  }
+  if (featuresAlongRows(view, features)) {
+    sweeps.scaleShiftSlide(xAt, yAt, outer, inner, gamma.byteOffset, beta.byteOffset, m.byteOffset, sc.byteOffset, h.byteOffset);
+    return;
+  }
+  for (let o = 0; o < outer; o++) {
+    for (let a = 0; a < rows; a++) {
+      for (let k = 0; k < kept; k++) {
+        const s = o * kept + k;
+        const run = (o * rows + a) * columns + k * inner;
+        for (let t = 0; t < inner; ) {
+          const end = featurePieceEnd(k * inner, t, inner, features);
+          const f = featureIndexAt(k * inner + t, features);
+          const at = 4 * (run + t);
+          if (sliding) {
+            sweeps.scaleShiftSlide(xAt + at, yAt + at, 1, end - t, gamma.byteOffset + 8 * f, beta.byteOffset + 8 * f, m.byteOffset + 8 * s, sc.byteOffset + 8 * s, h.byteOffset + 8 * s);
+          } else {
+            const factor = (scale[s] as number) * (features.gamma[f] as number);
+            sweeps.scaleShiftRun(xAt + at, yAt + at, end - t, factor, (features.beta[f] as number) + (shift[s] as number) - (mean[s] as number) * factor);
+          }
+          t = end;
+        }
+      }
+    }
+  }
 }
 
 function scaleShiftPlanes({ y, x, view }: ScaleShiftArrays, terms: ScaleShiftTerms, compiled?: CompiledPlanes): void {

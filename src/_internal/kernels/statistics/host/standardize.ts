@@ -10,18 +10,21 @@
  * copied out. The outputs are the moments kernel's, rsqrt(variance + ε) as
  * tfjs-backend-cpu computes it (float32 add, then 1/√ rounded to float32), and the
  * scale-shift kernel's with those, bit for bit: the same sweeps over the same row groups.
+ * Long runs (layer norm, NCHW) likewise: x staged whole once for the compiled run loops
+ * (`./runs.ts`) of both passes, and y copied out.
  * Only cpu registers it: on wasm the sweeps already work in place, with nothing to stage.
  */
 import type * as tf from '@tensorflow/tfjs-core';
 
-import { cpuKernel, requiredInput, type HostKernel, type HostOutputSpec } from '../../host/adapter';
+import { cpuKernel, requiredInput, type HostContext, type HostKernel, type HostOutputSpec } from '../../host/adapter';
 import { compiledBuildMissing, type HostOptions } from '../../host/options';
 import type { PlaneSweeps } from '../../host/compiled/planeSweepsModule';
 import { featureLayoutOf, statisticsShape, statisticsViewOf, type StatisticsView } from '../view';
 import { columnFeatureIndex, columnsOf, featureValuesOf, floatInput, PLANE_MAX_ROW, planeGeometry, type FeatureValues } from './common';
-import { finishMoments, foldMoments, momentsInto, shiftedSumsOf, type MomentOutputs } from './moments';
+import { finishMoments, foldMoments, momentsInto, momentsRunSums, shiftedSumsOf, type MomentOutputs } from './moments';
 import { chunkRowsOf, stagedSweeps, type ColumnTriple } from './planes';
-import { scaleShiftCoefficients, scaleShiftInto } from './scaleShift';
+import { compiledRuns } from './runs';
+import { scaleShiftCoefficients, scaleShiftInto, scaleShiftRunDoubles, scaleShiftRunsCompiled } from './scaleShift';
 
 const STANDARDIZE: HostKernel = {
   outputs: (inputs, attrs) => {
@@ -44,6 +47,7 @@ const STANDARDIZE: HostKernel = {
       return;
     }
     const statistics = view.outer * view.kept;
+    if (view.reducedInner > PLANE_MAX_ROW && standardizeRuns({ x, view, epsilon, features }, out, context)) return;
     momentsInto(out, x, { view, ddof: 0 }, context);
     inverseStdOf(out, epsilon, { from: 0, to: statistics });
     scaleShiftInto({ y, x, view }, { mean: Float64Array.from(mean), scale: Float64Array.from(inverseStd), shift: new Float64Array(statistics), features }, context);
@@ -53,6 +57,31 @@ const STANDARDIZE: HostKernel = {
 interface StandardizedOutputs extends MomentOutputs {
   readonly y: Float32Array;
   readonly inverseStd: Float32Array;
+}
+
+/**
+ * Long runs with the compiled run loops (./runs.ts), x staged once for both passes (the
+ * moments then the scale-shift kernel would stage it twice): the moments over the staged
+ * x, then y from it, and y copied out. The values are those two kernels', the same loops
+ * over the same data. False where the loops cannot run compiled (then the two kernels'
+ * TypeScript loops run).
+ */
+function standardizeRuns(
+  { x, view, epsilon, features }: { readonly x: Float32Array; readonly view: StatisticsView; readonly epsilon: number; readonly features: FeatureValues },
+  out: StandardizedOutputs,
+  context: HostContext,
+): boolean {
+  const statistics = view.outer * view.kept;
+  const compiled = compiledRuns(context, { inputs: [x], outputs: [out.y], doubles: [statistics, statistics, statistics, ...scaleShiftRunDoubles(view, features)] });
+  if (compiled === undefined) return false;
+  const [xAt, yAt] = compiled.at as [number, number];
+  const sums = momentsRunSums(x, view, { ...compiled, at: [xAt], doubles: compiled.doubles.slice(0, 3) });
+  finishMoments(out, sums, { view, ddof: 0, from: 0, to: statistics });
+  inverseStdOf(out, epsilon, { from: 0, to: statistics });
+  const terms = { mean: Float64Array.from(out.mean), scale: Float64Array.from(out.inverseStd), shift: new Float64Array(statistics), features };
+  scaleShiftRunsCompiled({ y: out.y, x, view }, terms, { ...compiled, at: [xAt, yAt], doubles: compiled.doubles.slice(3) });
+  compiled.finish();
+  return true;
 }
 
 /** rsqrt(variance + ε) of statistics [from, to), as tfjs-backend-cpu's Add then Rsqrt round it. */
