@@ -2,10 +2,20 @@ import * as tf from '@tensorflow/tfjs-core';
 
 import { customGrad } from '../_internal/customGrad';
 import { formatShape, opError } from '../_internal/errors';
+import { multiplyMatrices } from '../_internal/kernels/product/contract';
 import { flattenSamples, normalizeRows, normalizeRowsGrad } from '../_internal/rowNormalize';
 import { checkMinRank, floatTensor, type TensorInput } from '../_internal/validate';
 
 const OP = 'activationSimilarity';
+
+/**
+ * Σ_i x_i of the rows of x `[N, D]`, as `[1, D]`: the product 1ᵀ·x, O(N·D). tfjs's sum
+ * over axis 0 transposes x first on webgl (a pass over all of x on SwiftShader, several
+ * times the product's cost); the product kernel reads x where it lies on every backend.
+ */
+function columnSums(x: tf.Tensor2D): tf.Tensor2D {
+  return multiplyMatrices(tf.ones([1, x.shape[0]]) as tf.Tensor2D, x);
+}
 
 /**
  * Mean cosine similarity between the activations of different samples, the probe of
@@ -41,14 +51,14 @@ export function activationSimilarity(x: TensorInput): tf.Scalar {
     const pairs = n * (n - 1);
     const similarity = customGrad<[tf.Tensor]>(([value], save) => {
       const { normalized } = normalizeRows(flattenSamples(value));
-      const total = tf.sum(normalized, 0);
+      const total = columnSums(normalized);
       const offDiagonal = tf.sub(tf.sum(tf.square(total)), tf.sum(tf.square(normalized)));
       save([value]);
       return {
         value: tf.div(offDiagonal, pairs),
         gradFunc: (dy, [savedX]) => {
           const rows = normalizeRows(flattenSamples(savedX as tf.Tensor));
-          const dNormalized = tf.mul(tf.sub(tf.sum(rows.normalized, 0, true), rows.normalized), tf.div(tf.mul(dy, 2), pairs)) as tf.Tensor2D;
+          const dNormalized = tf.mul(tf.sub(columnSums(rows.normalized), rows.normalized), tf.div(tf.mul(dy, 2), pairs)) as tf.Tensor2D;
           return [tf.reshape(normalizeRowsGrad(dNormalized, rows), (savedX as tf.Tensor).shape)];
         },
       };
