@@ -24,6 +24,8 @@ export interface NormalizedRows {
   readonly inverseNorm: tf.Tensor2D;
   /** 1 where ‖x‖ > ε, else 0, `[N, 1]`. */
   readonly active: tf.Tensor2D;
+  /** ‖x‖² `[N, 1]` (so ‖x̂‖² = ‖x‖²/max(‖x‖, ε)² needs no pass over x̂). */
+  readonly squaredNorm: tf.Tensor2D;
 }
 
 export function normalizeRows(x: tf.Tensor2D, epsilon = ROW_NORM_EPSILON): NormalizedRows {
@@ -34,11 +36,12 @@ export function normalizeRows(x: tf.Tensor2D, epsilon = ROW_NORM_EPSILON): Norma
     normalized: scaleRows(x, inverseNorm),
     inverseNorm,
     active: tf.cast(tf.greater(squaredNorm, floor), 'float32') as tf.Tensor2D,
+    squaredNorm,
   };
 }
 
 /** dx from dx̂ (see the module comment). */
-export function normalizeRowsGrad(dNormalized: tf.Tensor2D, rows: NormalizedRows): tf.Tensor2D {
+export function normalizeRowsGrad(dNormalized: tf.Tensor2D, rows: Pick<NormalizedRows, 'normalized' | 'inverseNorm' | 'active'>): tf.Tensor2D {
   const projection = tf.mul(rowDots(dNormalized, rows.normalized), rows.active);
   // (dx̂ − x̂·p)·r as dx̂·r + x̂·(−p·r): one pass over the rows.
   return blendRows(dNormalized, rows.normalized, rows.inverseNorm, tf.neg(tf.mul(projection, rows.inverseNorm)) as tf.Tensor2D);

@@ -50,16 +50,19 @@ export function activationSimilarity(x: TensorInput): tf.Scalar {
     const n = input.shape[0] as number;
     const pairs = n * (n - 1);
     const similarity = customGrad<[tf.Tensor]>(([value], save) => {
-      const { normalized } = normalizeRows(flattenSamples(value));
-      const total = columnSums(normalized);
-      const offDiagonal = tf.sub(tf.sum(tf.square(total)), tf.sum(tf.square(normalized)));
-      save([value]);
+      const rows = normalizeRows(flattenSamples(value));
+      const total = columnSums(rows.normalized);
+      // Σᵢ‖x̂ᵢ‖² from the rows' norms, ‖xᵢ‖²/max(‖xᵢ‖, ε)², not from another pass over x̂.
+      const diagonal = tf.sum(tf.mul(rows.squaredNorm, tf.square(rows.inverseNorm)));
+      const offDiagonal = tf.sub(tf.sum(tf.square(total)), diagonal);
+      // Saved for the backward instead of x, which it would normalise again.
+      save([rows.normalized, rows.inverseNorm, rows.active]);
       return {
         value: tf.div(offDiagonal, pairs),
-        gradFunc: (dy, [savedX]) => {
-          const rows = normalizeRows(flattenSamples(savedX as tf.Tensor));
-          const dNormalized = tf.mul(tf.sub(columnSums(rows.normalized), rows.normalized), tf.div(tf.mul(dy, 2), pairs)) as tf.Tensor2D;
-          return [tf.reshape(normalizeRowsGrad(dNormalized, rows), (savedX as tf.Tensor).shape)];
+        gradFunc: (dy, saved) => {
+          const [normalized, inverseNorm, active] = saved as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D];
+          const dNormalized = tf.mul(tf.sub(columnSums(normalized), normalized), tf.div(tf.mul(dy, 2), pairs)) as tf.Tensor2D;
+          return [tf.reshape(normalizeRowsGrad(dNormalized, { normalized, inverseNorm, active }), value.shape)];
         },
       };
     });
