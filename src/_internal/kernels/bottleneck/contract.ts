@@ -26,9 +26,10 @@ import { dispatch, type FusedKernel } from '../dispatch';
 import { bottleneckBackwardCpu, bottleneckBackwardWasm } from './host/bottleneckBackward';
 import { bottleneckForwardCpu, bottleneckForwardWasm } from './host/bottleneckForward';
 import { SMALLEST_NOISE_WEIGHT } from './host/common';
+import { bottleneckBackwardWebgl, bottleneckForwardWebgl } from './webgl/bottleneck';
 
-export const BOTTLENECK_FORWARD: FusedKernel = { name: 'FeatstatsBottleneckForward', backends: { cpu: bottleneckForwardCpu, wasm: bottleneckForwardWasm } };
-export const BOTTLENECK_BACKWARD: FusedKernel = { name: 'FeatstatsBottleneckBackward', backends: { cpu: bottleneckBackwardCpu, wasm: bottleneckBackwardWasm } };
+export const BOTTLENECK_FORWARD: FusedKernel = { name: 'FeatstatsBottleneckForward', backends: { cpu: bottleneckForwardCpu, wasm: bottleneckForwardWasm, webgl: bottleneckForwardWebgl } };
+export const BOTTLENECK_BACKWARD: FusedKernel = { name: 'FeatstatsBottleneckBackward', backends: { cpu: bottleneckBackwardCpu, wasm: bottleneckBackwardWasm, webgl: bottleneckBackwardWebgl } };
 
 /** Which of the bottleneck's two outputs. */
 export type BottleneckTerm = 'output' | 'capacity';
