@@ -7,11 +7,12 @@
  *
  * R (and noise, dy) is read as `[N, P, L]` and the sample tensors as `[P, L]`, L being R's
  * last dimension: the same dataId under another shape, as tfjs's own `Reshape` treats an
- * unpacked texture, so nothing is copied. That view keeps R's texture shape (tfjs lays
- * `[N, …, L]` out as rows of L either way), so R, noise and dy are read at the output's
- * own texel (`get…AtOutCoords`: one texture sample, no index arithmetic), and a sample
- * tensor at (p, l) without a modulo. A packed input is first unpacked in its own shape
- * (its layout depends on its last two dimensions, so it cannot be re-labelled).
+ * unpacked texture, so nothing is copied. For R of rank 2 to 4 whose rows fit a texture
+ * the view keeps R's texture shape (tfjs lays both out as rows of L), so R, noise and dy
+ * are read at the output's own texel (`get…AtOutCoords`: one texture sample, no index
+ * arithmetic; elsewhere tfjs falls back to the index arithmetic, the same values), and a
+ * sample tensor at (p, l) without a modulo. A packed input is first unpacked in its own
+ * shape (its layout depends on its last two dimensions, so it cannot be re-labelled).
  *
  * The formulas are the contract's, in the composites' order of operations; the backward's
  * sums take the per-sample factors (λ, the capacity's (1 − λ) − 1/max(1 − λ, s)) out of
@@ -43,9 +44,8 @@ interface Views {
 function viewsOf(backend: WebglBackend, inputs: tf.NamedTensorInfoMap, full: readonly string[]): Views {
   const r = requiredInput(inputs, 'r');
   const batch = r.shape[0] as number;
-  const last = r.shape[r.shape.length - 1] as number;
-  const sample = r.shape.slice(1).reduce((a, b) => a * b, 1);
-  const rows = r.shape.length === 1 ? 1 : sample / last;
+  const last = r.shape.length > 1 ? (r.shape[r.shape.length - 1] as number) : 1;
+  const rows = r.shape.slice(1).reduce((a, b) => a * b, 1) / last;
   const temporaries: tf.TensorInfo[] = [];
   const views: Record<string, tf.TensorInfo> = {};
   const masked = inputs['mask'] !== undefined;
