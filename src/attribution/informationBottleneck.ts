@@ -137,28 +137,33 @@ export function bottleneck(R: TensorInput, alpha: TensorInput, options: Informat
     // with the inputs, in this order.
     const constants = [mean, sigma, noise, ...(mask === undefined ? [] : [mask])];
 
-    /** λ, 1 − λ and σ'(α) from α (sample-shaped). */
-    const weights = (alphaValue: tf.Tensor) => {
-      const gate = tf.sigmoid(alphaValue);
-      return { lambda: smoothing.apply(gate), oneMinusLambda: smoothing.apply(tf.sigmoid(tf.neg(alphaValue))), slope: tf.mul(gate, tf.sub(1, gate)) };
-    };
-    /** The bottleneck kernels' inputs besides R, from α and the constants. */
-    const kernelInputs = (alphaValue: tf.Tensor, c: readonly tf.Tensor[]) => {
-      const { lambda, oneMinusLambda, slope } = weights(alphaValue);
+    // λ and 1 − λ, computed once for both terms' forwards and saved for their backwards
+    // rather than once in each of the four: they take a sigmoid, a negation and a
+    // sigmoid, and two smoothings (a pass per spatial axis each), each pass a sample's
+    // size, 1/N of a pass over R. They are made out here, where tfjs may tape them (what a
+    // customGrad's forward makes and does not return is disposed when it returns): those
+    // taped nodes lie on no path to the outputs, whose gradients come from the
+    // customGrads alone, and the values are the same as before, so the gradients are.
+    const gate = tf.sigmoid(a);
+    const lambda = smoothing.apply(gate);
+    const oneMinusLambda = smoothing.apply(tf.sigmoid(tf.neg(a)));
+    /** The bottleneck kernels' inputs besides R. */
+    const kernelInputs = (l: tf.Tensor, om: tf.Tensor, c: readonly tf.Tensor[]) => {
       const [m, s, n, activeMask] = c as [tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor | undefined];
-      return { inputs: { lambda, oneMinusLambda, mean: m, sigma: s, noise: n, mask: activeMask }, slope };
+      return { lambda: l, oneMinusLambda: om, mean: m, sigma: s, noise: n, mask: activeMask };
     };
     /** One of the two outputs: the forward and its gradient through the bottleneck kernels. */
     const term = (which: BottleneckTerm) =>
       customGrad<[tf.Tensor, tf.Tensor]>(([rValue, alphaValue], save) => {
-        save([rValue, alphaValue, ...constants]);
+        save([rValue, alphaValue, lambda, oneMinusLambda, ...constants]);
         return {
-          value: bottleneckForward(rValue, kernelInputs(alphaValue, constants).inputs, which),
+          value: bottleneckForward(rValue, kernelInputs(lambda, oneMinusLambda, constants), which),
           gradFunc: (dy, saved) => {
-            const [savedR, savedAlpha, ...savedConstants] = saved as [tf.Tensor, tf.Tensor, ...tf.Tensor[]];
-            const { inputs, slope } = kernelInputs(savedAlpha, savedConstants);
-            const [dR, gLambda, gOneMinus] = bottleneckBackward(savedR, inputs, dy, which);
+            const [savedR, savedAlpha, savedLambda, savedOneMinus, ...savedConstants] = saved as [tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor, ...tf.Tensor[]];
+            const [dR, gLambda, gOneMinus] = bottleneckBackward(savedR, kernelInputs(savedLambda, savedOneMinus, savedConstants), dy, which);
             // dα = σ'(α)·(Sᵀ Σₙ gλ − Sᵀ Σₙ g₁₋λ): λ and 1 − λ are smoothings of σ(α) and σ(−α).
+            const savedGate = tf.sigmoid(savedAlpha);
+            const slope = tf.mul(savedGate, tf.sub(1, savedGate));
             return [dR, tf.mul(slope, tf.sub(smoothing.adjoint(gLambda), smoothing.adjoint(gOneMinus)))];
           },
         };

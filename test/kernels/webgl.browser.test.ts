@@ -3,19 +3,22 @@
  * row kernels bit for bit (ties, −0/+0, n = 1, odd n, both directions), the statistics
  * kernels within the webgl tolerance (the GPU suite shared with webgpu,
  * `test/helpers/gpuStatisticsKernels.ts`), the smoothing kernel within it too (and its
- * non-finite inputs against a sparse float64 reference), none leaking tensors or
- * textures, and gaussianBlur reading nothing back from the GPU. cpu and
+ * non-finite inputs against a sparse float64 reference), the bottleneck kernels within it
+ * (both terms, masked or not, packed inputs), none leaking tensors or textures, and
+ * gaussianBlur and informationBottleneck reading nothing back from the GPU. cpu and
  * wasm kernels have their own suites; this file runs only in the browser project
  * (`*.browser.test.ts` is excluded from the node project).
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 
+import { informationBottleneck } from '../../src';
 import { gaussianMatrix } from '../../src/_internal/gaussian';
+import { bottleneckBackward, bottleneckForward, type BottleneckInputs, type BottleneckTerm } from '../../src/_internal/kernels/bottleneck/contract';
 import { smoothAxis, sparseRows, stencilBand } from '../../src/_internal/kernels/smoothing/contract';
 import { argsortRows, gatherRows, invertPermutationRows } from '../../src/_internal/kernels/sort/contract';
 import { gaussianBlur } from '../../src/corruptions';
-import { expectClose, expectNoLeak } from '../helpers/assert';
+import { expectClose, expectNoLeak, maxAbs } from '../helpers/assert';
 import { bothPaths, useBackend } from '../helpers/backends';
 import { describeGpuStatisticsKernels, uniform } from '../helpers/gpuStatisticsKernels';
 import { countReadbacks } from '../helpers/readbacks';
@@ -220,6 +223,106 @@ describe('webgl fused kernels', () => {
         for (const t of outputs) expect(Array.from(await t.data()).every(Number.isFinite)).toBe(true);
         expect(tf.getKernel('FeatstatsSmoothAxis', 'webgl')).toBeDefined();
         tf.dispose([x, weights, ...outputs]);
+      });
+    }
+  });
+
+  describe('the bottleneck kernels match the composites', () => {
+    beforeAll(() => useBackend('webgl'));
+    /** The kernels' inputs for R of `shape`: λ in (0, 1), σ > 0, a 0/1 mask when `masked`. */
+    function bottleneckInputs(shape: number[], seed: number, masked: boolean): { r: tf.Tensor; c: BottleneckInputs; dy: tf.Tensor } {
+      const sampleShape = shape.slice(1);
+      const size = (s: number[]) => s.reduce((a, b) => a * b, 1);
+      const sample = (k: number, low = -1, high = 1) => tf.tensor(uniform(size(sampleShape), seed + k, low, high), sampleShape);
+      const lambda = sample(1, 0.001, 0.999);
+      return {
+        r: tf.tensor(uniform(size(shape), seed, -3, 3), shape),
+        dy: tf.tensor(uniform(size(shape), seed + 7), shape),
+        c: {
+          lambda,
+          oneMinusLambda: tf.tidy(() => tf.sub(1, lambda)),
+          mean: sample(2),
+          sigma: sample(3, 0.05, 2),
+          noise: tf.tensor(uniform(size(shape), seed + 4, -2, 2), shape),
+          mask: masked ? tf.tidy(() => tf.cast(tf.greater(sample(5), -0.3), 'float32')) : undefined,
+        },
+      };
+    }
+    const disposeInputs = ({ r, c, dy }: ReturnType<typeof bottleneckInputs>) => tf.dispose([r, dy, c.lambda, c.oneMinusLambda, c.mean, c.sigma, c.noise, ...(c.mask === undefined ? [] : [c.mask])]);
+
+    async function expectKernelsMatch(r: tf.Tensor, c: BottleneckInputs, dy: tf.Tensor, term: BottleneckTerm): Promise<void> {
+      const forward = await bothPaths(() => bottleneckForward(r, c, term));
+      expect(forward.fusedShapes).toEqual([r.shape]);
+      expectClose(forward.fused[0] as Float32Array, forward.composite[0] as Float32Array, TOLERANCE.webgl.value, maxAbs(forward.composite[0] as Float32Array));
+      const backward = await bothPaths(() => bottleneckBackward(r, c, dy, term));
+      expect(backward.fusedShapes).toEqual([r.shape, c.lambda.shape, c.lambda.shape]);
+      for (let k = 0; k < 3; k++) {
+        const expected = backward.composite[k] as Float32Array;
+        expectClose(backward.fused[k] as Float32Array, expected, TOLERANCE.webgl.value, maxAbs(expected));
+      }
+    }
+
+    // Samples of 105, 11 (rank 2) and 1 element, none a multiple of 4, and a batch of 1.
+    const shapes: number[][] = [[2, 5, 3, 7], [3, 11], [1, 4, 6, 5], [4, 1]];
+    for (const shape of shapes) {
+      for (const term of ['output', 'capacity'] as const) {
+        for (const masked of [false, true]) {
+          it(`[${shape.join(',')}], ${term}${masked ? ', masked' : ''}`, async () => {
+            const inputs = bottleneckInputs(shape, 60 + shape.length, masked);
+            await expectKernelsMatch(inputs.r, inputs.c, inputs.dy, term);
+            disposeInputs(inputs);
+          });
+        }
+      }
+    }
+
+    it('reads packed inputs (R a matMul output, σ and λ from packed element-wise ops)', async () => {
+      // A sample of 150 elements: tfjs runs element-wise ops on inputs under 128 elements
+      // that are still on the CPU with its cpu code (WEBGL_CPU_FORWARD), unpacked.
+      const inputs = bottleneckInputs([6, 15, 10], 71, true);
+      const [a, b] = [tf.tensor2d(uniform(90 * 4, 72), [90, 4]), tf.tensor2d(uniform(4 * 10, 73), [4, 10])];
+      const r = tf.tidy(() => tf.reshape(tf.matMul(a, b), [6, 15, 10]));
+      const packed = tf.tidy(() => ({ sigma: tf.add(inputs.c.sigma, 0.5), lambda: tf.mul(inputs.c.lambda, 0.9) }));
+      const backend = tf.backend() as unknown as { texData: { get(id: object): { isPacked?: boolean } } };
+      expect([r, packed.sigma, packed.lambda].map((t) => backend.texData.get(t.dataId).isPacked)).toEqual([true, true, true]);
+      for (const term of ['output', 'capacity'] as const) await expectKernelsMatch(r, { ...inputs.c, ...packed }, inputs.dy, term);
+      tf.dispose([a, b, r, packed.sigma, packed.lambda]);
+      disposeInputs(inputs);
+    });
+
+    it('ran the webgl kernels (not the composites)', () => {
+      expect(tf.getKernel('FeatstatsBottleneckForward', 'webgl')).toBeDefined();
+      expect(tf.getKernel('FeatstatsBottleneckBackward', 'webgl')).toBeDefined();
+    });
+
+    it('leaks no tensor or texture', async () => {
+      const inputs = bottleneckInputs([2, 3, 5], 74, true);
+      await expectNoLeak(() => {
+        for (const term of ['output', 'capacity'] as const) tf.dispose([bottleneckForward(inputs.r, inputs.c, term), ...bottleneckBackward(inputs.r, inputs.c, inputs.dy, term)]);
+      });
+      disposeInputs(inputs);
+    });
+  });
+
+  describe('no GPU → CPU read in informationBottleneck, forward and backward', () => {
+    beforeAll(() => useBackend('webgl'));
+    const onGpu = (shape: number[], seed: number, low = -1) => tf.tidy(() => tf.add(tf.tensor(uniform(shape.reduce((a, b) => a * b, 1), seed, low), shape), tf.scalar(0.5)));
+    for (const masked of [false, true]) {
+      it(`0 readbacks in the forward and in the gradients${masked ? ', masked' : ''}`, async () => {
+        const shape = [2, 7, 5, 3];
+        const [r, alpha, mean, std, dy] = [onGpu(shape, 81), onGpu([7, 5, 3], 82), onGpu([7, 5, 3], 83), onGpu([7, 5, 3], 84, 0), onGpu(shape, 85)];
+        const mask = masked ? tf.tidy(() => tf.cast(tf.greater(onGpu([7, 5, 3], 86), 0.3), 'float32')) : undefined;
+        const options = { mean, std, seed: 5, ...(mask === undefined ? {} : { activeMask: mask }) };
+        let outputs: tf.Tensor[] = [];
+        const reads = await countReadbacks(() => {
+          const { output, capacity } = informationBottleneck(r, alpha, options);
+          const grads = (which: 'output' | 'capacity') => tf.grads((x: tf.Tensor, a: tf.Tensor) => informationBottleneck(x, a, options)[which])([r, alpha], dy);
+          outputs = [output, capacity, ...grads('output'), ...grads('capacity')];
+        });
+        expect(reads).toBe(0);
+        for (const t of outputs) expect(Array.from(await t.data()).every(Number.isFinite)).toBe(true);
+        expect(tf.getKernel('FeatstatsBottleneckBackward', 'webgl')).toBeDefined();
+        tf.dispose([r, alpha, mean, std, dy, ...(mask === undefined ? [] : [mask]), ...outputs]);
       });
     }
   });

@@ -14,11 +14,14 @@
  * dR = o·λ²·r'/σ, gλ = o·λ·r'², g₁₋λ = o·((1 − λ) − 1/max(1 − λ, s)). The op smooths λ
  * and takes dα from the two sums (sample-sized work).
  *
- * The composites broadcast the sample tensors against R, tfjs cpu's slow path, and
- * allocate every intermediate; the host kernels (cpu and wasm) compute per-sample factors
- * once (the logarithm and divisions: a sample's size of work) and make one pass over R
- * (and dy) in the compiled module `../host/compiled/bottleneck.c` (float32 SIMD), or in
- * TypeScript in float64 where WebAssembly SIMD cannot run.
+ * | backend | implementation |
+ * |---|---|
+ * | cpu, wasm | `host/`: per-sample factors once (the logarithm and divisions: a sample's size of work), then one pass over R (and dy) in the compiled module `../host/compiled/bottleneck.c` (float32 SIMD), or in TypeScript in float64 where WebAssembly SIMD cannot run |
+ * | webgl | `webgl/bottleneck.ts`: the forward and dR one element-wise program each, each batch sum one program with a texel per sample element looping over N; nothing read back |
+ * | others (webgpu) | the composites |
+ *
+ * The composites broadcast the sample tensors against R (tfjs cpu's slow path; a dozen
+ * R-sized passes on a GPU) and allocate every intermediate.
  */
 import * as tf from '@tensorflow/tfjs-core';
 
@@ -26,9 +29,10 @@ import { dispatch, type FusedKernel } from '../dispatch';
 import { bottleneckBackwardCpu, bottleneckBackwardWasm } from './host/bottleneckBackward';
 import { bottleneckForwardCpu, bottleneckForwardWasm } from './host/bottleneckForward';
 import { SMALLEST_NOISE_WEIGHT } from './host/common';
+import { bottleneckBackwardWebgl, bottleneckForwardWebgl } from './webgl/bottleneck';
 
-export const BOTTLENECK_FORWARD: FusedKernel = { name: 'FeatstatsBottleneckForward', backends: { cpu: bottleneckForwardCpu, wasm: bottleneckForwardWasm } };
-export const BOTTLENECK_BACKWARD: FusedKernel = { name: 'FeatstatsBottleneckBackward', backends: { cpu: bottleneckBackwardCpu, wasm: bottleneckBackwardWasm } };
+export const BOTTLENECK_FORWARD: FusedKernel = { name: 'FeatstatsBottleneckForward', backends: { cpu: bottleneckForwardCpu, wasm: bottleneckForwardWasm, webgl: bottleneckForwardWebgl } };
+export const BOTTLENECK_BACKWARD: FusedKernel = { name: 'FeatstatsBottleneckBackward', backends: { cpu: bottleneckBackwardCpu, wasm: bottleneckBackwardWasm, webgl: bottleneckBackwardWebgl } };
 
 /** Which of the bottleneck's two outputs. */
 export type BottleneckTerm = 'output' | 'capacity';
