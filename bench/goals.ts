@@ -41,8 +41,9 @@ const backward = (pick: (r: CaseResult['ratios'] & object) => Ratio) => (c: Case
 /** Why gaussianNoise cannot reach PyTorch here (measured: bench/README.md, "Design measurements"). */
 const GAUSSIAN_NOISE_GAP =
   "gaussianNoise keeps the noise it has always drawn, bit for bit (xoshiro128** and Box–Muller in float64 on the host, identical on every backend): every pair of normals needs V8's scalar Math.log, Math.sqrt, Math.cos and Math.sin, which alone take 14–19 ms for the 600 Ki pairs of [8,224,224,3] (scratch timing; the draw's uniforms are already filled in a loop that holds the generator's state in locals), more than three times PyTorch's whole op (4.1 ms one thread, with vectorised approximations of log/sin/cos that would give other values). Out of reach while the values stay the same.";
-/** Why the contrastive losses cannot reach 2× PyTorch here (filled in from measurements). */
-const CONTRASTIVE_GAP = 'TODO';
+/** Why the contrastive losses cannot reach 2× PyTorch here (measured: the results' torchBlas probe, bench/README.md "Design measurements"). */
+const CONTRASTIVE_GAP =
+  "the losses are bound by their matrix products, and this machine's PyTorch multiplies 256×512 · 512×256 in one thread at the speed the report's PyTorch line states (OpenBLAS with AVX-512 FMA; 0.30 ms, 224 GFLOP/s, in the full run of 2026-12-07), while WebAssembly SIMD has 128-bit vectors and no FMA: featstats' compiled product runs that product at ≈ 48 GFLOP/s on a quiet machine, above the 42.6 GFLOP/s of a mul+add peak probe (scratch timings). With both sides doing the same three products per forward+backward (the host kernels keep a term's logits for the backward up to 2²⁰ of them), the products alone put featstats at ≈ 4.7× PyTorch here: the 2× target is out of reach for WebAssembly on this CPU. The Gram-kernel target of the same issue (≥ 50 % of the WebAssembly SIMD peak) is met by that measurement (48 against 42.6 GFLOP/s).";
 
 export const GOALS: readonly Goal[] = [
   {

@@ -9,37 +9,22 @@ import { checkMinRank, floatTensor, type TensorInput } from '../_internal/valida
 const OP = 'activationSimilarity';
 
 /**
- * Σ_i x_i of the rows of x `[N, D]`, as `[1, D]`: the product 1ᵀ·x, O(N·D). tfjs's sum
- * over axis 0 transposes x first on webgl (a pass over all of x on SwiftShader, several
- * times the product's cost); the product kernel reads x where it lies on every backend.
+ * Σ_i x_i of the rows of x `[N, D]`, as `[1, D]`, O(N·D), by whichever tfjs path the
+ * backend runs well (bench/README.md, "Design measurements"): the product 1ᵀ·x on cpu and
+ * wasm (the fused product kernel) and on webgl, where tfjs's sum over axis 0 transposes x
+ * first; on webgpu, whose MatMul runs a one-row product slowly and whose axis-0 sum is
+ * slower still, the rows as slices added in turn.
  */
 function columnSums(x: tf.Tensor2D): tf.Tensor2D {
-  return multiplyMatrices(tf.ones([1, x.shape[0]]) as tf.Tensor2D, x);
+  const rows = x.shape[0];
+  if (tf.getBackend() === 'webgpu') {
+    // Added one by one: tfjs-backend-webgpu's AddN binds a buffer per input, past the 8 a stage allows from 8 rows on.
+    const [first, ...rest] = tf.split(x, rows, 0) as tf.Tensor2D[];
+    return rest.reduce((sum, row) => tf.add(sum, row), first as tf.Tensor2D);
+  }
+  return multiplyMatrices(tf.ones([1, rows]) as tf.Tensor2D, x);
 }
 
-/**
- * Mean cosine similarity between the activations of different samples, the probe of
- * "Beyond BatchNorm": the signed mean of cos(xᵢ, xⱼ) over ordered pairs i ≠ j,
- *
- * `(ΣG − tr G)/(N(N − 1))`, G the Gram matrix of the unit-length flattened samples.
- *
- * Values near 1 mean every sample looks alike to the next layer (the collapse that deep
- * nets without normalisation, or with large-group normalisation, drift towards).
- * Computed in O(N·D) as (‖Σx̂ᵢ‖² − Σ‖x̂ᵢ‖²)/(N(N − 1)), never forming G; the gradient is
- * dx̂ᵢ = 2·(Σⱼx̂ⱼ − x̂ᵢ)·dy/(N(N − 1)), then through the safe normalisation (a zero sample
- * contributes 0 and gets a finite gradient).
- *
- * @param x Activations `[N, ...]`, N ≥ 2, float32 or int32.
- * @returns A scalar in [−1/(N − 1), 1].
- * @throws If x is not a float32 or int32 tensor of rank ≥ 2 with N ≥ 2 and non-empty samples.
- *
- * @example
- * ```ts
- * activationSimilarity(tf.tensor2d([[1, 0], [2, 0], [0, 3]])); // 0.3333333432674408
- * ```
- * @see E. S. Lubana, R. P. Dick, H. Tanaka, "Beyond BatchNorm: Towards a Unified
- *   Understanding of Normalization in Deep Learning", NeurIPS 2021.
- */
 export function activationSimilarity(x: TensorInput): tf.Scalar {
   return tf.tidy(`featstats.${OP}`, () => {
     const input = floatTensor(x, 'x', OP);
