@@ -16,6 +16,12 @@ import { join } from 'node:path';
 const dir = 'src/_internal/kernels/host/compiled';
 // No bulk memory: -fno-builtin keeps clang from calling a memset we do not have.
 const common = ['--target=wasm32', '-O3', '-nostdlib', '-fno-builtin', '-ffp-contract=off', '-Wall', '-Werror', '-Wl,--no-entry', '-Wl,--strip-all'];
+// The modules that work in tfjs-backend-wasm's memory (imported) with SIMD written out by
+// hand, so clang's own vectorising and unrolling (of the scalar tails) would only grow
+// them. No stack reserved: the linker's default 64 KiB (unused) would make a module ask
+// for two pages of whatever memory it is given, and the cpu kernels' staging memories
+// start at one.
+const SIMD_IN_IMPORTED_MEMORY = ['-msimd128', '-fno-vectorize', '-fno-slp-vectorize', '-fno-unroll-loops', '-Wl,--import-memory', '-Wl,-z,stack-size=0'];
 const modules = [
   // The sort owns its memory. No SIMD: the MVP feature set runs everywhere tfjs does,
   // and SIMD did not make the sort faster.
@@ -34,17 +40,14 @@ const modules = [
   {
     name: 'runSweeps',
     constant: 'RUN_SWEEPS',
-    flags: ['-msimd128', '-fno-vectorize', '-fno-slp-vectorize', '-fno-unroll-loops', '-Wl,--import-memory', '-Wl,-z,stack-size=0'],
+    flags: SIMD_IN_IMPORTED_MEMORY,
     ownsNothing: true,
   },
-  // The matrix products work in tfjs-backend-wasm's memory too. Their tiles are written
-  // out by hand, as the sweeps are, for the same reason. No stack reserved: the linker's
-  // default 64 KiB (unused) would make the module ask for two pages of whatever memory it
-  // is given, and the cpu kernels' staging memory starts at one.
+  // The matrix products work in tfjs-backend-wasm's memory too, their tiles written out by hand.
   {
     name: 'matrixProduct',
     constant: 'MATRIX_PRODUCT',
-    flags: ['-msimd128', '-fno-vectorize', '-fno-slp-vectorize', '-fno-unroll-loops', '-Wl,--import-memory', '-Wl,-z,stack-size=0'],
+    flags: SIMD_IN_IMPORTED_MEMORY,
     ownsNothing: true,
   },
   // The smoothing sums and the bottleneck's element-wise passes, in tfjs-backend-wasm's
@@ -52,20 +55,20 @@ const modules = [
   {
     name: 'smoothing',
     constant: 'SMOOTHING',
-    flags: ['-msimd128', '-fno-vectorize', '-fno-slp-vectorize', '-fno-unroll-loops', '-Wl,--import-memory', '-Wl,-z,stack-size=0'],
+    flags: SIMD_IN_IMPORTED_MEMORY,
     ownsNothing: true,
   },
   {
     name: 'bottleneck',
     constant: 'BOTTLENECK',
-    flags: ['-msimd128', '-fno-vectorize', '-fno-slp-vectorize', '-fno-unroll-loops', '-Wl,--import-memory', '-Wl,-z,stack-size=0'],
+    flags: SIMD_IN_IMPORTED_MEMORY,
     ownsNothing: true,
   },
   // randomMask's mask pass and its draw (the PRNG state lives in the memory it is given).
   {
     name: 'corruption',
     constant: 'CORRUPTION',
-    flags: ['-msimd128', '-fno-vectorize', '-fno-slp-vectorize', '-fno-unroll-loops', '-Wl,--import-memory', '-Wl,-z,stack-size=0'],
+    flags: SIMD_IN_IMPORTED_MEMORY,
     ownsNothing: true,
   },
 ];
