@@ -25,6 +25,29 @@ function columnSums(x: tf.Tensor2D): tf.Tensor2D {
   return multiplyMatrices(tf.ones([1, rows]) as tf.Tensor2D, x);
 }
 
+/**
+ * Mean cosine similarity between the activations of different samples, the probe of
+ * "Beyond BatchNorm": the signed mean of cos(xᵢ, xⱼ) over ordered pairs i ≠ j,
+ *
+ * `(ΣG − tr G)/(N(N − 1))`, G the Gram matrix of the unit-length flattened samples.
+ *
+ * Values near 1 mean every sample looks alike to the next layer (the collapse that deep
+ * nets without normalisation, or with large-group normalisation, drift towards).
+ * Computed in O(N·D) as (‖Σx̂ᵢ‖² − Σ‖x̂ᵢ‖²)/(N(N − 1)), never forming G; the gradient is
+ * dx̂ᵢ = 2·(Σⱼx̂ⱼ − x̂ᵢ)·dy/(N(N − 1)), then through the safe normalisation (a zero sample
+ * contributes 0 and gets a finite gradient).
+ *
+ * @param x Activations `[N, ...]`, N ≥ 2, float32 or int32.
+ * @returns A scalar in [−1/(N − 1), 1].
+ * @throws If x is not a float32 or int32 tensor of rank ≥ 2 with N ≥ 2 and non-empty samples.
+ *
+ * @example
+ * ```ts
+ * activationSimilarity(tf.tensor2d([[1, 0], [2, 0], [0, 3]])); // 0.3333333432674408
+ * ```
+ * @see E. S. Lubana, R. P. Dick, H. Tanaka, "Beyond BatchNorm: Towards a Unified
+ *   Understanding of Normalization in Deep Learning", NeurIPS 2021.
+ */
 export function activationSimilarity(x: TensorInput): tf.Scalar {
   return tf.tidy(`featstats.${OP}`, () => {
     const input = floatTensor(x, 'x', OP);

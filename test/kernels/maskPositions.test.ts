@@ -13,7 +13,7 @@ import { maskPositions } from '../../src/_internal/kernels/corruption/contract';
 import { setHostOptions } from '../../src/_internal/kernels/host/options';
 import { uniformFrom } from '../helpers/arbitraries';
 import { expectNoLeak } from '../helpers/assert';
-import { describeBackends } from '../helpers/backends';
+import { describeBackends, isGpuBackend } from '../helpers/backends';
 import { engineOptions } from '../helpers/hostEngines';
 import { runs } from '../helpers/properties';
 
@@ -41,8 +41,11 @@ const maskCase = fc.record({
   seed: fc.integer({ min: 0, max: 2 ** 31 - 1 }),
 });
 
-describeBackends('mask kernel', () => {
-  it('gives x·m in float32, the same bits compiled and in TypeScript', async () => {
+describeBackends('mask kernel', (backend) => {
+  // The bit-for-bit promise is the host kernels' (cpu, wasm). A GPU backend runs tfjs's
+  // multiply, which may flush subnormals and need not keep −0 or NaN (GLSL ES and WGSL
+  // leave them open); randomMask's own suite checks the op there against its reference.
+  it.runIf(!isGpuBackend(backend))('gives x·m in float32, the same bits compiled and in TypeScript', async () => {
     await fc.assert(
       fc.asyncProperty(maskCase, async ({ batch, spatial, channels, channelsLast, binary, seed }) => {
         const positions = spatial.reduce((a, b) => a * b, 1);
@@ -75,7 +78,7 @@ describeBackends('mask kernel', () => {
     );
   });
 
-  it('masks an image batch of the benchmarks in place of the TypeScript loop (NHWC, three channels)', async () => {
+  it.runIf(!isGpuBackend(backend))('masks an image batch of the benchmarks in place of the TypeScript loop (NHWC, three channels)', async () => {
     const [batch, positions] = [2, 224 * 224];
     const xValues = values(batch * positions * 3, 3, [0, -0, NaN]);
     const maskValues = values(batch * positions, 4, [0, 1]).map((v) => (v > 0 ? 1 : 0));

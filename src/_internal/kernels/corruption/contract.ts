@@ -20,9 +20,11 @@ export const MASK_POSITIONS: FusedKernel = { name: 'FeatstatsMaskPositions', bac
 
 /** x with `mask` `[N, L]` applied at every channel of each position; x's shape. */
 export function maskPositions(x: tf.Tensor, mask: tf.Tensor2D, channelsLast: boolean): tf.Tensor {
-  return dispatch(MASK_POSITIONS, { x, mask }, { channelsLast }, () => {
-    const [batch, ...rest] = x.shape as [number, ...number[]];
-    const spatial = channelsLast ? rest.slice(0, -1) : rest.slice(1);
-    return tf.mul(x, tf.reshape(mask, channelsLast ? [batch, ...spatial, 1] : [batch, 1, ...spatial]));
-  });
+  return dispatch(MASK_POSITIONS, { x, mask }, { channelsLast }, () =>
+    tf.tidy(() => {
+      const [batch, ...rest] = x.shape as [number, ...number[]];
+      const spatial = channelsLast ? rest.slice(0, -1) : rest.slice(1);
+      return tf.mul(x, tf.reshape(mask, channelsLast ? [batch, ...spatial, 1] : [batch, 1, ...spatial]));
+    }),
+  );
 }
