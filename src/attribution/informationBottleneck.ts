@@ -134,37 +134,39 @@ export function bottleneck(R: TensorInput, alpha: TensorInput, options: Informat
     }
     const smoothing = smoother(sampleShape, order, smoothSigma);
     // The backward may run after this tidy has ended: every constant it needs is saved
-    // with the inputs, in this order.
-    const constants = [mean, sigma, noise, ...(mask === undefined ? [] : [mask])];
+    // with the inputs, in this order. The capacity does not read the noise, so its term
+    // neither passes nor keeps it (on wasm each kept tensor is a copy).
+    const constants = (which: BottleneckTerm) => [mean, sigma, ...(which === 'output' ? [noise] : []), ...(mask === undefined ? [] : [mask])];
 
-    // λ and 1 − λ, computed once for both terms' forwards and saved for their backwards
-    // rather than once in each of the four: they take a sigmoid, a negation and a
-    // sigmoid, and two smoothings (a pass per spatial axis each), each pass a sample's
-    // size, 1/N of a pass over R. They are made out here, where tfjs may tape them (what a
-    // customGrad's forward makes and does not return is disposed when it returns): those
-    // taped nodes lie on no path to the outputs, whose gradients come from the
+    // λ, 1 − λ and σ'(α) = σ(α)·(1 − σ(α)), computed once for both terms' forwards and
+    // saved for their backwards rather than once in each of the four: λ and 1 − λ take a
+    // sigmoid and two smoothings (a pass per spatial axis each), each pass a sample's
+    // size, 1/N of a pass over R. They are made out here, where tfjs may tape them (what
+    // a customGrad's forward makes and does not return is disposed when it returns):
+    // those taped nodes lie on no path to the outputs, whose gradients come from the
     // customGrads alone, and the values are the same as before, so the gradients are.
     const gate = tf.sigmoid(a);
     const lambda = smoothing.apply(gate);
     const oneMinusLambda = smoothing.apply(tf.sigmoid(tf.neg(a)));
+    const slope = tf.mul(gate, tf.sub(1, gate));
     /** The bottleneck kernels' inputs besides R. */
-    const kernelInputs = (l: tf.Tensor, om: tf.Tensor, c: readonly tf.Tensor[]) => {
-      const [m, s, n, activeMask] = c as [tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor | undefined];
+    const kernelInputs = (which: BottleneckTerm, l: tf.Tensor, om: tf.Tensor, c: readonly tf.Tensor[]) => {
+      const [m, s, ...rest] = c as [tf.Tensor, tf.Tensor, ...tf.Tensor[]];
+      const [n, activeMask] = which === 'output' ? [rest[0], rest[1]] : [undefined, rest[0]];
       return { lambda: l, oneMinusLambda: om, mean: m, sigma: s, noise: n, mask: activeMask };
     };
     /** One of the two outputs: the forward and its gradient through the bottleneck kernels. */
     const term = (which: BottleneckTerm) =>
-      customGrad<[tf.Tensor, tf.Tensor]>(([rValue, alphaValue], save) => {
-        save([rValue, alphaValue, lambda, oneMinusLambda, ...constants]);
+      customGrad<[tf.Tensor, tf.Tensor]>(([rValue], save) => {
+        save([rValue, lambda, oneMinusLambda, slope, ...constants(which)]);
         return {
-          value: bottleneckForward(rValue, kernelInputs(lambda, oneMinusLambda, constants), which),
+          value: bottleneckForward(rValue, kernelInputs(which, lambda, oneMinusLambda, constants(which)), which),
           gradFunc: (dy, saved) => {
-            const [savedR, savedAlpha, savedLambda, savedOneMinus, ...savedConstants] = saved as [tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor, ...tf.Tensor[]];
-            const [dR, gLambda, gOneMinus] = bottleneckBackward(savedR, kernelInputs(savedLambda, savedOneMinus, savedConstants), dy, which);
-            // dα = σ'(α)·(Sᵀ Σₙ gλ − Sᵀ Σₙ g₁₋λ): λ and 1 − λ are smoothings of σ(α) and σ(−α).
-            const savedGate = tf.sigmoid(savedAlpha);
-            const slope = tf.mul(savedGate, tf.sub(1, savedGate));
-            return [dR, tf.mul(slope, tf.sub(smoothing.adjoint(gLambda), smoothing.adjoint(gOneMinus)))];
+            const [savedR, savedLambda, savedOneMinus, savedSlope, ...savedConstants] = saved as [tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor, ...tf.Tensor[]];
+            const [dR, gLambda, gOneMinus] = bottleneckBackward(savedR, kernelInputs(which, savedLambda, savedOneMinus, savedConstants), dy, which);
+            // dα = σ'(α)·(Sᵀ Σₙ gλ − Sᵀ Σₙ g₁₋λ) = σ'(α)·Sᵀ(Σₙ gλ − Σₙ g₁₋λ): λ and 1 − λ are
+            // the smoothings S of σ(α) and σ(−α), and Sᵀ is linear (one adjoint, not two).
+            return [dR, tf.mul(savedSlope, smoothing.adjoint(tf.sub(gLambda, gOneMinus)))];
           },
         };
       });

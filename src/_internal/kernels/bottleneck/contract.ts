@@ -5,7 +5,7 @@
  *
  * | kernel | inputs → outputs |
  * |---|---|
- * | `FeatstatsBottleneckForward`  | r, lambda, oneMinusLambda, mean, sigma, noise (R's shape), mask? ; attr `term` → R's shape: `'output'`: m·(λ·R + (1 − λ)·ε), `'capacity'`: m·(−½)(1 + 2·log max(1 − λ, s) − (λ·r')² − (1 − λ)²) |
+ * | `FeatstatsBottleneckForward`  | r, lambda, oneMinusLambda, mean, sigma, noise (R's shape; the output term only), mask? ; attr `term` → R's shape: `'output'`: m·(λ·R + (1 − λ)·ε), `'capacity'`: m·(−½)(1 + 2·log max(1 − λ, s) − (λ·r')² − (1 − λ)²) |
  * | `FeatstatsBottleneckBackward` | the same and dy ; attr `term` → dR (R's shape), Σₙ gλ and Σₙ g₁₋λ (a sample's shape) |
  *
  * with ε = μ + σ·n, r' = (R − μ)/σ, m the mask (1 when absent) and s float32's smallest
@@ -39,28 +39,35 @@ export type BottleneckTerm = 'output' | 'capacity';
 
 export { SMALLEST_NOISE_WEIGHT };
 
-/** The per-sample tensors (a sample's shape) and the noise (R's shape) of one call. */
+/**
+ * The per-sample tensors (a sample's shape) and the noise (R's shape) of one call. Only
+ * the output term reads the noise: the capacity's callers need not pass (or keep) it.
+ */
 export interface BottleneckInputs {
   readonly lambda: tf.Tensor;
   readonly oneMinusLambda: tf.Tensor;
   readonly mean: tf.Tensor;
   readonly sigma: tf.Tensor;
-  readonly noise: tf.Tensor;
+  readonly noise?: tf.Tensor | undefined;
   readonly mask: tf.Tensor | undefined;
 }
 
-function named(r: tf.Tensor, c: BottleneckInputs, dy?: tf.Tensor): tf.NamedTensorMap {
+function named(r: tf.Tensor, c: BottleneckInputs, term: BottleneckTerm, dy?: tf.Tensor): tf.NamedTensorMap {
   const { lambda, oneMinusLambda, mean, sigma, noise, mask } = c;
-  return { r, lambda, oneMinusLambda, mean, sigma, noise, ...(mask === undefined ? {} : { mask }), ...(dy === undefined ? {} : { dy }) };
+  if (term === 'output' && noise === undefined) throw new Error("featstats: the bottleneck's output term needs the noise");
+  return { r, lambda, oneMinusLambda, mean, sigma, ...(term === 'output' ? { noise } : {}), ...(mask === undefined ? {} : { mask }), ...(dy === undefined ? {} : { dy }) } as tf.NamedTensorMap;
 }
+
+/** The noise, which {@link named} has checked the output term was given. */
+const noiseOf = (c: BottleneckInputs): tf.Tensor => c.noise as tf.Tensor;
 
 const masked = (t: tf.Tensor, m: tf.Tensor | undefined) => (m === undefined ? t : tf.mul(t, m));
 
 /** The bottleneck's `term` (see the table above), R's shape. */
 export function bottleneckForward(r: tf.Tensor, c: BottleneckInputs, term: BottleneckTerm): tf.Tensor {
-  return dispatch(BOTTLENECK_FORWARD, named(r, c), { term }, () =>
+  return dispatch(BOTTLENECK_FORWARD, named(r, c, term), { term }, () =>
     tf.tidy(() => {
-      if (term === 'output') return masked(tf.add(tf.mul(c.lambda, r), tf.mul(c.oneMinusLambda, tf.add(c.mean, tf.mul(c.sigma, c.noise)))), c.mask);
+      if (term === 'output') return masked(tf.add(tf.mul(c.lambda, r), tf.mul(c.oneMinusLambda, tf.add(c.mean, tf.mul(c.sigma, noiseOf(c))))), c.mask);
       const muZ = tf.mul(c.lambda, tf.div(tf.sub(r, c.mean), c.sigma));
       const logVariance = tf.mul(tf.log(tf.maximum(c.oneMinusLambda, SMALLEST_NOISE_WEIGHT)), 2);
       return masked(tf.mul(tf.sub(tf.add(1, logVariance), tf.add(tf.square(muZ), tf.square(c.oneMinusLambda))), -0.5), c.mask);
@@ -70,10 +77,10 @@ export function bottleneckForward(r: tf.Tensor, c: BottleneckInputs, term: Bottl
 
 /** dR (R's shape) and the batch sums of gλ and g₁₋λ (a sample's shape) for upstream dy on `term`. */
 export function bottleneckBackward(r: tf.Tensor, c: BottleneckInputs, dy: tf.Tensor, term: BottleneckTerm): [tf.Tensor, tf.Tensor, tf.Tensor] {
-  return dispatch(BOTTLENECK_BACKWARD, named(r, c, dy), { term }, () =>
+  return dispatch(BOTTLENECK_BACKWARD, named(r, c, term, dy), { term }, () =>
     tf.tidy((): [tf.Tensor, tf.Tensor, tf.Tensor] => {
       const o = masked(dy, c.mask);
-      if (term === 'output') return [tf.mul(o, c.lambda), tf.sum(tf.mul(o, r), 0), tf.sum(tf.mul(o, tf.add(c.mean, tf.mul(c.sigma, c.noise))), 0)];
+      if (term === 'output') return [tf.mul(o, c.lambda), tf.sum(tf.mul(o, r), 0), tf.sum(tf.mul(o, tf.add(c.mean, tf.mul(c.sigma, noiseOf(c)))), 0)];
       const rPrime = tf.div(tf.sub(r, c.mean), c.sigma);
       const safeOneMinus = tf.maximum(c.oneMinusLambda, SMALLEST_NOISE_WEIGHT);
       const gLambda = tf.mul(o, tf.mul(c.lambda, tf.square(rPrime)));

@@ -14,11 +14,9 @@ import { withArraysInMemory } from '../../host/compiled/memoryModule';
 import { compiledBuildMissing } from '../../host/options';
 import { SMALLEST_NOISE_WEIGHT, sampleSize } from './common';
 
-/** dR's per-sample factor: (λ/σ)² for the capacity, λ for the output. */
-function dRFactors(lambda: ArrayLike<number>, sigma: ArrayLike<number>, capacity: boolean): Float64Array {
-  const factors = new Float64Array(lambda.length);
-  for (let i = 0; i < lambda.length; i++) factors[i] = capacity ? ((lambda[i] as number) / (sigma[i] as number)) ** 2 : (lambda[i] as number);
-  return factors;
+/** dR's per-sample factors, into `factor`: (λ/σ)² for the capacity, λ for the output. */
+function dRFactorsInto(factor: Float32Array | Float64Array, lambda: ArrayLike<number>, sigma: ArrayLike<number>, capacity: boolean): void {
+  for (let i = 0; i < lambda.length; i++) factor[i] = capacity ? ((lambda[i] as number) / (sigma[i] as number)) ** 2 : (lambda[i] as number);
 }
 
 /** gλ and g₁₋λ from the batch sums (Σₙ o·d² or Σₙ o·R, Σₙ o, Σₙ o·n). */
@@ -36,9 +34,11 @@ function finishGradients(c: {
 }): void {
   const { lambda, oneMinusLambda, mean, sigma, capacity, sumA, sumO, sumNoise, gLambda, gOneMinus } = c;
   for (let i = 0; i < lambda.length; i++) {
-    const [l, s, om, mu] = [lambda[i] as number, sigma[i] as number, oneMinusLambda[i] as number, mean[i] as number];
+    const l = lambda[i] as number;
+    const s = sigma[i] as number;
+    const om = oneMinusLambda[i] as number;
     gLambda[i] = capacity ? ((l / s) * (sumA[i] as number)) / s : (sumA[i] as number);
-    gOneMinus[i] = capacity ? (om - 1 / Math.max(om, SMALLEST_NOISE_WEIGHT)) * (sumO[i] as number) : mu * (sumO[i] as number) + s * (sumNoise[i] as number);
+    gOneMinus[i] = capacity ? (om - 1 / Math.max(om, SMALLEST_NOISE_WEIGHT)) * (sumO[i] as number) : (mean[i] as number) * (sumO[i] as number) + s * (sumNoise[i] as number);
   }
 }
 
@@ -51,7 +51,7 @@ const BOTTLENECK_BACKWARD: HostKernel = {
       { shape: sampleShape, dtype: 'float32', filled: true },
     ];
   },
-  // The mask, two per-sample factors and three batch sums, in tfjs's memory.
+  // The mask (when absent), dR's factor and three batch sums, in tfjs's memory.
   heapScratch: (inputs) => 24 * sampleSize(inputs),
   run: (inputs, [dROut, gLambdaOut, gOneMinusOut], attrs, context) => {
     const r = requiredInput(inputs, 'r').values as Float32Array;
@@ -60,33 +60,38 @@ const BOTTLENECK_BACKWARD: HostKernel = {
     const oneMinusLambda = requiredInput(inputs, 'oneMinusLambda').values;
     const mean = requiredInput(inputs, 'mean').values;
     const sigma = requiredInput(inputs, 'sigma').values;
-    const noise = requiredInput(inputs, 'noise').values as Float32Array;
+    const capacity = attrs.term === 'capacity';
+    // The capacity does not read the noise (the op does not pass it).
+    const noise = capacity ? undefined : (requiredInput(inputs, 'noise').values as Float32Array);
     const mask = inputs.mask?.values;
     const dR = dROut as Float32Array;
     const [gLambda, gOneMinus] = [gLambdaOut as Float32Array, gOneMinusOut as Float32Array];
     const sample = lambda.length;
     const batch = sample === 0 ? 0 : r.length / sample;
-    const capacity = attrs.term === 'capacity';
     // capacity, with o = m·dy and d = R − μ: dR = o·(λ/σ)²·d, gλ = (λ/σ²)·Σₙ o·d²,
     // g₁₋λ = ((1 − λ) − 1/max(1 − λ, s))·Σₙ o.
     // output: dR = o·λ, gλ = Σₙ o·R, g₁₋λ = Σₙ o·(μ + σ·n) = μ·Σₙ o + σ·Σₙ o·n.
-    const dRFactor = dRFactors(lambda, sigma, capacity);
     const finish = (sumA: ArrayLike<number>, sumO: ArrayLike<number>, sumNoise: ArrayLike<number>) =>
       finishGradients({ lambda, oneMinusLambda, mean, sigma, capacity, sumA, sumO, sumNoise, gLambda, gOneMinus });
     if (context.options.webAssembly !== 'off') {
-      const sums = [new Float32Array(sample), new Float32Array(sample), new Float32Array(sample)] as const;
-      const perSample = [mask === undefined ? new Float32Array(sample).fill(1) : (mask as Float32Array), Float32Array.from(dRFactor), Float32Array.from(mean)];
-      const arrays = [r, noise, dy, dR, ...perSample].map((array) => ({ array, written: array === dR })).concat(sums.map((array) => ({ array, written: true })));
-      const ran = withArraysInMemory(context.heap, bottleneck, arrays, (module, [atR, atNoise, atDy, atDR, atMask, atFactor, atMean, atA, atO, atNoiseSum]) => {
+      // The mask, dR's factor and the three sums are made in the pass's memory (tfjs's
+      // scratch on wasm), where the mask and the mean already lie on wasm.
+      const made = { length: sample };
+      const maskArray = mask === undefined ? made : { array: mask as Float32Array };
+      const arrays = [{ array: r }, { array: dy }, { array: dR, written: true }, maskArray, made, { array: mean as Float32Array }, made, made, made, ...(noise === undefined ? [] : [{ array: noise }])];
+      const ran = withArraysInMemory(context.heap, bottleneck, arrays, (module, [atR, atDy, atDR, atMask, atFactor, atMean, atA, atO, atNoiseSum, atNoise], _memory, views) => {
+        const [, , , maskView, factor, , sumA, sumO, sumNoise] = views as Float32Array[];
+        if (mask === undefined) (maskView as Float32Array).fill(1);
+        dRFactorsInto(factor as Float32Array, lambda, sigma, capacity);
         if (capacity) module.capacityBackward(atR as number, atDy as number, atDR as number, batch, sample, atMask as number, atMean as number, atFactor as number, atA as number, atO as number);
         else module.outputBackward(atR as number, atNoise as number, atDy as number, atDR as number, batch, sample, atMask as number, atFactor as number, atA as number, atO as number, atNoiseSum as number);
+        finish(sumA as Float32Array, sumO as Float32Array, sumNoise as Float32Array);
       });
-      if (ran) {
-        finish(...sums);
-        return;
-      }
+      if (ran) return;
       if (context.options.webAssembly === 'required') throw compiledBuildMissing('the bottleneck kernel');
     }
+    const dRFactor = new Float64Array(sample);
+    dRFactorsInto(dRFactor, lambda, sigma, capacity);
     const [sumA, sumO, sumNoise] = [new Float64Array(sample), new Float64Array(sample), new Float64Array(sample)];
     for (let start = 0; start < r.length; start += sample) {
       for (let i = 0, at = start; i < sample; i++, at++) {
@@ -98,7 +103,7 @@ const BOTTLENECK_BACKWARD: HostKernel = {
         } else {
           dR[at] = o * (dRFactor[i] as number);
           sumA[i] = (sumA[i] as number) + o * (r[at] as number);
-          sumNoise[i] = (sumNoise[i] as number) + o * (noise[at] as number);
+          sumNoise[i] = (sumNoise[i] as number) + o * ((noise as Float32Array)[at] as number);
         }
         sumO[i] = (sumO[i] as number) + o;
       }

@@ -7,16 +7,15 @@ import { requiredInput, type HostInput } from '../../host/adapter';
 export const SMALLEST_NOISE_WEIGHT = 1.1754944e-38;
 
 /**
- * The forward's per-sample factors (float64, one per element of a sample;
- * `bottleneckForward.ts` says what each term makes of them), computed once per call so
- * the pass over R does no logarithm or division.
+ * The forward's per-sample factors, one per element of a sample (`bottleneckForward.ts`
+ * says what each term makes of them): float32 views in the compiled pass's memory, or
+ * float64 arrays for the TypeScript pass.
  */
 export interface SampleFactors {
-  readonly sample: number;
-  readonly weight: Float64Array;
-  readonly shift: Float64Array;
-  readonly spread: Float64Array;
-  readonly gain: Float64Array;
+  readonly weight: Float32Array | Float64Array;
+  readonly shift: Float32Array | Float64Array;
+  readonly spread: Float32Array | Float64Array;
+  readonly gain: Float32Array | Float64Array;
 }
 
 /** The size of one sample (of λ), from the call's inputs. */
@@ -24,15 +23,19 @@ export function sampleSize(inputs: Readonly<Record<string, tf.TensorInfo>>): num
   return requiredInput(inputs, 'lambda').shape.reduce((a, b) => a * b, 1);
 }
 
-export function sampleFactors(inputs: Readonly<Record<string, HostInput>>, capacity: boolean): SampleFactors {
+/**
+ * Writes the per-sample factors into `into`, computed once per call in float64 (so the
+ * pass over R does no logarithm or division) and rounded once where `into` is float32.
+ * The output term leaves `gain` as it is.
+ */
+export function sampleFactorsInto(inputs: Readonly<Record<string, HostInput>>, capacity: boolean, into: SampleFactors): void {
   const lambda = requiredInput(inputs, 'lambda').values;
   const oneMinusLambda = requiredInput(inputs, 'oneMinusLambda').values;
   const mean = requiredInput(inputs, 'mean').values;
   const sigma = requiredInput(inputs, 'sigma').values;
   const mask = inputs.mask?.values;
-  const sample = lambda.length;
-  const [weight, shift, spread, gain] = [new Float64Array(sample), new Float64Array(sample), new Float64Array(sample), new Float64Array(sample)];
-  for (let i = 0; i < sample; i++) {
+  const { weight, shift, spread, gain } = into;
+  for (let i = 0; i < lambda.length; i++) {
     const m = mask === undefined ? 1 : (mask[i] as number);
     const l = lambda[i] as number;
     const om = oneMinusLambda[i] as number;
@@ -49,5 +52,4 @@ export function sampleFactors(inputs: Readonly<Record<string, HostInput>>, capac
       spread[i] = m * om * s;
     }
   }
-  return { sample, weight, shift, spread, gain };
 }

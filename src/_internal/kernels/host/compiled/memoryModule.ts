@@ -59,59 +59,71 @@ export function memoryOfAtLeast(memory: WebAssembly.Memory | undefined, bytes: n
   }
 }
 
-/** An array a compiled call works on, and whether the call writes it (then it is copied back where it was staged). */
-export interface PlacedArray {
-  readonly array: Float32Array;
-  readonly written?: boolean;
-}
+/**
+ * An array a compiled call works on: a given one, and whether the call writes it (then it
+ * is copied back where it was staged), or one made in the call's memory, `length`
+ * elements, zeroed, for the call to fill and read (per-sample factors, sums): nothing
+ * allocated outside that memory, nothing copied.
+ */
+export type PlacedArray = { readonly array: Float32Array; readonly written?: boolean } | { readonly length: number };
+
+const lengthOf = (placed: PlacedArray): number => ('array' in placed ? placed.array.length : placed.length);
 
 /** The staging memory of the cpu kernels' compiled calls, made on first use and grown as needed. */
 let staging: WebAssembly.Memory | undefined;
 
 /**
  * Runs `call` with the module's instance in a memory that holds every array, at the byte
- * addresses it is given, or returns false where no memory can hold them or the module
- * cannot run. On wasm, arrays already in tfjs's memory (`heap`) stay where they
- * are and the others (per-sample factors, sums) are copied into its scratch when they fit;
- * otherwise (cpu, or scratch too small) every array is copied into a staging memory, and
+ * addresses it is given, with a view of each (the given array itself where it is in that
+ * memory), or returns false where no memory can hold them or the module cannot run. On
+ * wasm, arrays already in tfjs's memory (`heap`) stay where they are and the others
+ * (per-sample factors, sums) are placed in its scratch when they fit; otherwise (cpu, or
+ * scratch too small) every array is placed in a staging memory, given ones copied in and
  * the written ones copied back after the call.
  */
 export function withArraysInMemory<Exports>(
   heap: { readonly memory: WebAssembly.Memory; readonly scratch: number; readonly scratchBytes: number } | undefined,
   instanceIn: (memory: WebAssembly.Memory) => Exports | undefined,
   arrays: readonly PlacedArray[],
-  call: (module: Exports, addresses: number[], memory: WebAssembly.Memory) => void,
+  call: (module: Exports, addresses: number[], memory: WebAssembly.Memory, views: Float32Array[]) => void,
 ): boolean {
-  const bytes = (list: readonly PlacedArray[]) => list.reduce((total, { array }) => total + 4 * array.length, 0);
+  const bytes = (list: readonly PlacedArray[]) => list.reduce((total, placed) => total + 4 * lengthOf(placed), 0);
+  const inHeap = (placed: PlacedArray) => heap !== undefined && 'array' in placed && placed.array.buffer === heap.memory.buffer;
   let memory: WebAssembly.Memory | undefined;
   let addresses: number[];
-  if (heap !== undefined && bytes(arrays.filter(({ array }) => array.buffer !== heap.memory.buffer)) <= heap.scratchBytes) {
+  if (heap !== undefined && bytes(arrays.filter((placed) => !inHeap(placed))) <= heap.scratchBytes) {
     memory = heap.memory;
     let next = heap.scratch;
-    addresses = arrays.map(({ array }) => {
-      if (array.buffer === heap.memory.buffer) return array.byteOffset;
+    addresses = arrays.map((placed) => {
+      if (inHeap(placed)) return (placed as { readonly array: Float32Array }).array.byteOffset;
       const at = next;
-      next += 4 * array.length;
+      next += 4 * lengthOf(placed);
       return at;
     });
   } else {
     staging = memoryOfAtLeast(staging, bytes(arrays));
     memory = staging;
     let next = 0;
-    addresses = arrays.map(({ array }) => {
+    addresses = arrays.map((placed) => {
       const at = next;
-      next += 4 * array.length;
+      next += 4 * lengthOf(placed);
       return at;
     });
   }
   const module = memory === undefined ? undefined : instanceIn(memory);
   if (memory === undefined || module === undefined) return false;
   const buffer = memory.buffer as ArrayBuffer;
-  const placed = arrays.map(({ array }, k) => (array.buffer === buffer ? undefined : new Float32Array(buffer, addresses[k], array.length)));
-  placed.forEach((view, k) => view?.set((arrays[k] as PlacedArray).array));
-  call(module, addresses, memory);
-  placed.forEach((view, k) => {
-    if (view !== undefined && (arrays[k] as PlacedArray).written === true) (arrays[k] as PlacedArray).array.set(view);
+  const views = arrays.map((placed, k) => {
+    if ('array' in placed && placed.array.buffer === buffer) return placed.array;
+    const view = new Float32Array(buffer, addresses[k], lengthOf(placed));
+    if ('array' in placed) view.set(placed.array);
+    else view.fill(0);
+    return view;
+  });
+  call(module, addresses, memory, views);
+  arrays.forEach((placed, k) => {
+    const view = views[k] as Float32Array;
+    if ('array' in placed && placed.written === true && view !== placed.array) placed.array.set(view);
   });
   return true;
 }
