@@ -138,17 +138,20 @@ export function bottleneck(R: TensorInput, alpha: TensorInput, options: Informat
     // neither passes nor keeps it (on wasm each kept tensor is a copy).
     const constants = (which: BottleneckTerm) => [mean, sigma, ...(which === 'output' ? [noise] : []), ...(mask === undefined ? [] : [mask])];
 
-    // λ, 1 − λ and σ'(α) = σ(α)·(1 − σ(α)), computed once for both terms' forwards and
+    // λ, 1 − λ and σ'(α) = σ(α)·σ(−α), computed once for both terms' forwards and
     // saved for their backwards rather than once in each of the four: λ and 1 − λ take a
     // sigmoid and two smoothings (a pass per spatial axis each), each pass a sample's
     // size, 1/N of a pass over R. They are made out here, where tfjs may tape them (what
     // a customGrad's forward makes and does not return is disposed when it returns):
     // those taped nodes lie on no path to the outputs, whose gradients come from the
     // customGrads alone, and the values are the same as before, so the gradients are.
+    // σ(α)·σ(−α) rather than σ(α)·(1 − σ(α)): accurate where σ(α) rounds to 1 (1 − σ(α)
+    // would be 0 there), and one op.
     const gate = tf.sigmoid(a);
+    const closed = tf.sigmoid(tf.neg(a));
     const lambda = smoothing.apply(gate);
-    const oneMinusLambda = smoothing.apply(tf.sigmoid(tf.neg(a)));
-    const slope = tf.mul(gate, tf.sub(1, gate));
+    const oneMinusLambda = smoothing.apply(closed);
+    const slope = tf.mul(gate, closed);
     /** The bottleneck kernels' inputs besides R. */
     const kernelInputs = (which: BottleneckTerm, l: tf.Tensor, om: tf.Tensor, c: readonly tf.Tensor[]) => {
       const [m, s, ...rest] = c as [tf.Tensor, tf.Tensor, ...tf.Tensor[]];
