@@ -3,7 +3,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { customGrad } from '../_internal/customGrad';
 import { opError } from '../_internal/errors';
 import { applyAlongAxes, gaussianMatrix, ibaKernelSize } from '../_internal/gaussian';
-import { bottleneckBackward, bottleneckForward, type BottleneckTerm } from '../_internal/kernels/bottleneck/contract';
+import { bottleneckBackward, bottleneckForward, bottleneckGates, type BottleneckTerm } from '../_internal/kernels/bottleneck/contract';
 import {
   checkDataFormat,
   checkFeatures,
@@ -121,7 +121,7 @@ export function bottleneck(R: TensorInput, alpha: TensorInput, options: Informat
     };
     const a = sample(alpha, 'alpha');
     const mean = sample(given.mean as TensorInput, 'mean');
-    const sigma = tf.maximum(sample(given.std as TensorInput, 'std'), minStd);
+    const std = sample(given.std as TensorInput, 'std');
     const mask = given.activeMask === undefined ? undefined : sample(given.activeMask, 'activeMask');
     let noise: tf.Tensor;
     if (given.noise === undefined) {
@@ -133,25 +133,21 @@ export function bottleneck(R: TensorInput, alpha: TensorInput, options: Informat
       checkShape(noise, r.shape, 'noise', op, "R's shape");
     }
     const smoothing = smoother(sampleShape, order, smoothSigma);
-    // The backward may run after this tidy has ended: every constant it needs is saved
-    // with the inputs, in this order. The capacity does not read the noise, so its term
-    // neither passes nor keeps it (on wasm each kept tensor is a copy).
-    const constants = (which: BottleneckTerm) => [mean, sigma, ...(which === 'output' ? [noise] : []), ...(mask === undefined ? [] : [mask])];
 
-    // λ, 1 − λ and σ'(α) = σ(α)·σ(−α), computed once for both terms' forwards and
+    // σ_R, λ, 1 − λ and σ'(α) = σ(α)·σ(−α), computed once for both terms' forwards and
     // saved for their backwards rather than once in each of the four: λ and 1 − λ take a
     // sigmoid and two smoothings (a pass per spatial axis each), each pass a sample's
     // size, 1/N of a pass over R. They are made out here, where tfjs may tape them (what
     // a customGrad's forward makes and does not return is disposed when it returns):
     // those taped nodes lie on no path to the outputs, whose gradients come from the
     // customGrads alone, and the values are the same as before, so the gradients are.
-    // σ(α)·σ(−α) rather than σ(α)·(1 − σ(α)): accurate where σ(α) rounds to 1 (1 − σ(α)
-    // would be 0 there), and one op.
-    const gate = tf.sigmoid(a);
-    const closed = tf.sigmoid(tf.neg(a));
-    const lambda = smoothing.apply(gate);
+    const { open, closed, slope, sigma } = bottleneckGates(a, std, minStd);
+    const lambda = smoothing.apply(open);
     const oneMinusLambda = smoothing.apply(closed);
-    const slope = tf.mul(gate, closed);
+    // The backward may run after this tidy has ended: every constant it needs is saved
+    // with the inputs, in this order. The capacity does not read the noise, so its term
+    // neither passes nor keeps it (on wasm each kept tensor is a copy).
+    const constants = (which: BottleneckTerm) => [mean, sigma, ...(which === 'output' ? [noise] : []), ...(mask === undefined ? [] : [mask])];
     /** The bottleneck kernels' inputs besides R. */
     const kernelInputs = (which: BottleneckTerm, l: tf.Tensor, om: tf.Tensor, c: readonly tf.Tensor[]) => {
       const [m, s, ...rest] = c as [tf.Tensor, tf.Tensor, ...tf.Tensor[]];

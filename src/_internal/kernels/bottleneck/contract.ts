@@ -7,6 +7,7 @@
  * |---|---|
  * | `FeatstatsBottleneckForward`  | r, lambda, oneMinusLambda, mean, sigma, noise (R's shape; the output term only), mask? ; attr `term` → R's shape: `'output'`: m·(λ·R + (1 − λ)·ε), `'capacity'`: m·(−½)(1 + 2·log max(1 − λ, s) − (λ·r')² − (1 − λ)²) |
  * | `FeatstatsBottleneckBackward` | the same and dy ; attr `term` → dR (R's shape), Σₙ gλ and Σₙ g₁₋λ (a sample's shape) |
+ * | `FeatstatsBottleneckGates`    | alpha, std (a sample's shape) ; attr `minStd` → σ(α), σ(−α), σ'(α) = σ(α)·σ(−α), max(std, minStd) |
  *
  * with ε = μ + σ·n, r' = (R − μ)/σ, m the mask (1 when absent) and s float32's smallest
  * normal. The backward's terms (derived in `src/attribution/informationBottleneck.ts`),
@@ -18,6 +19,7 @@
  * |---|---|
  * | cpu, wasm | `host/`: per-sample factors once (the logarithm and divisions: a sample's size of work), then one pass over R (and dy) in the compiled module `../host/compiled/bottleneck.c` (float32 SIMD), or in TypeScript in float64 where WebAssembly SIMD cannot run |
  * | webgl | `webgl/bottleneck.ts`: the forward and dR one element-wise program each, each batch sum one program with a texel per sample element looping over N; nothing read back |
+ * | cpu (gates only) | `host/bottleneckGates.ts`: one loop instead of five tfjs-backend-cpu element-wise ops, the same values bit for bit; elsewhere the gates are those ops |
  * | others (webgpu) | the composites |
  *
  * The composites broadcast the sample tensors against R (tfjs cpu's slow path; a dozen
@@ -28,11 +30,14 @@ import * as tf from '@tensorflow/tfjs-core';
 import { dispatch, type FusedKernel } from '../dispatch';
 import { bottleneckBackwardCpu, bottleneckBackwardWasm } from './host/bottleneckBackward';
 import { bottleneckForwardCpu, bottleneckForwardWasm } from './host/bottleneckForward';
+import { bottleneckGatesCpu } from './host/bottleneckGates';
 import { SMALLEST_NOISE_WEIGHT } from './host/common';
 import { bottleneckBackwardWebgl, bottleneckForwardWebgl } from './webgl/bottleneck';
 
 export const BOTTLENECK_FORWARD: FusedKernel = { name: 'FeatstatsBottleneckForward', backends: { cpu: bottleneckForwardCpu, wasm: bottleneckForwardWasm, webgl: bottleneckForwardWebgl } };
 export const BOTTLENECK_BACKWARD: FusedKernel = { name: 'FeatstatsBottleneckBackward', backends: { cpu: bottleneckBackwardCpu, wasm: bottleneckBackwardWasm, webgl: bottleneckBackwardWebgl } };
+
+export const BOTTLENECK_GATES: FusedKernel = { name: 'FeatstatsBottleneckGates', backends: { cpu: bottleneckGatesCpu } };
 
 /** Which of the bottleneck's two outputs. */
 export type BottleneckTerm = 'output' | 'capacity';
@@ -89,4 +94,28 @@ export function bottleneckBackward(r: tf.Tensor, c: BottleneckInputs, dy: tf.Ten
       return [dR, tf.sum(gLambda, 0), tf.sum(gOneMinus, 0)];
     }),
   );
+}
+
+/** The op's per-sample terms before the smoothing: the gates σ(α) and σ(−α), σ'(α) = σ(α)·σ(−α), and σ_R. */
+export interface BottleneckGates {
+  readonly open: tf.Tensor;
+  readonly closed: tf.Tensor;
+  readonly slope: tf.Tensor;
+  readonly sigma: tf.Tensor;
+}
+
+/**
+ * σ(α), σ(−α), σ'(α) = σ(α)·σ(−α) and σ_R = max(std, minStd), each a sample's shape. The
+ * product σ(α)·σ(−α) rather than σ(α)·(1 − σ(α)) keeps σ'(α) accurate where σ(α) rounds
+ * to 1 (1 − σ(α) would be 0 there).
+ */
+export function bottleneckGates(alpha: tf.Tensor, std: tf.Tensor, minStd: number): BottleneckGates {
+  const [open, closed, slope, sigma] = dispatch(BOTTLENECK_GATES, { alpha, std }, { minStd }, () =>
+    tf.tidy(() => {
+      const opened = tf.sigmoid(alpha);
+      const shut = tf.sigmoid(tf.neg(alpha));
+      return [opened, shut, tf.mul(opened, shut), tf.maximum(std, minStd)];
+    }),
+  ) as [tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor];
+  return { open, closed, slope, sigma };
 }
