@@ -3,11 +3,24 @@
  * required (where they apply) or off, and the stable order from first principles that
  * both must give.
  */
-import { DEFAULT_HOST_OPTIONS, type HostOptions } from '../../src/_internal/kernels/host/options';
+import { DEFAULT_HOST_OPTIONS, setHostOptions, type HostOptions } from '../../src/_internal/kernels/host/options';
+
+/** One of the host kernels' two engines: the WebAssembly builds required (where they apply), or off. */
+export type Engine = 'required' | 'off';
 
 /** The host options with the WebAssembly builds required (where they apply) or off. */
-export function engineOptions(engine: 'required' | 'off'): HostOptions {
+export function engineOptions(engine: Engine): HostOptions {
   return { ...DEFAULT_HOST_OPTIONS, webAssembly: engine };
+}
+
+/** `body`'s result with the host kernels' WebAssembly builds required or off; the options before are restored after. */
+export async function withEngine<T>(engine: Engine, body: () => T | Promise<T>): Promise<T> {
+  const previous = setHostOptions(engineOptions(engine));
+  try {
+    return await body();
+  } finally {
+    setHostOptions(previous);
+  }
 }
 
 /**

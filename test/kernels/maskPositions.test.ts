@@ -10,11 +10,10 @@ import fc from 'fast-check';
 import { expect, it } from 'vitest';
 
 import { maskPositions } from '../../src/_internal/kernels/corruption/contract';
-import { setHostOptions } from '../../src/_internal/kernels/host/options';
 import { uniformFrom } from '../helpers/arbitraries';
 import { expectNoLeak } from '../helpers/assert';
 import { describeBackends, isGpuBackend } from '../helpers/backends';
-import { engineOptions } from '../helpers/hostEngines';
+import { withEngine } from '../helpers/hostEngines';
 import { runs } from '../helpers/properties';
 
 /** Values in [−2, 2] with zeros of both signs, NaN and infinities mixed in. */
@@ -62,15 +61,12 @@ describeBackends('mask kernel', (backend) => {
           expected[i] = Math.fround((xValues[i] as number) * (maskValues[n * positions + l] as number));
         }
         for (const engine of ['required', 'off'] as const) {
-          const previous = setHostOptions(engineOptions(engine));
-          try {
+          await withEngine(engine, async () => {
             const y = maskPositions(x, mask, channelsLast);
             expect(y.shape).toEqual(shape);
             expectSameValues((await y.data()) as Float32Array, expected);
             y.dispose();
-          } finally {
-            setHostOptions(previous);
-          }
+          });
         }
         tf.dispose([x, mask]);
       }),
@@ -86,14 +82,11 @@ describeBackends('mask kernel', (backend) => {
     const mask = tf.tensor2d(maskValues, [batch, positions]);
     const results: Float32Array[] = [];
     for (const engine of ['required', 'off'] as const) {
-      const previous = setHostOptions(engineOptions(engine));
-      try {
+      await withEngine(engine, async () => {
         const y = maskPositions(x, mask, true);
         results.push((await y.data()) as Float32Array);
         y.dispose();
-      } finally {
-        setHostOptions(previous);
-      }
+      });
     }
     expectSameValues(results[0] as Float32Array, results[1] as Float32Array);
     tf.dispose([x, mask]);

@@ -8,12 +8,11 @@ import * as tf from '@tensorflow/tfjs-core';
 import fc from 'fast-check';
 import { expect, it } from 'vitest';
 
-import { setHostOptions } from '../../src/_internal/kernels/host/options';
 import { multiplyMatrices } from '../../src/_internal/kernels/product/contract';
 import { uniformFrom } from '../helpers/arbitraries';
 import { expectClose, expectNoLeak } from '../helpers/assert';
 import { describeBackends } from '../helpers/backends';
-import { engineOptions } from '../helpers/hostEngines';
+import { withEngine } from '../helpers/hostEngines';
 import { runs } from '../helpers/properties';
 import { TOLERANCE } from '../helpers/tolerance';
 
@@ -55,16 +54,13 @@ describeBackends('matrix-product kernel', (backend) => {
         const a = tf.tensor2d(aValues, transposeA ? [k, m] : [m, k]);
         const b = tf.tensor2d(bValues, transposeB ? [n, k] : [k, n]);
         // Aᵀ·Bᵀ has no compiled form: 'required' applies to the other three.
-        const previous = setHostOptions(engineOptions(transposeA && transposeB ? 'off' : engine));
-        try {
+        await withEngine(transposeA && transposeB ? 'off' : engine, async () => {
           const c = multiplyMatrices(a, b, { transposeA, transposeB });
           expect(c.shape).toEqual([m, n]);
           // Each entry sums k products of values in [−1, 1]: rounding relative to k.
           expectClose(await c.data(), referenceProduct(aValues, bValues, m, n, k, transposeA, transposeB), tolerance.value, Math.max(k, 1));
           c.dispose();
-        } finally {
-          setHostOptions(previous);
-        }
+        });
         tf.dispose([a, b]);
       }),
       runs(60),
