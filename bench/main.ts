@@ -35,7 +35,12 @@ function outputPaths(): ReportPaths {
   return { results: path.join(root, 'results'), markdown: path.join(root, 'BENCHMARKS.md'), charts: path.join(root, 'benchmarks') };
 }
 
-/** A partial run replaces its own cases and floors in the earlier results of the same profile. */
+/**
+ * A partial run replaces its own cases and floors in the earlier results of the same
+ * profile. The file keeps the earlier run's date, commit and wall time, which its other
+ * cases come from, and the replaced cases carry their own run's (`measured`), so the
+ * report can say which rows are newer.
+ */
 function merged(file: string, fresh: BackendResults, partial: boolean): BackendResults {
   if (!partial || !existsSync(file)) return fresh;
   const earlier = JSON.parse(readFileSync(file, 'utf8')) as BackendResults;
@@ -43,9 +48,10 @@ function merged(file: string, fresh: BackendResults, partial: boolean): BackendR
   const key = (c: { op: string; size: string }) => `${c.op}@${c.size}`;
   const replaced = new Set(fresh.cases.map(key));
   const floors = new Set(fresh.floors.map((f) => f.elements));
+  const stamp = { date: fresh.date, commit: fresh.versions.commit };
   return {
-    ...fresh,
-    cases: [...earlier.cases.filter((c) => !replaced.has(key(c))), ...fresh.cases],
+    ...earlier,
+    cases: [...earlier.cases.filter((c) => !replaced.has(key(c))), ...fresh.cases.map((c) => ({ ...c, measured: stamp }))],
     floors: [...earlier.floors.filter((f) => !floors.has(f.elements)), ...fresh.floors],
   };
 }

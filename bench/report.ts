@@ -144,7 +144,7 @@ function goalsSection(all: BackendResults[]): string[] {
   return [
     '## Targets of the fused kernels',
     '',
-    `Checked against the results below, each backend's from the run its section names (bench/goals.ts): ${counted.filter((row) => row.met).length} of ${counted.length} measured figures meet their target` +
+    `Checked against the results below, each backend's from the runs its section names (bench/goals.ts): ${counted.filter((row) => row.met).length} of ${counted.length} measured figures meet their target` +
       `${rows.length > counted.length ? `; ${rows.length - counted.length} were not measured` : ''}. ` +
       'Ratios are featstats ÷ the peer (below 1 featstats is faster). Notes under the table explain the misses that remain.',
     '',
@@ -174,7 +174,8 @@ function webgpuVersusWebgl(all: BackendResults[]): string[] {
     const both = c.featstats.backward !== null && other.featstats?.backward != null;
     const pick = (m: Measured | null | undefined) => (m ? (both ? m.backward : m.forward)?.medianMs ?? null : null);
     const ms = (value: number | null) => (value === null ? '—' : number(value));
-    return [`| ${c.op} | ${c.size} | ${both ? 'fwd+bwd' : 'fwd'} | ${ms(pick(c.featstats))} / ${ms(pick(other.featstats))} | ${ratio(pick(c.featstats), pick(other.featstats))} | ${ratio(pick(c.composite), pick(other.composite))} |`];
+    const later = c.measured !== undefined || other.measured !== undefined;
+    return [`| ${later ? `${c.op} ${LATER}` : c.op} | ${c.size} | ${both ? 'fwd+bwd' : 'fwd'} | ${ms(pick(c.featstats))} / ${ms(pick(other.featstats))} | ${ratio(pick(c.featstats), pick(other.featstats))} | ${ratio(pick(c.composite), pick(other.composite))} |`];
   });
   if (rows.length === 0) return [];
   const run = (r: BackendResults) => `${r.date.slice(0, 16).replace('T', ' ')} UTC, commit \`${r.versions.commit}\`, Chromium ${r.versions.chromium ?? '?'}`;
@@ -187,6 +188,9 @@ function webgpuVersusWebgl(all: BackendResults[]): string[] {
       (sameRun
         ? `Both columns come from the same run (${run(webgpu)}). `
         : `The columns come from separate runs (webgpu: ${run(webgpu)}; webgl: ${run(webgl)}), so the machine's load may differ between them: these ratios are coarser than the side-by-side ones above. `) +
+      (webgpu.cases.some((c) => c.measured !== undefined) || webgl.cases.some((c) => c.measured !== undefined)
+        ? `Rows marked ${LATER} have a column from a later partial run (the backends' own sections name it). `
+        : '') +
       'Below 1 webgpu is faster.',
     '',
     '| op | size | measured | featstats webgpu / webgl ms | featstats ÷ | composite ÷ |',
@@ -210,6 +214,26 @@ function targetTable<K>(all: BackendResults[], title: string, intro: string, key
   ];
 }
 
+/** The mark of a row measured by a later partial run than its section's (see `measured`). */
+const LATER = '‡';
+
+const stampText = (stamp: { readonly date: string; readonly commit: string }) => `${stamp.date.slice(0, 16).replace('T', ' ')} UTC, commit \`${stamp.commit}\``;
+
+/** The op's name, marked when a later partial run measured the case. */
+const opCell = (c: CaseResult) => (c.measured === undefined ? c.op : `${c.op} ${LATER}`);
+
+/** A sentence naming the later runs of the rows marked {@link LATER}, or nothing when there are none. */
+function laterRunsNote(cases: readonly CaseResult[]): string {
+  const byRun = new Map<string, string[]>();
+  for (const c of cases) {
+    if (c.measured === undefined) continue;
+    const run = stampText(c.measured);
+    byRun.set(run, [...(byRun.get(run) ?? []), `${c.op} ${c.size}`]);
+  }
+  if (byRun.size === 0) return '';
+  return ` Rows marked ${LATER} were measured by later partial runs (\`--ops\`), side by side with their own composite and PyTorch timings: ${[...byRun].map(([run, rows]) => `${rows.join(', ')} at ${run}`).join('; ')}.`;
+}
+
 function backendTable(results: BackendResults): string[] {
   const webgl = results.backend === 'webgl';
   const gpu = webgl || results.backend === 'webgpu';
@@ -219,7 +243,7 @@ function backendTable(results: BackendResults): string[] {
     if (c.error !== null) return `| ${c.op} | ${c.size} | error: ${c.error.replaceAll('|', '\\|')} |${columns.slice(3).map(() => ' |').join('')}`;
     const r = c.ratios;
     const cells = [
-      c.op,
+      opCell(c),
       c.size,
       pairOfTimings(c.featstats),
       pairOfTimings(c.composite),
@@ -244,7 +268,8 @@ function backendTable(results: BackendResults): string[] {
     `## ${targetId(results)}`,
     '',
     `${results.env === 'node' ? `Node ${versions.node}` : `Chromium ${versions.chromium ?? '?'}${webgl ? `, WebGL on ${versions.webglRenderer ?? '?'}` : ''}${results.backend === 'webgpu' ? `, WebGPU on ${versions.webgpuAdapter ?? '?'}` : ''}`}, tfjs ${results.backend} backend; ` +
-      `suite wall time ${(results.wallSeconds / 60).toFixed(1)} min, ${results.date.slice(0, 16).replace('T', ' ')} UTC, commit \`${versions.commit}\`.`,
+      `suite wall time ${(results.wallSeconds / 60).toFixed(1)} min, ${results.date.slice(0, 16).replace('T', ' ')} UTC, commit \`${versions.commit}\`.` +
+      laterRunsNote(sortedCases(results)),
     '',
     ...(results.omitted ? [`Sizes: ${results.omitted}.`, ''] : []),
     `| ${columns.join(' | ')} |`,

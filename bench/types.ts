@@ -84,6 +84,17 @@ export interface CaseResult {
   readonly skipped: string | null;
   /** Set when the case threw (the run goes on; the table shows the message). */
   readonly error: string | null;
+  /**
+   * The run that measured this case, when a later partial run merged it into results of
+   * another (the file's `date` and `versions.commit` name the run the rest come from).
+   */
+  readonly measured?: RunStamp;
+}
+
+/** When and at which commit a run measured. */
+export interface RunStamp {
+  readonly date: string;
+  readonly commit: string;
 }
 
 /** The bandwidth floor for n float32 elements: one plain typed-array pass and `tf.add(x, 1)`. */
