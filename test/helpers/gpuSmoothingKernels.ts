@@ -36,7 +36,7 @@ export function describeGpuSmoothingKernels(backend: 'webgl' | 'webgpu'): void {
       ['L = 2', [2, 2, 3], 1, 5, 1],
       ['L shorter than the radius', [2, 3, 4], 1, 15, 2.5],
       ['a long axis', [1, 300, 2], 1, 37, 9],
-      ['a stencil too long for a uniform array', [1, 400, 1], 1, 151, 30],
+      ['a 151-tap stencil (too long for a webgl uniform array)', [1, 400, 1], 1, 151, 30],
     ];
     for (const [label, shape, axis, kernelSize, sigma] of cases) {
       for (const transpose of [false, true]) {
