@@ -1,8 +1,9 @@
 /**
- * The webgpu fused kernels (`src/_internal/kernels/<family>/webgpu`): the statistics
- * kernels against their composites (the GPU suite shared with webgl,
- * `test/helpers/gpuStatisticsKernels.ts`), and no GPU → CPU read inside the ops built on
- * them and on the sort kernels (which test/kernels/sort.test.ts compares with their
+ * The webgpu fused kernels (`src/_internal/kernels/<family>/webgpu`): the statistics,
+ * smoothing and bottleneck kernels against their composites (the GPU suites shared with
+ * webgl, `test/helpers/gpu*Kernels.ts`, which also check that gaussianBlur and
+ * informationBottleneck read nothing back), and no GPU → CPU read inside the ops built on
+ * the statistics and sort kernels (which test/kernels/sort.test.ts compares with their
  * composites), forward or backward. This file runs only in the webgpu project
  * (`*.webgpu.test.ts`).
  */
@@ -13,6 +14,8 @@ import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 
 import { adain, argsort, batchNorm, channelVariance, efdm, efdmix, groupNorm, instanceNorm, layerNorm, meanStd, perturbMeanStd, sort } from '../../src';
 import { expectNoWebgpuErrors, useBackend } from '../helpers/backends';
+import { describeGpuBottleneckKernels } from '../helpers/gpuBottleneckKernels';
+import { describeGpuSmoothingKernels } from '../helpers/gpuSmoothingKernels';
 import { describeGpuStatisticsKernels, uniform } from '../helpers/gpuStatisticsKernels';
 import { countReadbacks } from '../helpers/readbacks';
 
@@ -25,6 +28,8 @@ describe('webgpu fused kernels', () => {
   });
 
   describeGpuStatisticsKernels('webgpu');
+  describeGpuSmoothingKernels('webgpu');
+  describeGpuBottleneckKernels('webgpu');
 
   describe('no GPU → CPU read inside the statistics and sort ops, forward and backward', () => {
     // Inputs made on the GPU (tf.add of two uploads), so a read of them would count.

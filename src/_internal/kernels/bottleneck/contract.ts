@@ -19,8 +19,8 @@
  * |---|---|
  * | cpu, wasm | `host/`: per-sample factors once (the logarithm and divisions: a sample's size of work), then one pass over R (and dy) in the compiled module `../host/compiled/bottleneck.c` (float32 SIMD), or in TypeScript in float64 where WebAssembly SIMD cannot run |
  * | webgl | `webgl/bottleneck.ts`: the forward and dR one element-wise program each, each batch sum one program with a texel per sample element looping over N; nothing read back |
+ * | webgpu | `webgpu/bottleneck.ts`: the same programs in WGSL, the element-wise ones over runs of samples (one invocation per sample element and run); nothing read back |
  * | cpu (gates only) | `host/bottleneckGates.ts`: one loop instead of five tfjs-backend-cpu element-wise ops, the same values bit for bit; elsewhere the gates are those ops |
- * | others (webgpu) | the composites |
  *
  * The composites broadcast the sample tensors against R (tfjs cpu's slow path; a dozen
  * R-sized passes on a GPU) and allocate every intermediate.
@@ -33,9 +33,16 @@ import { bottleneckForwardCpu, bottleneckForwardWasm } from './host/bottleneckFo
 import { bottleneckGatesCpu } from './host/bottleneckGates';
 import { SMALLEST_NOISE_WEIGHT } from './host/common';
 import { bottleneckBackwardWebgl, bottleneckForwardWebgl } from './webgl/bottleneck';
+import { bottleneckBackwardWebgpu, bottleneckForwardWebgpu } from './webgpu/bottleneck';
 
-export const BOTTLENECK_FORWARD: FusedKernel = { name: 'FeatstatsBottleneckForward', backends: { cpu: bottleneckForwardCpu, wasm: bottleneckForwardWasm, webgl: bottleneckForwardWebgl } };
-export const BOTTLENECK_BACKWARD: FusedKernel = { name: 'FeatstatsBottleneckBackward', backends: { cpu: bottleneckBackwardCpu, wasm: bottleneckBackwardWasm, webgl: bottleneckBackwardWebgl } };
+export const BOTTLENECK_FORWARD: FusedKernel = {
+  name: 'FeatstatsBottleneckForward',
+  backends: { cpu: bottleneckForwardCpu, wasm: bottleneckForwardWasm, webgl: bottleneckForwardWebgl, webgpu: bottleneckForwardWebgpu },
+};
+export const BOTTLENECK_BACKWARD: FusedKernel = {
+  name: 'FeatstatsBottleneckBackward',
+  backends: { cpu: bottleneckBackwardCpu, wasm: bottleneckBackwardWasm, webgl: bottleneckBackwardWebgl, webgpu: bottleneckBackwardWebgpu },
+};
 
 export const BOTTLENECK_GATES: FusedKernel = { name: 'FeatstatsBottleneckGates', backends: { cpu: bottleneckGatesCpu } };
 

@@ -10,7 +10,7 @@
  * A blur applies it once per spatial axis (two 1-D passes for an image) and its gradient
  * applies it with `transpose`, the exact adjoint of the forward matrix, reflection
  * included. The composite moves the axis last and multiplies by the dense matrix, O(L)
- * per element; the host kernel (cpu and wasm) and the webgl kernel visit only the
+ * per element; the host kernel (cpu and wasm) and the webgl and webgpu kernels visit only the
  * matrix's nonzero entries, the 2r + 1 taps of a row (more at a border, where reflection
  * folds taps onto one column, fewer where it merges them), so they are O(kernel size) per
  * element, and read x where it is, without transposes. Exact zeros are left out, so a
@@ -18,7 +18,7 @@
  * composite's 0·∞ makes its whole line NaN).
  *
  * The matrix comes in as host data, and its nonzero entries are gathered here, on the
- * host, into the small `columns` and `weights` inputs (a webgl kernel could only see a
+ * host, into the small `columns` and `weights` inputs (a GPU kernel could only see a
  * matrix tensor by reading it back); the dense `[L, L]` tensor is made only for the
  * composite.
  */
@@ -27,8 +27,9 @@ import * as tf from '@tensorflow/tfjs-core';
 import { dispatch, runsFused, type FusedKernel } from '../dispatch';
 import { smoothAxisCpu, smoothAxisWasm } from './host/smoothAxis';
 import { smoothAxisWebgl } from './webgl/smoothAxis';
+import { smoothAxisWebgpu } from './webgpu/smoothAxis';
 
-export const SMOOTH_AXIS: FusedKernel = { name: 'FeatstatsSmoothAxis', backends: { cpu: smoothAxisCpu, wasm: smoothAxisWasm, webgl: smoothAxisWebgl } };
+export const SMOOTH_AXIS: FusedKernel = { name: 'FeatstatsSmoothAxis', backends: { cpu: smoothAxisCpu, wasm: smoothAxisWasm, webgl: smoothAxisWebgl, webgpu: smoothAxisWebgpu } };
 
 /**
  * The nonzero entries of each row of M (of Mᵀ when `transpose`) as `[L, K]` columns and
