@@ -9,11 +9,10 @@ import fc from 'fast-check';
 import { it } from 'vitest';
 
 import { bottleneckBackward, bottleneckForward, SMALLEST_NOISE_WEIGHT, type BottleneckTerm } from '../../src/_internal/kernels/bottleneck/contract';
-import { setHostOptions } from '../../src/_internal/kernels/host/options';
 import { uniformFrom } from '../helpers/arbitraries';
 import { expectClose } from '../helpers/assert';
 import { describeBackends } from '../helpers/backends';
-import { engineOptions } from '../helpers/hostEngines';
+import { withEngine } from '../helpers/hostEngines';
 import { runs } from '../helpers/properties';
 import { TOLERANCE } from '../helpers/tolerance';
 
@@ -105,8 +104,7 @@ describeBackends('bottleneck kernels', (backend) => {
         };
         const [r, dy] = [tf.tensor(values.r, shape), tf.tensor(values.dy, shape)];
         const expected = reference(values, batch, sample, term);
-        const previous = setHostOptions(engineOptions(engine));
-        try {
+        await withEngine(engine, async () => {
           const y = bottleneckForward(r, tensors, term);
           const [dR, gLambda, gOneMinus] = bottleneckBackward(r, tensors, dy, term);
           expectClose(await y.data(), expected.y, tolerance.value, expected.yScale);
@@ -114,9 +112,7 @@ describeBackends('bottleneck kernels', (backend) => {
           expectClose(await gLambda.data(), expected.gLambda, tolerance.value, expected.gLambdaScale.map((s) => s * batch));
           expectClose(await gOneMinus.data(), expected.gOneMinus, tolerance.value, expected.gOneMinusScale.map((s) => s * batch));
           tf.dispose([y, dR, gLambda, gOneMinus]);
-        } finally {
-          setHostOptions(previous);
-        }
+        });
         tf.dispose([r, dy, ...(Object.values(tensors).filter((t) => t !== undefined) as tf.Tensor[])]);
       }),
       runs(60),

@@ -11,12 +11,11 @@ import fc from 'fast-check';
 import { expect, it } from 'vitest';
 
 import { gaussianMatrix } from '../../src/_internal/gaussian';
-import { setHostOptions } from '../../src/_internal/kernels/host/options';
 import { smoothAxis } from '../../src/_internal/kernels/smoothing/contract';
 import { uniformFrom } from '../helpers/arbitraries';
 import { expectClose, expectNoLeak } from '../helpers/assert';
 import { describeBackends } from '../helpers/backends';
-import { engineOptions } from '../helpers/hostEngines';
+import { withEngine } from '../helpers/hostEngines';
 import { runs } from '../helpers/properties';
 import { TOLERANCE } from '../helpers/tolerance';
 
@@ -73,17 +72,14 @@ describeBackends('smoothing kernel', (backend) => {
         const values = Float32Array.from({ length: outer * length * inner }, () => 2 * uniform() - 1);
         const weights = matrix.kind === 'gaussian' ? gaussianMatrix(length, matrix.sigma, matrix.kernelSize) : sparseMatrix(length, matrix.density, seed + 1);
         const x = tf.tensor3d(values, [outer, length, inner]);
-        const previous = setHostOptions(engineOptions(engine));
-        try {
+        await withEngine(engine, async () => {
           const y = smoothAxis(x, weights, 1, transpose);
           expect(y.shape).toEqual([outer, length, inner]);
           const expected = reference(values, weights, [outer, length, inner], transpose);
           // Each output sums at most `length` terms: float32 rounding relative to their magnitudes.
           expectClose(await y.data(), expected.values, tolerance.value, expected.scale.map((s) => s * length));
           y.dispose();
-        } finally {
-          setHostOptions(previous);
-        }
+        });
         x.dispose();
       }),
       runs(60),
@@ -99,17 +95,14 @@ describeBackends('smoothing kernel', (backend) => {
       const x = tf.tensor3d(values, [1, 9, inner]);
       const m = gaussianMatrix(9, 1, 3);
       for (const engine of ['required', 'off'] as const) {
-        const previous = setHostOptions(engineOptions(engine));
-        try {
+        await withEngine(engine, async () => {
           const y = await smoothAxis(x, m, 1, false).data();
           for (let i = 0; i < 9; i++) {
             const row = Array.from(y.subarray(i * inner, (i + 1) * inner));
             if (i >= 3 && i <= 5) expect(row.every(Number.isNaN)).toBe(true);
             else expect(row.every((v) => Math.abs(v - 1) < 1e-6)).toBe(true);
           }
-        } finally {
-          setHostOptions(previous);
-        }
+        });
       }
       x.dispose();
     }
