@@ -162,10 +162,10 @@ export function bottleneck(R: TensorInput, alpha: TensorInput, options: Informat
           value: bottleneckForward(rValue, kernelInputs(which, lambda, oneMinusLambda, constants(which)), which),
           gradFunc: (dy, saved) => {
             const [savedR, savedLambda, savedOneMinus, savedSlope, ...savedConstants] = saved as [tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor, ...tf.Tensor[]];
-            const [dR, gLambda, gOneMinus] = bottleneckBackward(savedR, kernelInputs(which, savedLambda, savedOneMinus, savedConstants), dy, which);
+            const [dR, gDifference] = bottleneckBackward(savedR, kernelInputs(which, savedLambda, savedOneMinus, savedConstants), dy, which);
             // dα = σ'(α)·(Sᵀ Σₙ gλ − Sᵀ Σₙ g₁₋λ) = σ'(α)·Sᵀ(Σₙ gλ − Σₙ g₁₋λ): λ and 1 − λ are
             // the smoothings S of σ(α) and σ(−α), and Sᵀ is linear (one adjoint, not two).
-            return [dR, tf.mul(savedSlope, smoothing.adjoint(tf.sub(gLambda, gOneMinus)))];
+            return [dR, tf.mul(savedSlope, smoothing.adjoint(gDifference))];
           },
         };
       });

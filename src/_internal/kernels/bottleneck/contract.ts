@@ -6,19 +6,21 @@
  * | kernel | inputs → outputs |
  * |---|---|
  * | `FeatstatsBottleneckForward`  | r, lambda, oneMinusLambda, mean, sigma, noise (R's shape; the output term only), mask? ; attr `term` → R's shape: `'output'`: m·(λ·R + (1 − λ)·ε), `'capacity'`: m·(−½)(1 + 2·log max(1 − λ, s) − (λ·r')² − (1 − λ)²) |
- * | `FeatstatsBottleneckBackward` | the same and dy ; attr `term` → dR (R's shape), Σₙ gλ and Σₙ g₁₋λ (a sample's shape) |
+ * | `FeatstatsBottleneckBackward` | the same and dy ; attr `term` → dR (R's shape), Σₙ gλ − Σₙ g₁₋λ (a sample's shape) |
  * | `FeatstatsBottleneckGates`    | alpha, std (a sample's shape) ; attr `minStd` → σ(α), σ(−α), σ'(α) = σ(α)·σ(−α), max(std, minStd) |
  *
  * with ε = μ + σ·n, r' = (R − μ)/σ, m the mask (1 when absent) and s float32's smallest
  * normal. The backward's terms (derived in `src/attribution/informationBottleneck.ts`),
  * with o = m·dy: for `'output'` dR = o·λ, gλ = o·R, g₁₋λ = o·ε; for `'capacity'`
  * dR = o·λ²·r'/σ, gλ = o·λ·r'², g₁₋λ = o·((1 − λ) − 1/max(1 − λ, s)). The op smooths λ
- * and takes dα from the two sums (sample-sized work).
+ * and 1 − λ, so dα = σ'(α)·Sᵀ(Σₙ gλ − Σₙ g₁₋λ) needs only the difference of the two sums,
+ * which the kernel returns (sample-sized work: one output and, on the GPU backends, one
+ * program instead of two).
  *
  * | backend | implementation |
  * |---|---|
  * | cpu, wasm | `host/`: per-sample factors once (the logarithm and divisions: a sample's size of work), then one pass over R (and dy) in the compiled module `../host/compiled/bottleneck.c` (float32 SIMD), or in TypeScript in float64 where WebAssembly SIMD cannot run |
- * | webgl | `webgl/bottleneck.ts`: the forward and dR one element-wise program each, each batch sum one program with a texel per sample element looping over N; nothing read back |
+ * | webgl | `webgl/bottleneck.ts`: the forward and dR one element-wise program each, the difference of the two batch sums one program with a texel per sample element looping over N; nothing read back |
  * | webgpu | `webgpu/bottleneck.ts`: the same programs in WGSL, the element-wise ones over runs of samples (one invocation per sample element and run); nothing read back |
  * | cpu (gates only) | `host/bottleneckGates.ts`: one loop instead of five tfjs-backend-cpu element-wise ops, the same values bit for bit; elsewhere the gates are those ops |
  *
@@ -87,20 +89,20 @@ export function bottleneckForward(r: tf.Tensor, c: BottleneckInputs, term: Bottl
   );
 }
 
-/** dR (R's shape) and the batch sums of gλ and g₁₋λ (a sample's shape) for upstream dy on `term`. */
-export function bottleneckBackward(r: tf.Tensor, c: BottleneckInputs, dy: tf.Tensor, term: BottleneckTerm): [tf.Tensor, tf.Tensor, tf.Tensor] {
+/** dR (R's shape) and Σₙ gλ − Σₙ g₁₋λ (a sample's shape) for upstream dy on `term`. */
+export function bottleneckBackward(r: tf.Tensor, c: BottleneckInputs, dy: tf.Tensor, term: BottleneckTerm): [tf.Tensor, tf.Tensor] {
   return dispatch(BOTTLENECK_BACKWARD, named(r, c, term, dy), { term }, () =>
-    tf.tidy((): [tf.Tensor, tf.Tensor, tf.Tensor] => {
+    tf.tidy((): [tf.Tensor, tf.Tensor] => {
       const o = masked(dy, c.mask);
-      if (term === 'output') return [tf.mul(o, c.lambda), tf.sum(tf.mul(o, r), 0), tf.sum(tf.mul(o, tf.add(c.mean, tf.mul(c.sigma, noiseOf(c)))), 0)];
+      if (term === 'output') return [tf.mul(o, c.lambda), tf.sub(tf.sum(tf.mul(o, r), 0), tf.sum(tf.mul(o, tf.add(c.mean, tf.mul(c.sigma, noiseOf(c)))), 0))];
       const rPrime = tf.div(tf.sub(r, c.mean), c.sigma);
       const safeOneMinus = tf.maximum(c.oneMinusLambda, SMALLEST_NOISE_WEIGHT);
       const gLambda = tf.mul(o, tf.mul(c.lambda, tf.square(rPrime)));
       const gOneMinus = tf.mul(o, tf.sub(c.oneMinusLambda, tf.reciprocal(safeOneMinus)));
       const dR = tf.mul(o, tf.div(tf.mul(tf.square(c.lambda), rPrime), c.sigma));
-      return [dR, tf.sum(gLambda, 0), tf.sum(gOneMinus, 0)];
+      return [dR, tf.sub(tf.sum(gLambda, 0), tf.sum(gOneMinus, 0))];
     }),
-  );
+  ) as [tf.Tensor, tf.Tensor];
 }
 
 /** The op's per-sample terms before the smoothing: the gates σ(α) and σ(−α), σ'(α) = σ(α)·σ(−α), and σ_R. */

@@ -19,8 +19,8 @@ function dRFactorsInto(factor: Float32Array | Float64Array, lambda: ArrayLike<nu
   for (let i = 0; i < lambda.length; i++) factor[i] = capacity ? ((lambda[i] as number) / (sigma[i] as number)) ** 2 : (lambda[i] as number);
 }
 
-/** gλ and g₁₋λ from the batch sums (Σₙ o·d² or Σₙ o·R, Σₙ o, Σₙ o·n). */
-function finishGradients(c: {
+/** Σₙ gλ − Σₙ g₁₋λ from the batch sums (Σₙ o·d² or Σₙ o·R, Σₙ o, Σₙ o·n), in float64, rounded once. */
+function finishDifference(c: {
   readonly lambda: ArrayLike<number>;
   readonly oneMinusLambda: ArrayLike<number>;
   readonly mean: ArrayLike<number>;
@@ -29,16 +29,16 @@ function finishGradients(c: {
   readonly sumA: ArrayLike<number>;
   readonly sumO: ArrayLike<number>;
   readonly sumNoise: ArrayLike<number>;
-  readonly gLambda: Float32Array;
-  readonly gOneMinus: Float32Array;
+  readonly difference: Float32Array;
 }): void {
-  const { lambda, oneMinusLambda, mean, sigma, capacity, sumA, sumO, sumNoise, gLambda, gOneMinus } = c;
+  const { lambda, oneMinusLambda, mean, sigma, capacity, sumA, sumO, sumNoise, difference } = c;
   for (let i = 0; i < lambda.length; i++) {
     const l = lambda[i] as number;
     const s = sigma[i] as number;
     const om = oneMinusLambda[i] as number;
-    gLambda[i] = capacity ? ((l / s) * (sumA[i] as number)) / s : (sumA[i] as number);
-    gOneMinus[i] = capacity ? (om - 1 / Math.max(om, SMALLEST_NOISE_WEIGHT)) * (sumO[i] as number) : (mean[i] as number) * (sumO[i] as number) + s * (sumNoise[i] as number);
+    const gLambda = capacity ? ((l / s) * (sumA[i] as number)) / s : (sumA[i] as number);
+    const gOneMinus = capacity ? (om - 1 / Math.max(om, SMALLEST_NOISE_WEIGHT)) * (sumO[i] as number) : (mean[i] as number) * (sumO[i] as number) + s * (sumNoise[i] as number);
+    difference[i] = gLambda - gOneMinus;
   }
 }
 
@@ -48,12 +48,11 @@ const BOTTLENECK_BACKWARD: HostKernel = {
     return [
       { shape: [...requiredInput(inputs, 'r').shape], dtype: 'float32', filled: true },
       { shape: sampleShape, dtype: 'float32', filled: true },
-      { shape: sampleShape, dtype: 'float32', filled: true },
     ];
   },
   // The mask (when absent), dR's factor and three batch sums, in tfjs's memory.
   heapScratch: (inputs) => 24 * sampleSize(inputs),
-  run: (inputs, [dROut, gLambdaOut, gOneMinusOut], attrs, context) => {
+  run: (inputs, [dROut, differenceOut], attrs, context) => {
     const r = requiredInput(inputs, 'r').values as Float32Array;
     const dy = requiredInput(inputs, 'dy').values as Float32Array;
     const lambda = requiredInput(inputs, 'lambda').values;
@@ -65,14 +64,14 @@ const BOTTLENECK_BACKWARD: HostKernel = {
     const noise = capacity ? undefined : (requiredInput(inputs, 'noise').values as Float32Array);
     const mask = inputs.mask?.values;
     const dR = dROut as Float32Array;
-    const [gLambda, gOneMinus] = [gLambdaOut as Float32Array, gOneMinusOut as Float32Array];
+    const difference = differenceOut as Float32Array;
     const sample = lambda.length;
     const batch = sample === 0 ? 0 : r.length / sample;
     // capacity, with o = m·dy and d = R − μ: dR = o·(λ/σ)²·d, gλ = (λ/σ²)·Σₙ o·d²,
     // g₁₋λ = ((1 − λ) − 1/max(1 − λ, s))·Σₙ o.
     // output: dR = o·λ, gλ = Σₙ o·R, g₁₋λ = Σₙ o·(μ + σ·n) = μ·Σₙ o + σ·Σₙ o·n.
     const finish = (sumA: ArrayLike<number>, sumO: ArrayLike<number>, sumNoise: ArrayLike<number>) =>
-      finishGradients({ lambda, oneMinusLambda, mean, sigma, capacity, sumA, sumO, sumNoise, gLambda, gOneMinus });
+      finishDifference({ lambda, oneMinusLambda, mean, sigma, capacity, sumA, sumO, sumNoise, difference });
     if (context.options.webAssembly !== 'off') {
       // The mask, dR's factor and the three sums are made in the pass's memory (tfjs's
       // scratch on wasm), where the mask and the mean already lie on wasm.

@@ -1,7 +1,8 @@
 /**
  * `FeatstatsBottleneckForward` and `FeatstatsBottleneckBackward` on webgl (contract in
- * `../contract.ts`): the forward and dR are one element-wise program each, and each batch
- * sum one program with a texel per sample element that loops over the batch (N is
+ * `../contract.ts`): the forward and dR are one element-wise program each, and the
+ * difference of the batch sums one program with a texel per sample element that loops
+ * over the batch, the two sums side by side (N is
  * small: a sample's size of fragments is plenty). The composites instead broadcast the
  * sample tensors against R in a dozen passes, each writing an R-sized texture.
  *
@@ -127,8 +128,8 @@ export const bottleneckBackwardWebgl: tf.KernelFunc = ({ inputs, backend: rawBac
     }
   `);
   /**
-   * A batch sum: `term` (GLSL in o, the sample values `used` and ints n, p, l) summed over
-   * n into `sum`, then `result` (GLSL in sum) written.
+   * Batch sums: `term` (GLSL in o, the sample values `used` and ints n, p, l) adds over n
+   * into `sum` and `other`, then `result` (GLSL in both) is written.
    */
   const batchSum = (used: readonly string[], term: string, result: string) =>
     run(backend, v, names, [v.rows, v.last], `
@@ -138,6 +139,7 @@ export const bottleneckBackwardWebgl: tf.KernelFunc = ({ inputs, backend: rawBac
         int l = coords.y;
         ${sampleReads([...used, ...mask])}
         float sum = 0.0;
+        float other = 0.0;
         for (int n = 0; n < ${v.batch}; n++) {
           float o = ${upstream('getDy(n, p, l)')};
           ${term}
@@ -145,15 +147,13 @@ export const bottleneckBackwardWebgl: tf.KernelFunc = ({ inputs, backend: rawBac
         setOutput(${result});
       }
     `);
-  // gλ = o·R (output) or o·λ·r'² (capacity); g₁₋λ = o·ε = o·(μ + σ·n) (output) or
-  // o·((1 − λ) − 1/max(1 − λ, s)) (capacity).
-  const gLambda = capacity
-    ? batchSum(['lam', 'mu', 's'], 'float rPrime = (getR(n, p, l) - mu) / s;\n          sum += o * (rPrime * rPrime);', 'lam * sum')
-    : batchSum([], 'sum += o * getR(n, p, l);', 'sum');
-  const gOneMinus = capacity
-    ? batchSum(['om'], 'sum += o;', `(om - 1.0 / max(om, ${FLOOR})) * sum`)
-    : batchSum(['mu', 's'], 'sum += o * (mu + s * getNoise(n, p, l));', 'sum');
+  // Σₙ gλ − Σₙ g₁₋λ in one program, the two sums side by side: gλ = o·R (output) or
+  // o·λ·r'² (capacity); g₁₋λ = o·ε = o·(μ + σ·n) (output) or o·((1 − λ) − 1/max(1 − λ, s))
+  // (capacity).
+  const difference = capacity
+    ? batchSum(['lam', 'mu', 's', 'om'], 'float rPrime = (getR(n, p, l) - mu) / s;\n          sum += o * (rPrime * rPrime);\n          other += o;', `lam * sum - (om - 1.0 / max(om, ${FLOOR})) * other`)
+    : batchSum(['mu', 's'], 'sum += o * getR(n, p, l);\n          other += o * (mu + s * getNoise(n, p, l));', 'sum - other');
   finish(backend, v);
   const lambda = requiredInput(inputs, 'lambda');
-  return [relabel(dR, requiredInput(inputs, 'r')), relabel(gLambda, lambda), relabel(gOneMinus, lambda)];
+  return [relabel(dR, requiredInput(inputs, 'r')), relabel(difference, lambda)];
 };

@@ -1,8 +1,8 @@
 /**
  * `FeatstatsBottleneckForward` and `FeatstatsBottleneckBackward` on webgpu (contract in
  * `../contract.ts`), the port of the webgl programs (`../webgl/bottleneck.ts`): the
- * forward and dR one element-wise program each, and each batch sum one program with an
- * invocation per sample element that loops over the batch. The composites instead
+ * forward and dR one element-wise program each, and the difference of the batch sums one
+ * program with an invocation per sample element that loops over the batch. The composites instead
  * broadcast the sample tensors against R in a dozen passes, each writing an R-sized buffer.
  *
  * Element i of R uses element k = i mod M of each sample tensor (M a sample's size). An
@@ -91,8 +91,9 @@ function elementwise(call: Call, key: string, used: readonly string[], arrays: r
 }
 
 /**
- * One batch sum: `term` (WGSL in `o`, `i` and the sample values `used`) summed over n into
- * `sum`, then `finish` (WGSL in `sum`) written; one invocation per sample element.
+ * Batch sums: `term` (WGSL in `o`, `i` and the sample values `used`) adds over n into
+ * `sum` and `other`, then `finish` (WGSL in both) is written; one invocation per sample
+ * element.
  */
 function batchSum(call: Call, key: string, used: readonly string[], arrays: readonly string[], term: string, finish: string): tf.TensorInfo {
   const names = [...arrays, ...used.map((name) => SAMPLE_VALUES[name] as string)];
@@ -111,6 +112,7 @@ function batchSum(call: Call, key: string, used: readonly string[], arrays: read
         }
         ${sampleReads(used)}
         var sum = 0.0;
+        var other = 0.0;
         for (var n = 0; n < uniforms.batch; n = n + 1) {
           let i = n * uniforms.sampleSize + k;
           let o = ${call.masked ? 'dy[i] * m' : 'dy[i]'};
@@ -157,13 +159,11 @@ export const bottleneckBackwardWebgpu: tf.KernelFunc = ({ inputs, backend, attrs
           let y = (${o}) * ((lam * lam * rPrime) / s);`)
     : elementwise(call, `dR_${key}`, ['lam', ...mask], ['dy'], `
           let y = (${o}) * lam;`);
-  // gλ = o·R (output) or o·λ·r'² (capacity); g₁₋λ = o·ε = o·(μ + σ·n) (output) or
-  // o·((1 − λ) − 1/max(1 − λ, s)) (capacity).
-  const gLambda = capacity
-    ? batchSum(call, `lambda_${key}`, ['lam', 'mu', 's', ...mask], ['dy', 'r'], 'let rPrime = (r[i] - mu) / s;\n          sum = sum + o * (rPrime * rPrime);', 'lam * sum')
-    : batchSum(call, `lambda_${key}`, mask, ['dy', 'r'], 'sum = sum + o * r[i];', 'sum');
-  const gOneMinus = capacity
-    ? batchSum(call, `oneMinus_${key}`, ['om', ...mask], ['dy'], 'sum = sum + o;', `(om - 1.0 / max(om, ${FLOOR})) * sum`)
-    : batchSum(call, `oneMinus_${key}`, ['mu', 's', ...mask], ['dy', 'noise'], 'sum = sum + o * (mu + s * noise[i]);', 'sum');
-  return [dR, gLambda, gOneMinus];
+  // Σₙ gλ − Σₙ g₁₋λ in one program, the two sums side by side: gλ = o·R (output) or
+  // o·λ·r'² (capacity); g₁₋λ = o·ε = o·(μ + σ·n) (output) or o·((1 − λ) − 1/max(1 − λ, s))
+  // (capacity).
+  const difference = capacity
+    ? batchSum(call, `difference_${key}`, ['lam', 'mu', 's', 'om', ...mask], ['dy', 'r'], 'let rPrime = (r[i] - mu) / s;\n          sum = sum + o * (rPrime * rPrime);\n          other = other + o;', `lam * sum - (om - 1.0 / max(om, ${FLOOR})) * other`)
+    : batchSum(call, `difference_${key}`, ['mu', 's', ...mask], ['dy', 'r', 'noise'], 'sum = sum + o * r[i];\n          other = other + o * (mu + s * noise[i]);', 'sum - other');
+  return [dR, difference];
 };
