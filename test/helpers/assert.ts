@@ -31,6 +31,18 @@ export function expectClose(
   if (report !== '') expect.fail(report);
 }
 
+/**
+ * The same float32 value in every element, −0 told from +0, any NaN for a NaN (WebAssembly
+ * and the engines leave a NaN's sign and payload open). Reports the first element that differs.
+ */
+export function expectSameValues(actual: Float32Array, expected: Float32Array): void {
+  expect(actual.length).toBe(expected.length);
+  for (let i = 0; i < expected.length; i++) {
+    const [a, e] = [actual[i] as number, expected[i] as number];
+    if (Number.isNaN(e) ? !Number.isNaN(a) : !Object.is(a, e)) expect({ i, value: a }).toEqual({ i, value: e });
+  }
+}
+
 /** Largest absolute value (the scale of a gradient comparison); 1 for an all-zero array. */
 export function maxAbs(values: ArrayLike<number>): number {
   let m = 0;

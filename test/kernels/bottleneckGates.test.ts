@@ -7,11 +7,11 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import fc from 'fast-check';
-import { expect, it } from 'vitest';
+import { it } from 'vitest';
 
 import { bottleneckGates } from '../../src/_internal/kernels/bottleneck/contract';
 import { uniformFrom } from '../helpers/arbitraries';
-import { expectClose, expectNoLeak } from '../helpers/assert';
+import { expectClose, expectNoLeak, expectSameValues } from '../helpers/assert';
 import { bothPaths, describeBackends, isGpuBackend } from '../helpers/backends';
 import { runs } from '../helpers/properties';
 import { TOLERANCE } from '../helpers/tolerance';
@@ -26,15 +26,6 @@ function values(n: number, seed: number, spread: number, special?: readonly numb
 
 /** σ(x) in float64. */
 const sigmoid = (x: number): number => 1 / (1 + Math.exp(-x));
-
-/** Same float32 value, or NaN for NaN. */
-function expectSameValues(actual: Float32Array, expected: Float32Array): void {
-  expect(actual.length).toBe(expected.length);
-  for (let i = 0; i < expected.length; i++) {
-    const [a, e] = [actual[i] as number, expected[i] as number];
-    if (Number.isNaN(e) ? !Number.isNaN(a) : !Object.is(a, e)) expect({ i, value: a }).toEqual({ i, value: e });
-  }
-}
 
 const gateCase = fc.record({
   size: fc.integer({ min: 1, max: 300 }),

@@ -11,7 +11,7 @@ import { expect, it } from 'vitest';
 
 import { maskPositions } from '../../src/_internal/kernels/corruption/contract';
 import { uniformFrom } from '../helpers/arbitraries';
-import { expectNoLeak } from '../helpers/assert';
+import { expectNoLeak, expectSameValues } from '../helpers/assert';
 import { describeBackends, isGpuBackend } from '../helpers/backends';
 import { withEngine } from '../helpers/hostEngines';
 import { runs } from '../helpers/properties';
@@ -20,15 +20,6 @@ import { runs } from '../helpers/properties';
 function values(size: number, seed: number, special: readonly number[]): Float32Array {
   const uniform = uniformFrom(seed);
   return Float32Array.from({ length: size }, () => (uniform() < 0.2 ? (special[Math.floor(uniform() * special.length)] as number) : 4 * uniform() - 2));
-}
-
-/** Same float32 value, or NaN for NaN (WebAssembly leaves a NaN's sign and payload open). */
-function expectSameValues(actual: Float32Array, expected: Float32Array): void {
-  expect(actual.length).toBe(expected.length);
-  for (let i = 0; i < expected.length; i++) {
-    const [a, e] = [actual[i] as number, expected[i] as number];
-    if (Number.isNaN(e) ? !Number.isNaN(a) : !Object.is(a, e)) expect({ i, value: a }).toEqual({ i, value: e });
-  }
 }
 
 const maskCase = fc.record({
