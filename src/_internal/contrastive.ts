@@ -62,12 +62,14 @@ export interface ContrastiveSpec {
  * Where the host kernels run, terms with at most this many logits (4 MiB of float32) keep
  * them from the forward to the backward, which then skips recomputing them (one of its
  * three block products); larger ones stay memory-bounded (O((R + C)·D)) and recompute.
- * The composites recompute the dense logits anyway, so elsewhere nothing is kept.
+ * The composite (webgl, webgpu) holds the dense `[R, C]` logits anyway, as the user's
+ * autograd composite does, so it always keeps them: its backward then forms the softmax
+ * as e^{S − lse} with no matMul, maximum or sum to redo.
  */
 const KEPT_LOGITS = 1 << 20;
 
 const keepsLogits = (term: TermKernelOptions): boolean =>
-  (term.queries.end - term.queries.start) * (term.keys.end - term.keys.start) <= KEPT_LOGITS && runsFused(CONTRASTIVE_FORWARD);
+  !runsFused(CONTRASTIVE_FORWARD) || (term.queries.end - term.queries.start) * (term.keys.end - term.keys.start) <= KEPT_LOGITS;
 
 /**
  * The loss of `spec` over the inputs (each `[Nₖ, D]`, stacked in order): a scalar, or the

@@ -1,0 +1,233 @@
+/**
+ * The contrastive kernels' composite (`./contract.ts`): one term in the dense formulation,
+ * over `[R, C]` tensors. It defines what the kernels compute, and it is what webgl and
+ * webgpu run, so it is written for them: every `[R, C]` pass is a shader, and the loss
+ * must not cost more passes than the user's own `softmaxCrossEntropy` over cosine logits.
+ *
+ * - W and M are never expanded on the host. Their `[R, C]` supports are comparisons of the
+ *   term's int32 id tensors (`R + C` values uploaded) against each other or against column
+ *   indices; what varies per row only (|P(r)|, each positive's weight, whether r has one)
+ *   is computed on the host from the ids in O(R + Σ|P(r)|) and uploaded as `[R, 1]`.
+ * - Masked logits are −∞ outside M: e^{−∞ − m} = 0, so the exponentials need no mask, and
+ *   they are exactly the `keepLogits` output. Only a denominator that can be empty
+ *   (IEContraAST's, or one column but self) pays for lse = −1e30 there (see contrastive.ts).
+ * - The backward takes lse from the forward and, where the forward kept the masked logits,
+ *   forms p = e^{S − lse} from them: no matrix product and no reduction to redo. Only the
+ *   `'perPositive'` form recomputes S, for σ(lse − S) at positives that lie outside M.
+ * - When anchors and candidates are the same rows (NT-Xent, SupCon, IEContraAST), dQ + dK
+ *   is (dS + dSᵀ)·E: one matrix product instead of two.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+
+import { MASKED } from './host/common';
+import { TermRelation, type TermPlacement, type TermStructure } from './terms';
+
+/** Rows [start, end) of the stacked embeddings. */
+interface Rows {
+  readonly start: number;
+  readonly end: number;
+}
+
+/** What the composite reads of a term (`TermKernelOptions` in contract.ts). */
+export interface DenseTerm extends TermStructure {
+  readonly queries: Rows;
+  readonly keys: Rows;
+  readonly form: 'shared' | 'perPositive';
+  readonly weight: number;
+  readonly temperature: number;
+}
+
+/** The term's int32 id inputs, as `kernelArguments` (contract.ts) uploads them. */
+export interface DenseIds {
+  readonly columns?: tf.Tensor;
+  readonly labels?: tf.Tensor;
+  readonly primary?: tf.Tensor;
+  readonly secondary?: tf.Tensor;
+}
+
+function placementOf({ queries, keys }: DenseTerm): TermPlacement {
+  return { queryStart: queries.start, rows: queries.end - queries.start, keyStart: keys.start, columns: keys.end - keys.start };
+}
+
+function rowsOf(e: tf.Tensor2D, { start, end }: Rows): tf.Tensor2D {
+  return start === 0 && end === e.shape[0] ? e : tf.slice(e, [start, 0], [end - start, e.shape[1]]);
+}
+
+const sameRows = ({ queries, keys }: DenseTerm): boolean => queries.start === keys.start && queries.end === keys.end;
+
+/** S = Q·Kᵀ/τ `[R, C]`. */
+function logitsOf(e: tf.Tensor2D, term: DenseTerm): tf.Tensor2D {
+  const queries = rowsOf(e, term.queries);
+  const keys = sameRows(term) ? queries : rowsOf(e, term.keys);
+  return tf.div(tf.matMul(queries, keys, false, true), term.temperature);
+}
+
+/** softplus(x) = max(x, 0) + log1p(e^{−|x|}): exact for every x (softplus(−∞) = 0), on every backend. */
+function softplus(x: tf.Tensor): tf.Tensor {
+  return tf.add(tf.relu(x), tf.log1p(tf.exp(tf.neg(tf.abs(x)))));
+}
+
+/** Per-row facts of W, from the ids on the host. */
+interface PositiveRows {
+  /** W_rc of each of row r's positives (1, or 1/|P(r)| for SupCon) `[R, 1]`. */
+  readonly weight: Float32Array;
+  /** Σ_c W_rc `[R, 1]`. */
+  readonly total: Float32Array;
+}
+
+function positiveRows(term: DenseTerm, placement: TermPlacement): PositiveRows {
+  const relation = new TermRelation(term, placement);
+  const weight = new Float32Array(placement.rows);
+  const total = new Float32Array(placement.rows);
+  for (let r = 0; r < placement.rows; r++) {
+    let sum = 0;
+    relation.forEachPositive(r, (_, w) => {
+      weight[r] = w;
+      sum += w;
+    });
+    total[r] = sum;
+  }
+  return { weight, total };
+}
+
+/** The term's W and M as device tensors (see the module comment). */
+interface DenseStructure {
+  readonly placement: TermPlacement;
+  readonly rows: PositiveRows;
+  /** M as bool `[R, C]`; undefined when every column counts. */
+  readonly denominator: tf.Tensor | undefined;
+  /** Whether some row's M may be empty. */
+  readonly mayBeEmpty: boolean;
+  /** W's support as bool `[R, C]` (built on first use: the 'column' forward gathers instead). */
+  readonly positives: () => tf.Tensor;
+  /** For the 'column' rule, r·C + c(r) of each row's positive (0 for none; `rows.total` is 0 there). */
+  readonly positiveIndex: Int32Array | undefined;
+}
+
+function denseStructure(term: DenseTerm, ids: DenseIds): DenseStructure {
+  const placement = placementOf(term);
+  const { rows, columns } = placement;
+  const columnIndex = tf.reshape(tf.range(0, columns, 1, 'int32'), [1, columns]);
+  // Candidate c is anchor r's own row when keyStart + c = queryStart + r.
+  const offset = placement.queryStart - placement.keyStart;
+  const selfColumn = (shift: number) => tf.reshape(tf.range(shift, shift + rows, 1, 'int32'), [rows, 1]);
+  const asRows = (t: tf.Tensor) => tf.reshape(t, [rows, 1]);
+  const asColumns = (t: tf.Tensor) => tf.reshape(t, [1, columns]);
+  const { positives, denominator } = term;
+
+  // IEContraAST: both W and M need s_r ≠ s_c, and M = (s_r ≠ s_c) ∧ ¬(p_r = p_c) = (s_r ≠ s_c) ≠ W.
+  let paired: { positives: tf.Tensor; otherSecondary: tf.Tensor } | undefined;
+  const pairedMasks = () => {
+    if (paired === undefined) {
+      const primary = ids.primary as tf.Tensor;
+      const secondary = ids.secondary as tf.Tensor;
+      const otherSecondary = tf.notEqual(asRows(secondary), asColumns(secondary));
+      paired = { otherSecondary, positives: tf.logicalAnd(tf.equal(asRows(primary), asColumns(primary)), otherSecondary) };
+    }
+    return paired;
+  };
+
+  let mask: tf.Tensor | undefined;
+  if (denominator.rule === 'allButSelf') mask = tf.notEqual(selfColumn(offset), columnIndex);
+  else if (denominator.rule === 'otherInBoth') mask = tf.notEqual(pairedMasks().otherSecondary, pairedMasks().positives);
+  const mayBeEmpty = denominator.rule === 'otherInBoth' || (denominator.rule === 'allButSelf' && columns <= 1);
+
+  let support: tf.Tensor | undefined;
+  const positiveSupport = () => {
+    if (support !== undefined) return support;
+    if (positives.rule === 'column') support = tf.equal(asRows(ids.columns as tf.Tensor), columnIndex);
+    else if (positives.rule === 'sameLabel') {
+      const labels = ids.labels as tf.Tensor;
+      support = tf.logicalAnd(tf.equal(asRows(labels), asColumns(labels)), tf.notEqual(selfColumn(0), columnIndex));
+    } else support = pairedMasks().positives;
+    return support;
+  };
+  const positiveIndex = positives.rule === 'column' ? Int32Array.from(positives.columns, (c, r) => r * columns + Math.max(c, 0)) : undefined;
+  return { placement, rows: positiveRows(term, placement), denominator: mask, mayBeEmpty, positives: positiveSupport, positiveIndex };
+}
+
+/** S with −∞ outside M. */
+function maskLogits(logits: tf.Tensor2D, structure: DenseStructure): tf.Tensor2D {
+  return structure.denominator === undefined ? logits : (tf.where(structure.denominator, logits, tf.scalar(-Infinity) as tf.Tensor) as tf.Tensor2D);
+}
+
+/**
+ * The composite forward: per-anchor losses `[R]` (× weight), lse `[R]` and the masked
+ * logits `[R·C]` when `keepLogits` (`[0]` otherwise).
+ */
+export function denseForward(e: tf.Tensor2D, term: DenseTerm, ids: DenseIds, keepLogits: boolean): tf.Tensor[] {
+  const structure = denseStructure(term, ids);
+  const { rows, columns } = structure.placement;
+  const logits = logitsOf(e, term);
+  const masked = maskLogits(logits, structure);
+  // The row maximum over M; an empty M has only −∞, and lse = −1e30 there: max(m, −1e30) and
+  // a sum of 0 counted as 1 (a non-empty M's sum is ≥ 1, its maximum's e^0).
+  const rowMax = tf.max(masked, 1, true);
+  const max = structure.mayBeEmpty ? tf.maximum(rowMax, MASKED) : rowMax;
+  const sum = tf.sum(tf.exp(tf.sub(masked, max)), 1, true);
+  const total = structure.mayBeEmpty ? tf.add(sum, tf.cast(tf.equal(sum, 0), 'float32')) : sum;
+  const logSumExp = tf.add(max, tf.log(total));
+  const { weight, total: positiveTotal } = structure.rows;
+  let losses: tf.Tensor;
+  if (structure.positiveIndex !== undefined) {
+    // One positive per row: its logit gathered, ℓ_r = [r has one]·f(lse_r − S_r,c(r)).
+    const positiveLogits = tf.gather(tf.reshape(logits, [-1]), tf.tensor1d(structure.positiveIndex, 'int32'));
+    const gap = tf.sub(tf.reshape(logSumExp, [-1]), positiveLogits);
+    losses = tf.mul(term.form === 'shared' ? gap : softplus(gap), tf.tensor1d(positiveTotal.map((t) => t * term.weight)));
+  } else if (term.form === 'shared') {
+    // Σ_c W_rc·(lse_r − S_rc) = (Σ_c W_rc)·lse_r − w_r·Σ_{c∈P(r)} S_rc.
+    const positiveSum = tf.sum(tf.where(structure.positives(), logits as tf.Tensor, tf.scalar(0)), 1, true);
+    const loss = tf.sub(tf.mul(logSumExp, tf.tensor2d(positiveTotal, [rows, 1])), tf.mul(positiveSum, tf.tensor2d(weight, [rows, 1])));
+    losses = tf.mul(tf.reshape(loss, [-1]), term.weight);
+  } else {
+    // Σ_{c∈P(r)} w_r·softplus(lse_r − S_rc), with −∞ (softplus 0) off the positives.
+    const gap = tf.where(structure.positives(), tf.sub(logSumExp, logits), tf.scalar(-Infinity));
+    losses = tf.mul(tf.reshape(tf.sum(softplus(gap), 1), [-1]), tf.tensor1d(weight.map((w) => w * term.weight)));
+  }
+  const kept = keepLogits ? tf.reshape(masked, [rows * columns]) : tf.zeros([0]);
+  return [losses, tf.reshape(logSumExp, [-1]), kept];
+}
+
+/**
+ * The composite backward: dE `[T, D]` from the forward's lse and, where it kept them, its
+ * masked logits. With G = W ('shared') or W∘σ(lse − S) ('perPositive') and p = e^{S − lse}
+ * on M, dS = ((Σ_c G_rc)·p − G)·upstream_r/τ; dQ = dS·K and dK = dSᵀ·Q.
+ */
+export function denseBackward(e: tf.Tensor2D, term: DenseTerm, ids: DenseIds, logSumExp: tf.Tensor1D, upstream: tf.Tensor1D, kept: tf.Tensor1D | undefined): tf.Tensor2D {
+  const structure = denseStructure(term, ids);
+  const { rows, columns } = structure.placement;
+  const raw = kept === undefined || term.form === 'perPositive' ? logitsOf(e, term) : undefined;
+  const masked = kept === undefined ? maskLogits(raw as tf.Tensor2D, structure) : tf.reshape(kept, [rows, columns]);
+  const lse = tf.reshape(logSumExp, [rows, 1]);
+  const probabilities = tf.exp(tf.sub(masked, lse));
+  const rowScale = tf.div(tf.reshape(upstream, [rows, 1]), term.temperature);
+  const support = structure.positives();
+  let dLogits: tf.Tensor;
+  if (term.form === 'shared') {
+    const { weight, total } = structure.rows;
+    const softmaxPart = tf.mul(probabilities, tf.mul(rowScale, tf.tensor2d(total, [rows, 1])));
+    dLogits = tf.where(support, tf.sub(softmaxPart, tf.mul(rowScale, tf.tensor2d(weight, [rows, 1]))), softmaxPart);
+  } else {
+    const g = tf.where(support, tf.mul(tf.sigmoid(tf.sub(lse, raw as tf.Tensor2D)), tf.tensor2d(structure.rows.weight, [rows, 1])), tf.scalar(0));
+    dLogits = tf.mul(tf.sub(tf.mul(tf.sum(g, 1, true), probabilities), g), rowScale);
+  }
+  return placeGradient(e, term, dLogits as tf.Tensor2D);
+}
+
+/** dE `[T, D]` from dS: dQ = dS·K on the anchors' rows plus dK = dSᵀ·Q on the candidates'. */
+function placeGradient(e: tf.Tensor2D, term: DenseTerm, dLogits: tf.Tensor2D): tf.Tensor2D {
+  const total = e.shape[0];
+  const { queries, keys } = term;
+  const place = (t: tf.Tensor, start: number, end: number): tf.Tensor2D => (start === 0 && end === total ? t : tf.pad(t, [[start, total - end], [0, 0]])) as tf.Tensor2D;
+  const queryRows = rowsOf(e, queries);
+  if (sameRows(term)) {
+    // dS·E_q + dSᵀ·E_q = (dS + dSᵀ)·E_q.
+    return place(tf.matMul(tf.add(dLogits, tf.transpose(dLogits)), queryRows), queries.start, queries.end);
+  }
+  const dQueries = tf.matMul(dLogits, rowsOf(e, keys));
+  const dKeys = tf.matMul(dLogits, queryRows, true, false);
+  // Adjacent ranges (InfoNCE's anchors then candidates): one concat rather than two pads and an add.
+  if (queries.end === keys.start) return place(tf.concat([dQueries, dKeys], 0), queries.start, keys.end);
+  if (keys.end === queries.start) return place(tf.concat([dKeys, dQueries], 0), keys.start, queries.end);
+  return tf.add(place(dQueries, queries.start, queries.end), place(dKeys, keys.start, keys.end));
+}
