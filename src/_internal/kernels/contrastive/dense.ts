@@ -8,9 +8,11 @@
  *   term's int32 id tensors (`R + C` values uploaded) against each other or against column
  *   indices; what varies per row only (|P(r)|, each positive's weight, whether r has one)
  *   is computed on the host from the ids in O(R + Σ|P(r)|) and uploaded as `[R, 1]`.
- * - Masked logits are −∞ outside M: e^{−∞ − m} = 0, so the exponentials need no mask, and
- *   they are exactly the `keepLogits` output. Only a denominator that can be empty
- *   (IEContraAST's, or one column but self) pays for lse = −1e30 there (see contrastive.ts).
+ * - Logits outside M are −1e30 in the arithmetic, −∞ only in the `keepLogits` output: webgl
+ *   packs 2×2 texels, and a packed op's padding lanes computing −∞ − (−∞) turned a later
+ *   matMul's sums into NaN (and its packed relu is x·(x ≥ 0), NaN at −∞). e^{−1e30 − m} = 0
+ *   wherever M_r is not empty, so only a denominator that can be empty (IEContraAST's, or
+ *   one column but self) masks the exponentials again (lse = −1e30 there, contrastive.ts).
  * - The backward takes lse from the forward and, where the forward kept the masked logits,
  *   forms p = e^{S − lse} from them: no matrix product and no reduction to redo. Only the
  *   `'perPositive'` form recomputes S, for σ(lse − S) at positives that lie outside M.
@@ -62,7 +64,7 @@ function logitsOf(e: tf.Tensor2D, term: DenseTerm): tf.Tensor2D {
   return tf.div(tf.matMul(queries, keys, false, true), term.temperature);
 }
 
-/** softplus(x) = max(x, 0) + log1p(e^{−|x|}): exact for every x (softplus(−∞) = 0), on every backend. */
+/** softplus(x) = max(x, 0) + log1p(e^{−|x|}): exact for every finite x, on every backend. */
 function softplus(x: tf.Tensor): tf.Tensor {
   return tf.add(tf.relu(x), tf.log1p(tf.exp(tf.neg(tf.abs(x)))));
 }
@@ -146,9 +148,15 @@ function denseStructure(term: DenseTerm, ids: DenseIds): DenseStructure {
   return { placement, rows: positiveRows(term, placement), denominator: mask, mayBeEmpty, positives: positiveSupport, positiveIndex };
 }
 
-/** S with −∞ outside M. */
-function maskLogits(logits: tf.Tensor2D, structure: DenseStructure): tf.Tensor2D {
-  return structure.denominator === undefined ? logits : (tf.where(structure.denominator, logits, tf.scalar(-Infinity) as tf.Tensor) as tf.Tensor2D);
+/** S with `outside` (−1e30, or −∞ for the kept logits) outside M. */
+function maskLogits(logits: tf.Tensor2D, structure: DenseStructure, outside: number): tf.Tensor2D {
+  return structure.denominator === undefined ? logits : (tf.where(structure.denominator, logits, tf.scalar(outside) as tf.Tensor) as tf.Tensor2D);
+}
+
+/** e^{masked − shift}, and 0 outside M where M_r may be empty (there masked − shift = 0). */
+function exponentials(masked: tf.Tensor, shift: tf.Tensor, structure: DenseStructure): tf.Tensor {
+  const shifted = tf.exp(tf.sub(masked, shift));
+  return structure.mayBeEmpty && structure.denominator !== undefined ? tf.where(structure.denominator, shifted, tf.scalar(0)) : shifted;
 }
 
 /**
@@ -159,12 +167,11 @@ export function denseForward(e: tf.Tensor2D, term: DenseTerm, ids: DenseIds, kee
   const structure = denseStructure(term, ids);
   const { rows, columns } = structure.placement;
   const logits = logitsOf(e, term);
-  const masked = maskLogits(logits, structure);
-  // The row maximum over M; an empty M has only −∞, and lse = −1e30 there: max(m, −1e30) and
-  // a sum of 0 counted as 1 (a non-empty M's sum is ≥ 1, its maximum's e^0).
-  const rowMax = tf.max(masked, 1, true);
-  const max = structure.mayBeEmpty ? tf.maximum(rowMax, MASKED) : rowMax;
-  const sum = tf.sum(tf.exp(tf.sub(masked, max)), 1, true);
+  const masked = maskLogits(logits, structure, MASKED);
+  // An empty M_r has the maximum −1e30 and the sum 0, counted as 1 (a non-empty M's sum is
+  // ≥ 1, its maximum's e^0): lse = −1e30.
+  const max = tf.max(masked, 1, true);
+  const sum = tf.sum(exponentials(masked, max, structure), 1, true);
   const total = structure.mayBeEmpty ? tf.add(sum, tf.cast(tf.equal(sum, 0), 'float32')) : sum;
   const logSumExp = tf.add(max, tf.log(total));
   const { weight, total: positiveTotal } = structure.rows;
@@ -180,11 +187,12 @@ export function denseForward(e: tf.Tensor2D, term: DenseTerm, ids: DenseIds, kee
     const loss = tf.sub(tf.mul(logSumExp, tf.tensor2d(positiveTotal, [rows, 1])), tf.mul(positiveSum, tf.tensor2d(weight, [rows, 1])));
     losses = tf.mul(tf.reshape(loss, [-1]), term.weight);
   } else {
-    // Σ_{c∈P(r)} w_r·softplus(lse_r − S_rc), with −∞ (softplus 0) off the positives.
-    const gap = tf.where(structure.positives(), tf.sub(logSumExp, logits), tf.scalar(-Infinity));
+    // Σ_{c∈P(r)} w_r·softplus(lse_r − S_rc), with −1e30 (softplus 0) off the positives: not
+    // −∞, since webgl's packed relu is x·(x ≥ 0), NaN at −∞.
+    const gap = tf.where(structure.positives(), tf.sub(logSumExp, logits), tf.scalar(MASKED));
     losses = tf.mul(tf.reshape(tf.sum(softplus(gap), 1), [-1]), tf.tensor1d(weight.map((w) => w * term.weight)));
   }
-  const kept = keepLogits ? tf.reshape(masked, [rows * columns]) : tf.zeros([0]);
+  const kept = keepLogits ? tf.reshape(maskLogits(logits, structure, -Infinity), [rows * columns]) : tf.zeros([0]);
   return [losses, tf.reshape(logSumExp, [-1]), kept];
 }
 
@@ -197,9 +205,14 @@ export function denseBackward(e: tf.Tensor2D, term: DenseTerm, ids: DenseIds, lo
   const structure = denseStructure(term, ids);
   const { rows, columns } = structure.placement;
   const raw = kept === undefined || term.form === 'perPositive' ? logitsOf(e, term) : undefined;
-  const masked = kept === undefined ? maskLogits(raw as tf.Tensor2D, structure) : tf.reshape(kept, [rows, columns]);
+  // The kept logits' −∞ back to −1e30 (see the module comment); the same values otherwise.
+  const keptLogits = () => {
+    const logits = tf.reshape(kept as tf.Tensor1D, [rows, columns]);
+    return structure.denominator === undefined ? logits : tf.maximum(logits, MASKED);
+  };
+  const masked = kept === undefined ? maskLogits(raw as tf.Tensor2D, structure, MASKED) : keptLogits();
   const lse = tf.reshape(logSumExp, [rows, 1]);
-  const probabilities = tf.exp(tf.sub(masked, lse));
+  const probabilities = exponentials(masked, lse, structure);
   const rowScale = tf.div(tf.reshape(upstream, [rows, 1]), term.temperature);
   const support = structure.positives();
   let dLogits: tf.Tensor;
