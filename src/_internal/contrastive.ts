@@ -63,13 +63,15 @@ export interface ContrastiveSpec {
  * them from the forward to the backward, which then skips recomputing them (one of its
  * three block products); larger ones stay memory-bounded (O((R + C)·D)) and recompute.
  * The composite (webgl, webgpu) holds the dense `[R, C]` logits anyway, as the user's
- * autograd composite does, so it always keeps them: its backward then forms the softmax
- * as e^{S − lse} with no matMul, maximum or sum to redo.
+ * autograd composite does, so it keeps those of a `'shared'` term: its backward then forms
+ * the softmax as e^{S − lse} with no matMul, maximum or sum to redo. A `'perPositive'`
+ * backward recomputes S for its positives (outside M, so −∞ in the kept logits), and
+ * masking those S costs what reading kept ones would.
  */
 const KEPT_LOGITS = 1 << 20;
 
 const keepsLogits = (term: TermKernelOptions): boolean =>
-  !runsFused(CONTRASTIVE_FORWARD) || (term.queries.end - term.queries.start) * (term.keys.end - term.keys.start) <= KEPT_LOGITS;
+  runsFused(CONTRASTIVE_FORWARD) ? (term.queries.end - term.queries.start) * (term.keys.end - term.keys.start) <= KEPT_LOGITS : term.form === 'shared';
 
 /**
  * The loss of `spec` over the inputs (each `[Nₖ, D]`, stacked in order): a scalar, or the

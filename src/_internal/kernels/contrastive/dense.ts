@@ -64,10 +64,6 @@ function logitsOf(e: tf.Tensor2D, term: DenseTerm): tf.Tensor2D {
   return tf.div(tf.matMul(queries, keys, false, true), term.temperature);
 }
 
-/** softplus(x) = max(x, 0) + log1p(e^{−|x|}): exact for every finite x, on every backend. */
-function softplus(x: tf.Tensor): tf.Tensor {
-  return tf.add(tf.relu(x), tf.log1p(tf.exp(tf.neg(tf.abs(x)))));
-}
 
 /** Per-row facts of W, from the ids on the host. */
 interface PositiveRows {
@@ -96,8 +92,10 @@ function positiveRows(term: DenseTerm, placement: TermPlacement): PositiveRows {
 interface DenseStructure {
   readonly placement: TermPlacement;
   readonly rows: PositiveRows;
-  /** M as bool `[R, C]`; undefined when every column counts. */
-  readonly denominator: tf.Tensor | undefined;
+  /** Whether M leaves some column out (else every column counts and there is no mask). */
+  readonly masked: boolean;
+  /** M as bool `[R, C]` (built on first use: a backward from kept logits needs none). */
+  readonly denominator: () => tf.Tensor;
   /** Whether some row's M may be empty. */
   readonly mayBeEmpty: boolean;
   /** W's support as bool `[R, C]` (built on first use: the 'column' forward gathers instead). */
@@ -130,8 +128,10 @@ function denseStructure(term: DenseTerm, ids: DenseIds): DenseStructure {
   };
 
   let mask: tf.Tensor | undefined;
-  if (denominator.rule === 'allButSelf') mask = tf.notEqual(selfColumn(offset), columnIndex);
-  else if (denominator.rule === 'otherInBoth') mask = tf.notEqual(pairedMasks().otherSecondary, pairedMasks().positives);
+  const denominatorMask = () => {
+    mask ??= denominator.rule === 'allButSelf' ? tf.notEqual(selfColumn(offset), columnIndex) : tf.notEqual(pairedMasks().otherSecondary, pairedMasks().positives);
+    return mask;
+  };
   const mayBeEmpty = denominator.rule === 'otherInBoth' || (denominator.rule === 'allButSelf' && columns <= 1);
 
   let support: tf.Tensor | undefined;
@@ -145,18 +145,19 @@ function denseStructure(term: DenseTerm, ids: DenseIds): DenseStructure {
     return support;
   };
   const positiveIndex = positives.rule === 'column' ? Int32Array.from(positives.columns, (c, r) => r * columns + Math.max(c, 0)) : undefined;
-  return { placement, rows: positiveRows(term, placement), denominator: mask, mayBeEmpty, positives: positiveSupport, positiveIndex };
+  const masked = denominator.rule !== 'all';
+  return { placement, rows: positiveRows(term, placement), masked, denominator: denominatorMask, mayBeEmpty, positives: positiveSupport, positiveIndex };
 }
 
 /** S with `outside` (−1e30, or −∞ for the kept logits) outside M. */
 function maskLogits(logits: tf.Tensor2D, structure: DenseStructure, outside: number): tf.Tensor2D {
-  return structure.denominator === undefined ? logits : (tf.where(structure.denominator, logits, tf.scalar(outside) as tf.Tensor) as tf.Tensor2D);
+  return structure.masked ? (tf.where(structure.denominator(), logits, tf.scalar(outside) as tf.Tensor) as tf.Tensor2D) : logits;
 }
 
 /** e^{masked − shift}, and 0 outside M where M_r may be empty (there masked − shift = 0). */
 function exponentials(masked: tf.Tensor, shift: tf.Tensor, structure: DenseStructure): tf.Tensor {
   const shifted = tf.exp(tf.sub(masked, shift));
-  return structure.mayBeEmpty && structure.denominator !== undefined ? tf.where(structure.denominator, shifted, tf.scalar(0)) : shifted;
+  return structure.mayBeEmpty ? tf.where(structure.denominator(), shifted, tf.scalar(0)) : shifted;
 }
 
 /**
@@ -167,6 +168,10 @@ export function denseForward(e: tf.Tensor2D, term: DenseTerm, ids: DenseIds, kee
   const structure = denseStructure(term, ids);
   const { rows, columns } = structure.placement;
   const logits = logitsOf(e, term);
+  // S flattened: a copy on webgl (a packed texture's 2×2 texels do not reshape), so made once
+  // for the gathered positives and, where nothing is masked, the kept logits.
+  let flat: tf.Tensor | undefined;
+  const flatLogits = () => (flat ??= tf.reshape(logits, [rows * columns]));
   const masked = maskLogits(logits, structure, MASKED);
   // An empty M_r has the maximum −1e30 and the sum 0, counted as 1 (a non-empty M's sum is
   // ≥ 1, its maximum's e^0): lse = −1e30.
@@ -178,21 +183,23 @@ export function denseForward(e: tf.Tensor2D, term: DenseTerm, ids: DenseIds, kee
   let losses: tf.Tensor;
   if (structure.positiveIndex !== undefined) {
     // One positive per row: its logit gathered, ℓ_r = [r has one]·f(lse_r − S_r,c(r)).
-    const positiveLogits = tf.gather(tf.reshape(logits, [-1]), tf.tensor1d(structure.positiveIndex, 'int32'));
+    const positiveLogits = tf.gather(flatLogits(), tf.tensor1d(structure.positiveIndex, 'int32'));
     const gap = tf.sub(tf.reshape(logSumExp, [-1]), positiveLogits);
-    losses = tf.mul(term.form === 'shared' ? gap : softplus(gap), tf.tensor1d(positiveTotal.map((t) => t * term.weight)));
+    losses = tf.mul(term.form === 'shared' ? gap : tf.softplus(gap), tf.tensor1d(positiveTotal.map((t) => t * term.weight)));
   } else if (term.form === 'shared') {
     // Σ_c W_rc·(lse_r − S_rc) = (Σ_c W_rc)·lse_r − w_r·Σ_{c∈P(r)} S_rc.
     const positiveSum = tf.sum(tf.where(structure.positives(), logits as tf.Tensor, tf.scalar(0)), 1, true);
     const loss = tf.sub(tf.mul(logSumExp, tf.tensor2d(positiveTotal, [rows, 1])), tf.mul(positiveSum, tf.tensor2d(weight, [rows, 1])));
     losses = tf.mul(tf.reshape(loss, [-1]), term.weight);
   } else {
-    // Σ_{c∈P(r)} w_r·softplus(lse_r − S_rc), with −1e30 (softplus 0) off the positives: not
-    // −∞, since webgl's packed relu is x·(x ≥ 0), NaN at −∞.
+    // Σ_{c∈P(r)} w_r·softplus(lse_r − S_rc), with −1e30 (softplus 0) off the positives.
+    // tfjs's softplus is one pass (max(x, 0) + log1p(e^{−|x|}) took six); on the GPU backends
+    // it is log(1 + eˣ) in float32 for |x| < 13.9, an absolute error of about 6e-8 per
+    // positive, as the user's own composite has it.
     const gap = tf.where(structure.positives(), tf.sub(logSumExp, logits), tf.scalar(MASKED));
-    losses = tf.mul(tf.reshape(tf.sum(softplus(gap), 1), [-1]), tf.tensor1d(weight.map((w) => w * term.weight)));
+    losses = tf.mul(tf.reshape(tf.sum(tf.softplus(gap), 1), [-1]), tf.tensor1d(weight.map((w) => w * term.weight)));
   }
-  const kept = keepLogits ? tf.reshape(maskLogits(logits, structure, -Infinity), [rows * columns]) : tf.zeros([0]);
+  const kept = !keepLogits ? tf.zeros([0]) : structure.masked ? tf.reshape(maskLogits(logits, structure, -Infinity), [rows * columns]) : flatLogits();
   return [losses, tf.reshape(logSumExp, [-1]), kept];
 }
 
@@ -208,7 +215,7 @@ export function denseBackward(e: tf.Tensor2D, term: DenseTerm, ids: DenseIds, lo
   // The kept logits' −∞ back to −1e30 (see the module comment); the same values otherwise.
   const keptLogits = () => {
     const logits = tf.reshape(kept as tf.Tensor1D, [rows, columns]);
-    return structure.denominator === undefined ? logits : tf.maximum(logits, MASKED);
+    return structure.masked ? tf.maximum(logits, MASKED) : logits;
   };
   const masked = kept === undefined ? maskLogits(raw as tf.Tensor2D, structure, MASKED) : keptLogits();
   const lse = tf.reshape(logSumExp, [rows, 1]);
@@ -221,7 +228,10 @@ export function denseBackward(e: tf.Tensor2D, term: DenseTerm, ids: DenseIds, lo
     const softmaxPart = tf.mul(probabilities, tf.mul(rowScale, tf.tensor2d(total, [rows, 1])));
     dLogits = tf.where(support, tf.sub(softmaxPart, tf.mul(rowScale, tf.tensor2d(weight, [rows, 1]))), softmaxPart);
   } else {
-    const g = tf.where(support, tf.mul(tf.sigmoid(tf.sub(lse, raw as tf.Tensor2D)), tf.tensor2d(structure.rows.weight, [rows, 1])), tf.scalar(0));
+    const { weight } = structure.rows;
+    const sigmoid = tf.sigmoid(tf.sub(lse, raw as tf.Tensor2D));
+    const weighted = weight.every((w) => w === 1) ? sigmoid : tf.mul(sigmoid, tf.tensor2d(weight, [rows, 1]));
+    const g = tf.where(support, weighted, tf.scalar(0));
     dLogits = tf.mul(tf.sub(tf.mul(tf.sum(g, 1, true), probabilities), g), rowScale);
   }
   return placeGradient(e, term, dLogits as tf.Tensor2D);
