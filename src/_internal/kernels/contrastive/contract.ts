@@ -20,10 +20,11 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 
-import { dispatch, type FusedKernel } from '../dispatch';
+import { dispatch, runsFused, type FusedKernel } from '../dispatch';
 import { contrastiveBackwardCpu, contrastiveBackwardWasm } from './host/contrastiveBackward';
 import { contrastiveForwardCpu, contrastiveForwardWasm } from './host/contrastiveForward';
 import { denseBackward, denseForward } from './dense';
+import { StackedRows } from './stackedRows';
 import type { TermPlacement, TermStructure } from './terms';
 
 export const CONTRASTIVE_FORWARD: FusedKernel = { name: 'FeatstatsContrastiveForward', backends: { cpu: contrastiveForwardCpu, wasm: contrastiveForwardWasm } };
@@ -48,12 +49,21 @@ export function placementOf({ queries, keys }: TermKernelOptions): TermPlacement
   return { queryStart: queries.start, rows: queries.end - queries.start, keyStart: keys.start, columns: keys.end - keys.start };
 }
 
+export { StackedRows };
+
+/** E as parts (the loss's inputs), or one tensor `[T, D]` (the kernel tests). */
+export type Embeddings = tf.Tensor2D | StackedRows;
+
+const stackedRows = (embeddings: Embeddings): StackedRows => (embeddings instanceof StackedRows ? embeddings : new StackedRows([embeddings]));
+
 /**
  * The structure's arrays as int32 inputs (`columns`, `labels`, `primary`, `secondary`) and
- * the rest as attrs. IEContraAST's positives and negatives read the same ids.
+ * the rest as attrs. IEContraAST's positives and negatives read the same ids. E is an
+ * input only where the host kernels run: the composite reads its parts, and stacking them
+ * would copy `[T, D]` for nothing.
  */
-function kernelArguments(embeddings: tf.Tensor2D, term: TermKernelOptions): { inputs: tf.NamedTensorMap; attrs: tf.NamedAttrMap } {
-  const inputs: tf.NamedTensorMap = { embeddings };
+function kernelArguments(embeddings: StackedRows, term: TermKernelOptions): { inputs: tf.NamedTensorMap; attrs: tf.NamedAttrMap } {
+  const inputs: tf.NamedTensorMap = runsFused(CONTRASTIVE_FORWARD) ? { embeddings: embeddings.stacked() } : {};
   const { positives, denominator } = term;
   if (positives.rule === 'column') inputs.columns = tf.tensor1d(positives.columns, 'int32');
   if (positives.rule === 'sameLabel') inputs.labels = tf.tensor1d(positives.labels, 'int32');
@@ -80,10 +90,11 @@ function kernelArguments(embeddings: tf.Tensor2D, term: TermKernelOptions): { in
  * `keepLogits`, its logits `[R·C]` row-major with −∞ outside the denominator (`[0]`
  * otherwise): what the backward would recompute, kept where it is small enough to hold.
  */
-export function contrastiveTermForward(embeddings: tf.Tensor2D, term: TermKernelOptions, keepLogits = false): { losses: tf.Tensor1D; logSumExp: tf.Tensor1D; logits: tf.Tensor1D } {
+export function contrastiveTermForward(embeddings: Embeddings, term: TermKernelOptions, keepLogits = false): { losses: tf.Tensor1D; logSumExp: tf.Tensor1D; logits: tf.Tensor1D } {
+  const rows = stackedRows(embeddings);
   const [losses, logSumExp, logits] = tf.tidy(() => {
-    const { inputs, attrs } = kernelArguments(embeddings, term);
-    return dispatch(CONTRASTIVE_FORWARD, inputs, { ...attrs, keepLogits }, () => denseForward(embeddings, term, inputs, keepLogits));
+    const { inputs, attrs } = kernelArguments(rows, term);
+    return dispatch(CONTRASTIVE_FORWARD, inputs, { ...attrs, keepLogits }, () => denseForward(rows, term, inputs, keepLogits));
   }) as [tf.Tensor1D, tf.Tensor1D, tf.Tensor1D];
   return { losses, logSumExp, logits };
 }
@@ -94,12 +105,18 @@ export function contrastiveTermForward(embeddings: tf.Tensor2D, term: TermKernel
  * {@link contrastiveTermForward}, `[R·C]`); else the host kernels recompute them block by
  * block and the composite with one matMul.
  */
-export function contrastiveTermBackward(embeddings: tf.Tensor2D, term: TermKernelOptions, logSumExp: tf.Tensor1D, upstream: tf.Tensor1D, logits?: tf.Tensor1D): tf.Tensor2D {
-  return tf.tidy(() => {
-    const { inputs, attrs } = kernelArguments(embeddings, term);
+export function contrastiveTermBackward(embeddings: tf.Tensor2D, term: TermKernelOptions, logSumExp: tf.Tensor1D, upstream: tf.Tensor1D, logits?: tf.Tensor1D): tf.Tensor2D;
+/** The same, dE per part of E. */
+export function contrastiveTermBackward(embeddings: StackedRows, term: TermKernelOptions, logSumExp: tf.Tensor1D, upstream: tf.Tensor1D, logits?: tf.Tensor1D): tf.Tensor2D[];
+export function contrastiveTermBackward(embeddings: Embeddings, term: TermKernelOptions, logSumExp: tf.Tensor1D, upstream: tf.Tensor1D, logits?: tf.Tensor1D): tf.Tensor2D | tf.Tensor2D[] {
+  const rows = stackedRows(embeddings);
+  const parts = tf.tidy(() => {
+    const { inputs, attrs } = kernelArguments(rows, term);
     const kept = logits !== undefined && logits.size > 0 ? { logits } : {};
-    return dispatch(CONTRASTIVE_BACKWARD, { ...inputs, ...kept, logSumExp, upstream }, attrs, () =>
-      denseBackward(embeddings, term, inputs, logSumExp, upstream, kept.logits),
-    );
+    const composite = () => denseBackward(rows, term, inputs, logSumExp, upstream, kept.logits);
+    // The composite gives dE per part, unstacked: on webgl and webgpu a concat is a copy.
+    if (!runsFused(CONTRASTIVE_BACKWARD)) return composite();
+    return rows.split(dispatch(CONTRASTIVE_BACKWARD, { ...inputs, ...kept, logSumExp, upstream }, attrs, () => rows.stack(composite())));
   });
+  return embeddings instanceof StackedRows ? parts : (parts[0] as tf.Tensor2D);
 }

@@ -18,10 +18,13 @@
  *   `'perPositive'` form recomputes S, for σ(lse − S) at positives that lie outside M.
  * - When anchors and candidates are the same rows (NT-Xent, SupCon, IEContraAST), dQ + dK
  *   is (dS + dSᵀ)·E: one matrix product instead of two.
+ * - E comes as the parts it is stacked from (`./stackedRows.ts`), so InfoNCE's anchors and
+ *   candidates are read, and their gradients given, with no concat, slice or pad.
  */
 import * as tf from '@tensorflow/tfjs-core';
 
 import { MASKED } from './host/common';
+import type { StackedRows } from './stackedRows';
 import { TermRelation, type TermPlacement, type TermStructure } from './terms';
 
 /** Rows [start, end) of the stacked embeddings. */
@@ -51,16 +54,12 @@ function placementOf({ queries, keys }: DenseTerm): TermPlacement {
   return { queryStart: queries.start, rows: queries.end - queries.start, keyStart: keys.start, columns: keys.end - keys.start };
 }
 
-function rowsOf(e: tf.Tensor2D, { start, end }: Rows): tf.Tensor2D {
-  return start === 0 && end === e.shape[0] ? e : tf.slice(e, [start, 0], [end - start, e.shape[1]]);
-}
-
 const sameRows = ({ queries, keys }: DenseTerm): boolean => queries.start === keys.start && queries.end === keys.end;
 
 /** S = Q·Kᵀ/τ `[R, C]`. */
-function logitsOf(e: tf.Tensor2D, term: DenseTerm): tf.Tensor2D {
-  const queries = rowsOf(e, term.queries);
-  const keys = sameRows(term) ? queries : rowsOf(e, term.keys);
+function logitsOf(e: StackedRows, term: DenseTerm): tf.Tensor2D {
+  const queries = e.rows(term.queries);
+  const keys = sameRows(term) ? queries : e.rows(term.keys);
   return tf.div(tf.matMul(queries, keys, false, true), term.temperature);
 }
 
@@ -164,7 +163,7 @@ function exponentials(masked: tf.Tensor, shift: tf.Tensor, structure: DenseStruc
  * The composite forward: per-anchor losses `[R]` (× weight), lse `[R]` and the masked
  * logits `[R·C]` when `keepLogits` (`[0]` otherwise).
  */
-export function denseForward(e: tf.Tensor2D, term: DenseTerm, ids: DenseIds, keepLogits: boolean): tf.Tensor[] {
+export function denseForward(e: StackedRows, term: DenseTerm, ids: DenseIds, keepLogits: boolean): tf.Tensor[] {
   const structure = denseStructure(term, ids);
   const { rows, columns } = structure.placement;
   const logits = logitsOf(e, term);
@@ -208,7 +207,7 @@ export function denseForward(e: tf.Tensor2D, term: DenseTerm, ids: DenseIds, kee
  * masked logits. With G = W ('shared') or W∘σ(lse − S) ('perPositive') and p = e^{S − lse}
  * on M, dS = ((Σ_c G_rc)·p − G)·upstream_r/τ; dQ = dS·K and dK = dSᵀ·Q.
  */
-export function denseBackward(e: tf.Tensor2D, term: DenseTerm, ids: DenseIds, logSumExp: tf.Tensor1D, upstream: tf.Tensor1D, kept: tf.Tensor1D | undefined): tf.Tensor2D {
+export function denseBackward(e: StackedRows, term: DenseTerm, ids: DenseIds, logSumExp: tf.Tensor1D, upstream: tf.Tensor1D, kept: tf.Tensor1D | undefined): tf.Tensor2D[] {
   const structure = denseStructure(term, ids);
   const { rows, columns } = structure.placement;
   const raw = kept === undefined || term.form === 'perPositive' ? logitsOf(e, term) : undefined;
@@ -237,20 +236,25 @@ export function denseBackward(e: tf.Tensor2D, term: DenseTerm, ids: DenseIds, lo
   return placeGradient(e, term, dLogits as tf.Tensor2D);
 }
 
-/** dE `[T, D]` from dS: dQ = dS·K on the anchors' rows plus dK = dSᵀ·Q on the candidates'. */
-function placeGradient(e: tf.Tensor2D, term: DenseTerm, dLogits: tf.Tensor2D): tf.Tensor2D {
-  const total = e.shape[0];
+/**
+ * xᵀ of `[R, C]`, as the transpose of `[1, R, C]`: tfjs-backend-webgpu runs a 2-D transpose
+ * as a tiled program with a workgroup barrier, which SwiftShader makes slow (124 ms for
+ * `[256, 256]` in a webgpu styleContrastiveLoss backward, against 2–16 ms per element-wise
+ * pass), and any other permutation one invocation per element.
+ */
+function transposeMatrix(x: tf.Tensor2D): tf.Tensor2D {
+  const [rows, columns] = x.shape;
+  return tf.reshape(tf.transpose(tf.reshape(x, [1, rows, columns]), [0, 2, 1]), [columns, rows]);
+}
+
+/** dE from dS, per part of E: dQ = dS·K on the anchors' rows plus dK = dSᵀ·Q on the candidates'. */
+function placeGradient(e: StackedRows, term: DenseTerm, dLogits: tf.Tensor2D): tf.Tensor2D[] {
   const { queries, keys } = term;
-  const place = (t: tf.Tensor, start: number, end: number): tf.Tensor2D => (start === 0 && end === total ? t : tf.pad(t, [[start, total - end], [0, 0]])) as tf.Tensor2D;
-  const queryRows = rowsOf(e, queries);
-  if (sameRows(term)) {
-    // dS·E_q + dSᵀ·E_q = (dS + dSᵀ)·E_q.
-    return place(tf.matMul(tf.add(dLogits, tf.transpose(dLogits)), queryRows), queries.start, queries.end);
-  }
-  const dQueries = tf.matMul(dLogits, rowsOf(e, keys));
-  const dKeys = tf.matMul(dLogits, queryRows, true, false);
-  // Adjacent ranges (InfoNCE's anchors then candidates): one concat rather than two pads and an add.
-  if (queries.end === keys.start) return place(tf.concat([dQueries, dKeys], 0), queries.start, keys.end);
-  if (keys.end === queries.start) return place(tf.concat([dKeys, dQueries], 0), keys.start, queries.end);
-  return tf.add(place(dQueries, queries.start, queries.end), place(dKeys, keys.start, keys.end));
+  const queryRows = e.rows(queries);
+  // dS·E_q + dSᵀ·E_q = (dS + dSᵀ)·E_q.
+  if (sameRows(term)) return e.place([{ values: tf.matMul(tf.add(dLogits, transposeMatrix(dLogits)), queryRows), rows: queries }]);
+  return e.place([
+    { values: tf.matMul(dLogits, e.rows(keys)), rows: queries },
+    { values: tf.matMul(dLogits, queryRows, true, false), rows: keys },
+  ]);
 }
