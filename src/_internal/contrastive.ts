@@ -28,7 +28,7 @@ import { customGrad } from './customGrad';
 import { CONTRASTIVE_FORWARD, contrastiveTermBackward, contrastiveTermForward, StackedRows, type RowRange, type TermKernelOptions } from './kernels/contrastive/contract';
 import { runsFused } from './kernels/dispatch';
 import type { DenominatorRule, PositiveRule } from './kernels/contrastive/terms';
-import { normalizeRows, normalizeRowsGrad } from './rowNormalize';
+import { activeRows, normalizeRows, normalizeRowsGrad } from './rowNormalize';
 
 export type { RowRange };
 
@@ -87,18 +87,22 @@ export function contrastiveLoss(inputs: tf.Tensor2D[], spec: ContrastiveSpec): t
   // (row normalisation commutes with stacking), so that InfoNCE never concatenates, slices
   // or splits `[T, D]`: a copy each on webgl and webgpu.
   let stackedOnce = true;
+  // Kept logits serve only a backward: where no gradient tape records this call (a forward
+  // alone), keeping them would be an `[R, C]` pass (a copy on webgl) for nothing. Asked here,
+  // outside the customGrad, whose forward runs as a kernel with the tape off.
+  const recording = tf.engine().isTapeOn();
   const loss = customGrad<tf.Tensor[]>((raw, save) => {
     stackedOnce = runsFused(CONTRASTIVE_FORWARD);
     const groups = stackedOnce && raw.length > 1 ? [tf.concat(raw, 0) as tf.Tensor2D] : (raw as tf.Tensor2D[]);
     const normalized = spec.normalize ? groups.map((group) => normalizeRows(group)) : undefined;
     const parts = normalized === undefined ? groups : normalized.map(({ normalized: rows }) => rows);
     const embeddings = new StackedRows(parts);
-    const evaluated = terms.map((term) => contrastiveTermForward(embeddings, term, keepsLogits(term)));
+    const evaluated = terms.map((term) => contrastiveTermForward(embeddings, term, recording && keepsLogits(term)));
     const perAnchor = tf.addN(evaluated.map(({ losses }) => losses));
-    // Save the embeddings (and the normalisation's factors), each term's lse `[R]` and its
-    // logits where it kept them (`[0]` otherwise): the backward recomputes the rest of the
-    // logits from them.
-    const factors = normalized === undefined ? [] : normalized.flatMap(({ inverseNorm, active }) => [inverseNorm, active]);
+    // Save the embeddings (and the normalisation's factors, ‖x‖² for its `active`), each
+    // term's lse `[R]` and its logits where it kept them (`[0]` otherwise): the backward
+    // recomputes the rest of the logits from them.
+    const factors = normalized === undefined ? [] : normalized.flatMap(({ inverseNorm, squaredNorm }) => [inverseNorm, squaredNorm]);
     save([...parts, ...factors, ...evaluated.map(({ logSumExp }) => logSumExp), ...evaluated.map(({ logits }) => logits)]);
     return {
       value: spec.reduction === 'none' ? perAnchor : tf.mul(tf.sum(perAnchor), scale),
@@ -120,8 +124,8 @@ export function contrastiveLoss(inputs: tf.Tensor2D[], spec: ContrastiveSpec): t
         });
         const gradients = parts.map((part, k) => {
           const dPart = (pieces.length === 1 ? pieces[0]?.[k] : tf.addN(pieces.map((perPart) => perPart[k] as tf.Tensor2D))) as tf.Tensor2D;
-          const rows = { normalized: part, inverseNorm: factors[2 * k] as tf.Tensor2D, active: factors[2 * k + 1] as tf.Tensor2D };
-          return spec.normalize ? normalizeRowsGrad(dPart, rows) : dPart;
+          if (!spec.normalize) return dPart;
+          return normalizeRowsGrad(dPart, { normalized: part, inverseNorm: factors[2 * k] as tf.Tensor2D, active: activeRows(factors[2 * k + 1] as tf.Tensor2D) });
         });
         return stackedOnce && sizes.length > 1 ? tf.split(gradients[0] as tf.Tensor2D, sizes, 0) : gradients;
       },

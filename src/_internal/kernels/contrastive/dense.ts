@@ -184,7 +184,10 @@ export function denseForward(e: StackedRows, term: DenseTerm, ids: DenseIds, kee
     // One positive per row: its logit gathered, ℓ_r = [r has one]·f(lse_r − S_r,c(r)).
     const positiveLogits = tf.gather(flatLogits(), tf.tensor1d(structure.positiveIndex, 'int32'));
     const gap = tf.sub(tf.reshape(logSumExp, [-1]), positiveLogits);
-    losses = tf.mul(term.form === 'shared' ? gap : tf.softplus(gap), tf.tensor1d(positiveTotal.map((t) => t * term.weight)));
+    const perRow = term.form === 'shared' ? gap : tf.softplus(gap);
+    // × [r has a positive]·weight: skipped where that is 1 for every row (InfoNCE).
+    const factor = positiveTotal.map((t) => t * term.weight);
+    losses = factor.every((f) => f === 1) ? perRow : tf.mul(perRow, tf.tensor1d(factor));
   } else if (term.form === 'shared') {
     // Σ_c W_rc·(lse_r − S_rc) = (Σ_c W_rc)·lse_r − w_r·Σ_{c∈P(r)} S_rc.
     const positiveSum = tf.sum(tf.where(structure.positives(), logits as tf.Tensor, tf.scalar(0)), 1, true);
