@@ -185,14 +185,16 @@ export function denseForward(e: StackedRows, term: DenseTerm, ids: DenseIds, kee
     const positiveLogits = tf.gather(flatLogits(), tf.tensor1d(structure.positiveIndex, 'int32'));
     const gap = tf.sub(tf.reshape(logSumExp, [-1]), positiveLogits);
     const perRow = term.form === 'shared' ? gap : tf.softplus(gap);
-    // × [r has a positive]·weight: skipped where that is 1 for every row (InfoNCE).
     const factor = positiveTotal.map((t) => t * term.weight);
-    losses = factor.every((f) => f === 1) ? perRow : tf.mul(perRow, tf.tensor1d(factor));
+    // × [r has a positive]·weight: skipped where that is 1 for every row (InfoNCE); + 0 where
+    // a row has none, whose (lse − S)·0 is −0 for a negative gap.
+    losses = factor.every((f) => f === 1) ? perRow : factor.includes(0) ? tf.add(tf.mul(perRow, tf.tensor1d(factor)), 0) : tf.mul(perRow, tf.tensor1d(factor));
   } else if (term.form === 'shared') {
     // Σ_c W_rc·(lse_r − S_rc) = (Σ_c W_rc)·lse_r − w_r·Σ_{c∈P(r)} S_rc.
     const positiveSum = tf.sum(tf.where(structure.positives(), logits as tf.Tensor, tf.scalar(0)), 1, true);
     const loss = tf.sub(tf.mul(logSumExp, tf.tensor2d(positiveTotal, [rows, 1])), tf.mul(positiveSum, tf.tensor2d(weight, [rows, 1])));
-    losses = tf.mul(tf.reshape(loss, [-1]), term.weight);
+    // + 0: an anchor without positives gets lse·0 − 0, which is −0 for lse < 0; the loss is +0.
+    losses = tf.add(tf.mul(tf.reshape(loss, [-1]), term.weight), 0);
   } else {
     // Σ_{c∈P(r)} w_r·softplus(lse_r − S_rc), with −1e30 (softplus 0) off the positives.
     // tfjs's softplus is one pass (max(x, 0) + log1p(e^{−|x|}) took six); on the GPU backends
