@@ -57,11 +57,17 @@ function placementOf({ queries, keys }: DenseTerm): TermPlacement {
 
 const sameRows = ({ queries, keys }: DenseTerm): boolean => queries.start === keys.start && queries.end === keys.end;
 
-/** S = Q·Kᵀ/τ `[R, C]`. */
+/**
+ * S = Q·Kᵀ/τ `[R, C]`. On webgpu Kᵀ is formed first: tfjs-backend-webgpu's product with
+ * `transposeB` took 170 ms for `[256, 512]·[512, 256]` on SwiftShader (650 ms at 512 rows),
+ * against 112–130 (470–490) for the transpose and a plain product; on webgl the two were
+ * even at 256 rows and the transpose 10 % slower at 512, so webgl keeps `transposeB`.
+ */
 function logitsOf(e: StackedRows, term: DenseTerm): tf.Tensor2D {
   const queries = e.rows(term.queries);
   const keys = sameRows(term) ? queries : e.rows(term.keys);
-  return tf.div(tf.matMul(queries, keys, false, true), term.temperature);
+  const product = tf.getBackend() === 'webgpu' ? tf.matMul(queries, transposeMatrix(keys)) : tf.matMul(queries, keys, false, true);
+  return tf.div(product, term.temperature);
 }
 
 
