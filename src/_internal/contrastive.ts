@@ -25,10 +25,10 @@
 import * as tf from '@tensorflow/tfjs-core';
 
 import { customGrad } from './customGrad';
-import { CONTRASTIVE_FORWARD, contrastiveTermBackward, contrastiveTermForward, type RowRange, type TermKernelOptions } from './kernels/contrastive/contract';
+import { CONTRASTIVE_FORWARD, contrastiveTermBackward, contrastiveTermForward, StackedRows, type RowRange, type TermKernelOptions } from './kernels/contrastive/contract';
 import { runsFused } from './kernels/dispatch';
 import type { DenominatorRule, PositiveRule } from './kernels/contrastive/terms';
-import { normalizeRows, normalizeRowsGrad } from './rowNormalize';
+import { activeRows, normalizeRows, normalizeRowsGrad } from './rowNormalize';
 
 export type { RowRange };
 
@@ -62,12 +62,16 @@ export interface ContrastiveSpec {
  * Where the host kernels run, terms with at most this many logits (4 MiB of float32) keep
  * them from the forward to the backward, which then skips recomputing them (one of its
  * three block products); larger ones stay memory-bounded (O((R + C)·D)) and recompute.
- * The composites recompute the dense logits anyway, so elsewhere nothing is kept.
+ * The composite (webgl, webgpu) holds the dense `[R, C]` logits anyway, as the user's
+ * autograd composite does, so it keeps those of a `'shared'` term: its backward then forms
+ * the softmax as e^{S − lse} with no matMul, maximum or sum to redo. A `'perPositive'`
+ * backward recomputes S for its positives (outside M, so −∞ in the kept logits), and
+ * masking those S costs what reading kept ones would.
  */
 const KEPT_LOGITS = 1 << 20;
 
 const keepsLogits = (term: TermKernelOptions): boolean =>
-  (term.queries.end - term.queries.start) * (term.keys.end - term.keys.start) <= KEPT_LOGITS && runsFused(CONTRASTIVE_FORWARD);
+  runsFused(CONTRASTIVE_FORWARD) ? (term.queries.end - term.queries.start) * (term.keys.end - term.keys.start) <= KEPT_LOGITS : term.form === 'shared';
 
 /**
  * The loss of `spec` over the inputs (each `[Nₖ, D]`, stacked in order): a scalar, or the
@@ -78,21 +82,28 @@ export function contrastiveLoss(inputs: tf.Tensor2D[], spec: ContrastiveSpec): t
   const scale = spec.reduction === 'mean' ? 1 / spec.counted : 1;
   const terms: TermKernelOptions[] = spec.terms.map((term) => ({ ...term, temperature: spec.temperature }));
   const anchors = (terms[0]?.queries.end ?? 0) - (terms[0]?.queries.start ?? 0);
-  const prepare = (raw: tf.Tensor[]) => {
-    const stacked = (raw.length === 1 ? raw[0] : tf.concat(raw, 0)) as tf.Tensor2D;
-    const rows = spec.normalize ? normalizeRows(stacked) : undefined;
-    return { rows, embeddings: rows === undefined ? stacked : rows.normalized };
-  };
-
+  // Where the host kernels run, E is stacked once and normalised as one tensor (their row
+  // kernels take it whole). The composite reads it as the inputs, each normalised on its own
+  // (row normalisation commutes with stacking), so that InfoNCE never concatenates, slices
+  // or splits `[T, D]`: a copy each on webgl and webgpu.
+  let stackedOnce = true;
+  // Kept logits serve only a backward: where no gradient tape records this call (a forward
+  // alone), keeping them would be an `[R, C]` pass (a copy on webgl) for nothing. Asked here,
+  // outside the customGrad, whose forward runs as a kernel with the tape off.
+  const recording = tf.engine().isTapeOn();
   const loss = customGrad<tf.Tensor[]>((raw, save) => {
-    const { rows, embeddings } = prepare(raw);
-    const evaluated = terms.map((term) => contrastiveTermForward(embeddings, term, keepsLogits(term)));
+    stackedOnce = runsFused(CONTRASTIVE_FORWARD);
+    const groups = stackedOnce && raw.length > 1 ? [tf.concat(raw, 0) as tf.Tensor2D] : (raw as tf.Tensor2D[]);
+    const normalized = spec.normalize ? groups.map((group) => normalizeRows(group)) : undefined;
+    const parts = normalized === undefined ? groups : normalized.map(({ normalized: rows }) => rows);
+    const embeddings = new StackedRows(parts);
+    const evaluated = terms.map((term) => contrastiveTermForward(embeddings, term, recording && keepsLogits(term)));
     const perAnchor = tf.addN(evaluated.map(({ losses }) => losses));
-    // Save the embeddings (and the normalisation's factors), each term's lse `[R]` and its
-    // logits where it kept them (`[0]` otherwise): the backward recomputes the rest of the
-    // logits from them.
-    const normalization = rows === undefined ? [] : [rows.inverseNorm, rows.active];
-    save([embeddings, ...normalization, ...evaluated.map(({ logSumExp }) => logSumExp), ...evaluated.map(({ logits }) => logits)]);
+    // Save the embeddings (and the normalisation's factors, ‖x‖² for its `active`), each
+    // term's lse `[R]` and its logits where it kept them (`[0]` otherwise): the backward
+    // recomputes the rest of the logits from them.
+    const factors = normalized === undefined ? [] : normalized.flatMap(({ inverseNorm, squaredNorm }) => [inverseNorm, squaredNorm]);
+    save([...parts, ...factors, ...evaluated.map(({ logSumExp }) => logSumExp), ...evaluated.map(({ logits }) => logits)]);
     return {
       value: spec.reduction === 'none' ? perAnchor : tf.mul(tf.sum(perAnchor), scale),
       // With G = W ('shared') or G = W∘σ(lse − S) ('perPositive'), ∂ℓ_r/∂S_rc = (Σ_c' G_rc')·p_rc − G_rc,
@@ -100,18 +111,23 @@ export function contrastiveLoss(inputs: tf.Tensor2D[], spec: ContrastiveSpec): t
       // S = Q·Kᵀ/τ gives dQ = dS·K/τ and dK = dSᵀ·Q/τ; a row serving as anchor and as candidate
       // collects both (contrastiveTermBackward); then the normalisation's backward (rowNormalize.ts).
       gradFunc: (dy, saved) => {
-        const [embeddings, ...rest] = saved as [tf.Tensor2D, ...tf.Tensor[]];
-        const rows = spec.normalize ? { normalized: embeddings, inverseNorm: rest[0] as tf.Tensor2D, active: rest[1] as tf.Tensor2D } : undefined;
-        const first = spec.normalize ? 3 : 1;
+        const count = stackedOnce ? 1 : sizes.length;
+        const parts = saved.slice(0, count) as tf.Tensor2D[];
+        const factors = spec.normalize ? (saved.slice(count, 3 * count) as tf.Tensor2D[]) : [];
+        const first = spec.normalize ? 3 * count : count;
         const rowGradient = spec.reduction === 'none' ? tf.reshape(dy, [-1]) : tf.mul(tf.ones([anchors]), tf.mul(dy, scale));
+        const embeddings = new StackedRows(parts);
         const pieces = terms.map((term, i) => {
           const logSumExp = saved[first + i] as tf.Tensor1D;
           const logits = saved[first + terms.length + i] as tf.Tensor1D;
           return contrastiveTermBackward(embeddings, term, logSumExp, tf.mul(rowGradient, term.weight) as tf.Tensor1D, logits);
         });
-        const dEmbeddings = (pieces.length === 1 ? pieces[0] : tf.addN(pieces)) as tf.Tensor2D;
-        const dStacked = rows === undefined ? dEmbeddings : normalizeRowsGrad(dEmbeddings, rows);
-        return sizes.length === 1 ? [dStacked] : tf.split(dStacked, sizes, 0);
+        const gradients = parts.map((part, k) => {
+          const dPart = (pieces.length === 1 ? pieces[0]?.[k] : tf.addN(pieces.map((perPart) => perPart[k] as tf.Tensor2D))) as tf.Tensor2D;
+          if (!spec.normalize) return dPart;
+          return normalizeRowsGrad(dPart, { normalized: part, inverseNorm: factors[2 * k] as tf.Tensor2D, active: activeRows(factors[2 * k + 1] as tf.Tensor2D) });
+        });
+        return stackedOnce && sizes.length > 1 ? tf.split(gradients[0] as tf.Tensor2D, sizes, 0) : gradients;
       },
     };
   });

@@ -2,7 +2,8 @@
  * A contrastive term's structure: which (anchor r, candidate c) pairs are positives, with
  * their weights W_rc, and which columns enter anchor r's log-sum-exp (M). It is described
  * by ids and index arrays, never by dense `[R, C]` masks, so the fused kernels (`host/`)
- * read it in O(R + C) memory; only the composite expands it ({@link denseMasks}).
+ * read it in O(R + C) memory; the composite (`./dense.ts`) expands it on the device, from
+ * the same ids as int32 tensors.
  * `src/_internal/contrastivePlans.ts` says which rules each loss uses; this file says what
  * a rule means, for both paths.
  *
@@ -147,21 +148,6 @@ export class TermRelation {
       if (secondary[c] !== secondary[r]) visit(c, 1);
     }
   }
-}
-
-/** W and M `[R, C]` row-major (M absent when every column counts): the composite's masks. */
-export function denseMasks(structure: TermStructure, placement: TermPlacement): { targets: Float32Array; denominator: Float32Array | undefined } {
-  const { rows, columns } = placement;
-  const relation = new TermRelation(structure, placement);
-  const targets = new Float32Array(rows * columns);
-  const denominator = structure.denominator.rule === 'all' ? undefined : new Float32Array(rows * columns);
-  for (let r = 0; r < rows; r++) {
-    relation.forEachPositive(r, (c, weight) => {
-      targets[r * columns + c] = weight;
-    });
-    if (denominator !== undefined) for (let c = 0; c < columns; c++) denominator[r * columns + c] = relation.inDenominator(r, c) ? 1 : 0;
-  }
-  return { targets, denominator };
 }
 
 /** Labels or ids as dense codes in [0, n): equal values get equal codes. */
