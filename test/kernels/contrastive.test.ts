@@ -17,12 +17,11 @@ import { expect, it } from 'vitest';
 import { ntXent } from '../../src';
 import { contrastiveLoss, type ContrastiveTerm, type Reduction } from '../../src/_internal/contrastive';
 import { contrastiveTermBackward, contrastiveTermForward, type TermKernelOptions } from '../../src/_internal/kernels/contrastive/contract';
-import { setHostOptions } from '../../src/_internal/kernels/host/options';
 import { uniformFrom } from '../helpers/arbitraries';
 import { expectClose, expectNoLeak, maxAbs } from '../helpers/assert';
 import { bothPaths, describeBackends, isGpuBackend } from '../helpers/backends';
 import { runs } from '../helpers/properties';
-import { engineOptions } from '../helpers/hostEngines';
+import { withEngine } from '../helpers/hostEngines';
 import { TOLERANCE } from '../helpers/tolerance';
 
 interface TermCase {
@@ -87,16 +86,6 @@ const termCase: fc.Arbitrary<TermCase> = fc
         : { queries: all, keys: all, positives: { rule: 'samePrimaryOtherSecondary', ids }, denominator: { rule: 'otherInBoth', ids }, form, weight: 1, temperature };
     return { total: extra + rows, depth, term, seed };
   });
-
-/** `body`'s result with the host kernels' WebAssembly builds required or off. */
-async function withEngine<T>(engine: 'required' | 'off', body: () => Promise<T>): Promise<T> {
-  const previous = setHostOptions(engineOptions(engine));
-  try {
-    return await body();
-  } finally {
-    setHostOptions(previous);
-  }
-}
 
 const engines = fc.constantFrom<'required' | 'off'>('required', 'off');
 
