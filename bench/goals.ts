@@ -53,7 +53,11 @@ const BOTTLENECK_GAP =
   "informationBottleneck has two outputs and tf.customGrad gives one, so they are two custom-gradient nodes over R and α: each keeps its own clones of R and of the per-sample tensors (the output's node of the noise too), which tfjs-backend-wasm copies (tf.profile: 15.6 ms of Identity in one forward+backward on node-wasm at [8,32,32,512], minimum of 9 calls under load), and tfjs adds their two gradients of R (with tfjs-backend-cpu's add on node-cpu, 20–24 ms). One node with both outputs would need tfjs's engine-internal runKernelFunc. Not shown to be out of reach.";
 /** Why the norms trail PyTorch's dedicated kernels on node-wasm (scratch measurements). */
 const NORM_SWEEPS_GAP =
-  "groupNorm and layerNorm are compared with PyTorch's own group- and layer-norm kernels, while featstats runs one set of statistics sweeps for every norm: its groupNorm costs what its instanceNorm costs (tf.profile per kernel on node-wasm, [8,32,32,512], minima of 9 calls under load: moments 2.6–2.8 ms, scale-shift 1.9–2.1, gradient sums 4.0–4.3, input gradient 2.7–2.9, and 1.6 for tfjs-backend-wasm's copy of the saved x, for both), while PyTorch's group norm takes 6.4 ms forward+backward here against 12.0 for its instance norm. The sweeps are bound neither by memory nor by their float64 sums: a WebAssembly SIMD pass over the same 32 MiB takes 1.25 ms against the gradient-sum sweep's 3.4, which took 3.0 ms with float32 sums and 3.5 with eight rows per store of its column sums instead of four (scratch builds of planeSweeps.c). Not shown to be out of reach.";
+  "groupNorm and layerNorm are compared with PyTorch's own group- and layer-norm kernels, while featstats runs one set of statistics sweeps for every norm: its groupNorm costs what its instanceNorm costs (tf.profile per kernel on node-wasm, [8,32,32,512], minima of 9 calls under load: moments 2.6–2.8 ms, scale-shift 1.9–2.1, gradient sums 4.0–4.3, input gradient 2.7–2.9, and 1.6 for tfjs-backend-wasm's copy of the saved x, for both), while PyTorch's group norm takes 6.1–6.4 ms forward+backward here against 12.0–14.3 for its instance norm (two runs). The sweeps are bound neither by memory nor by their float64 sums: a WebAssembly SIMD pass over the same 32 MiB takes 1.25 ms against the gradient-sum sweep's 3.4, which took 3.0 ms with float32 sums and 3.5 with eight rows per store of its column sums instead of four (scratch builds of planeSweeps.c). Not shown to be out of reach.";
+
+/** How far one run's PyTorch timings can be trusted here (the results of three runs on one day). */
+const TORCH_VARIANCE =
+  "PyTorch's own timings of these medium cases moved by up to 3× between runs of the same day on this VM: informationBottleneck 69.1 ms forward and 52.7 ms forward+backward in the full run at 20:06 UTC, 21.6 and 101 ms in a partial run at 23:36; layerNorm forward+backward 9.1, 7.5 and 4.0 ms in three runs; randomMask forward 1.47 then 1.84–1.89 ms (and featstats' randomMask on node-wasm 0.92 then 2.18 ms, the same code). Each ratio is side by side within one run, but one run does not decide a ratio near 1.";
 
 export const GOALS: readonly Goal[] = [
   {
@@ -174,7 +178,7 @@ export const GOALS: readonly Goal[] = [
     limit: 1,
     kind: 'max',
     unit: '×',
-    whenMissed: `${GAUSSIAN_NOISE_GAP} Beside it, ${HOST_COPIES_GAP}`,
+    whenMissed: `${GAUSSIAN_NOISE_GAP} Beside it, ${HOST_COPIES_GAP} ${TORCH_VARIANCE}`,
   },
   {
     text: 'element-wise ops forward+backward ≤ 1.0× PyTorch, one thread',
@@ -185,10 +189,10 @@ export const GOALS: readonly Goal[] = [
     limit: 1,
     kind: 'max',
     unit: '×',
-    whenMissed: `${GAUSSIAN_NOISE_GAP} ${BOTTLENECK_GAP} Beside both, ${HOST_COPIES_GAP}`,
+    whenMissed: `${GAUSSIAN_NOISE_GAP} ${BOTTLENECK_GAP} Beside both, ${HOST_COPIES_GAP} ${TORCH_VARIANCE}`,
   },
-  { text: 'norms forward ≤ 1.0× PyTorch, one thread', targets: ['node-wasm'], ops: NORMS, size: 'medium', measure: forward((r) => r.torch1), limit: 1, kind: 'max', unit: '×', whenMissed: NORM_SWEEPS_GAP },
-  { text: 'norms forward+backward ≤ 1.0× PyTorch, one thread', targets: ['node-wasm'], ops: NORMS, size: 'medium', measure: backward((r) => r.torch1), limit: 1, kind: 'max', unit: '×', whenMissed: NORM_SWEEPS_GAP },
+  { text: 'norms forward ≤ 1.0× PyTorch, one thread', targets: ['node-wasm'], ops: NORMS, size: 'medium', measure: forward((r) => r.torch1), limit: 1, kind: 'max', unit: '×', whenMissed: `${NORM_SWEEPS_GAP} ${TORCH_VARIANCE}` },
+  { text: 'norms forward+backward ≤ 1.0× PyTorch, one thread', targets: ['node-wasm'], ops: NORMS, size: 'medium', measure: backward((r) => r.torch1), limit: 1, kind: 'max', unit: '×', whenMissed: `${NORM_SWEEPS_GAP} ${TORCH_VARIANCE}` },
   { text: 'norms forward ≤ 1.5× PyTorch, one thread', targets: ['node-cpu'], ops: NORMS, size: 'medium', measure: forward((r) => r.torch1), limit: 1.5, kind: 'max', unit: '×', whenMissed: `the sweeps are node-wasm's (see the norms' note above); ${HOST_COPIES_GAP}` },
   {
     text: 'norms forward+backward ≤ 1.5× PyTorch, one thread',
