@@ -11,9 +11,8 @@
  * - Logits outside M are −1e30 in the arithmetic, −∞ only in the `keepLogits` output: webgl
  *   packs 2×2 texels, and a packed op's padding lanes computing −∞ − (−∞) turned a later
  *   matMul's sums into NaN (and its packed relu is x·(x ≥ 0), NaN at −∞). e^{−1e30 − m} = 0
- *   wherever M_r is not empty, so only a term where some M_r is empty (IEContraAST's ids
- *   allow it, checked on the host; or one column but self) masks the exponentials again
- *   (lse = −1e30 there, contrastive.ts).
+ *   wherever M_r is not empty, so only a term whose M_r may be empty (IEContraAST's, or one
+ *   column but self) masks the exponentials again (lse = −1e30 there, contrastive.ts).
  * - The backward takes lse from the forward and, where the forward kept the masked logits,
  *   forms p = e^{S − lse} from them: no matrix product and no reduction to redo. Only the
  *   `'perPositive'` form recomputes S, for σ(lse − S) at positives that lie outside M.
@@ -26,7 +25,7 @@ import * as tf from '@tensorflow/tfjs-core';
 
 import { MASKED } from './host/common';
 import type { StackedRows } from './stackedRows';
-import { TermRelation, type PairedIds, type TermPlacement, type TermStructure } from './terms';
+import { TermRelation, type TermPlacement, type TermStructure } from './terms';
 
 /** Rows [start, end) of the stacked embeddings. */
 interface Rows {
@@ -94,25 +93,6 @@ function positiveRows(term: DenseTerm, placement: TermPlacement): PositiveRows {
   return { weight, total };
 }
 
-/**
- * Whether some row differs from no row in both ids (an empty IEContraAST denominator), by
- * counting: |M_r| = n − |same primary| − |same secondary| + |same both|, O(n) on the host.
- * Where none is empty, the composite skips masking the exponentials again.
- */
-function someRowDiffersFromNone({ primary, secondary }: PairedIds): boolean {
-  const n = primary.length;
-  const count = (key: (i: number) => number) => {
-    const counts = new Map<number, number>();
-    for (let i = 0; i < n; i++) counts.set(key(i), (counts.get(key(i)) ?? 0) + 1);
-    return (i: number) => counts.get(key(i)) as number;
-  };
-  const samePrimary = count((i) => primary[i] as number);
-  const sameSecondary = count((i) => secondary[i] as number);
-  const sameBoth = count((i) => (primary[i] as number) * n + (secondary[i] as number));
-  for (let i = 0; i < n; i++) if (n - samePrimary(i) - sameSecondary(i) + sameBoth(i) === 0) return true;
-  return false;
-}
-
 /** The term's W and M as device tensors (see the module comment). */
 interface DenseStructure {
   readonly placement: TermPlacement;
@@ -159,7 +139,10 @@ function denseStructure(term: DenseTerm, ids: DenseIds): DenseStructure {
     mask ??= denominator.rule === 'allButSelf' ? tf.notEqual(selfColumn(offset), columnIndex) : tf.notEqual(pairedMasks().otherSecondary, pairedMasks().positives);
     return mask;
   };
-  const mayBeEmpty = denominator.rule === 'otherInBoth' ? someRowDiffersFromNone(denominator.ids) : denominator.rule === 'allButSelf' && columns <= 1;
+  // IEContraAST's exponentials are masked again even where no row's M is empty: without
+  // it, a 5-row styleContrastiveLoss at logits near 1e4 gave NaN gradients on webgl (CI,
+  // property seed 20261128), though the unmasked entries are e^{−1e30 − lse}.
+  const mayBeEmpty = denominator.rule === 'otherInBoth' || (denominator.rule === 'allButSelf' && columns <= 1);
 
   let support: tf.Tensor | undefined;
   const positiveSupport = () => {
