@@ -69,13 +69,18 @@ export function randomMask<T extends tf.Tensor>(images: T | tf.TensorLike, optio
     const order = checkFeatures(input, 'images', OP, dataFormat);
     const { batch, positions } = channelLayout(input.shape, order);
     const mask = drawMasks(batch, positions, fraction, seed);
-    // Made where it is used, from the host array: the backward may run after this tidy.
-    const masked = (t: tf.Tensor) => maskPositions(t, tf.tensor2d(mask, [batch, positions], 'float32'), order === 'NHWC');
-    const apply = customGrad<[tf.Tensor]>(([value]) => ({
-      value: masked(value),
-      // y = x ⊙ m with m independent of x: ∂yᵢ/∂xᵢ = mᵢ, so dx = dy ⊙ m.
-      gradFunc: (dy) => [masked(dy)],
-    }));
+    const channelsLast = order === 'NHWC';
+    const apply = customGrad<[tf.Tensor]>(([value], save) => {
+      // Made inside the forward and saved, so the backward (which may run after this
+      // tidy) reuses the tensor instead of uploading the mask again; untaped, nothing is kept.
+      const maskTensor = tf.tensor2d(mask, [batch, positions], 'float32');
+      save([maskTensor]);
+      return {
+        value: maskPositions(value, maskTensor, channelsLast),
+        // y = x ⊙ m with m independent of x: ∂yᵢ/∂xᵢ = mᵢ, so dx = dy ⊙ m.
+        gradFunc: (dy, [savedMask]) => [maskPositions(dy, savedMask as tf.Tensor2D, channelsLast)],
+      };
+    });
     return apply(input);
   }) as T;
 }
