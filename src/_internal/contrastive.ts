@@ -28,7 +28,7 @@ import { customGrad } from './customGrad';
 import { CONTRASTIVE_FORWARD, contrastiveTermBackward, contrastiveTermForward, StackedRows, type RowRange, type TermKernelOptions } from './kernels/contrastive/contract';
 import { runsFused } from './kernels/dispatch';
 import type { DenominatorRule, PositiveRule } from './kernels/contrastive/terms';
-import { activeRows, normalizeRows, normalizeRowsGrad } from './rowNormalize';
+import { normalizeRows, normalizeRowsGrad } from './rowNormalize';
 
 export type { RowRange };
 
@@ -86,22 +86,21 @@ export function contrastiveLoss(inputs: tf.Tensor2D[], spec: ContrastiveSpec): t
   // kernels take it whole). The composite reads it as the inputs, each normalised on its own
   // (row normalisation commutes with stacking), so that InfoNCE never concatenates, slices
   // or splits `[T, D]`: a copy each on webgl and webgpu.
-  let stackedOnce = true;
   // Kept logits serve only a backward: where no gradient tape records this call (a forward
   // alone), keeping them would be an `[R, C]` pass (a copy on webgl) for nothing. Asked here,
   // outside the customGrad, whose forward runs as a kernel with the tape off.
   const recording = tf.engine().isTapeOn();
   const loss = customGrad<tf.Tensor[]>((raw, save) => {
-    stackedOnce = runsFused(CONTRASTIVE_FORWARD);
+    const stackedOnce = runsFused(CONTRASTIVE_FORWARD);
     const groups = stackedOnce && raw.length > 1 ? [tf.concat(raw, 0) as tf.Tensor2D] : (raw as tf.Tensor2D[]);
     const normalized = spec.normalize ? groups.map((group) => normalizeRows(group)) : undefined;
     const parts = normalized === undefined ? groups : normalized.map(({ normalized: rows }) => rows);
     const embeddings = new StackedRows(parts);
     const evaluated = terms.map((term) => contrastiveTermForward(embeddings, term, recording && keepsLogits(term)));
     const perAnchor = tf.addN(evaluated.map(({ losses }) => losses));
-    // Save the embeddings (and the normalisation's factors, ‖x‖² for its `active`), each
-    // term's lse `[R]` and its logits where it kept them (`[0]` otherwise): the backward
-    // recomputes the rest of the logits from them.
+    // Save the embeddings (and the normalisation's factors), each term's lse `[R]` and its
+    // logits where it kept them (`[0]` otherwise): the backward recomputes the rest of the
+    // logits from them.
     const factors = normalized === undefined ? [] : normalized.flatMap(({ inverseNorm, squaredNorm }) => [inverseNorm, squaredNorm]);
     save([...parts, ...factors, ...evaluated.map(({ logSumExp }) => logSumExp), ...evaluated.map(({ logits }) => logits)]);
     return {
@@ -111,7 +110,9 @@ export function contrastiveLoss(inputs: tf.Tensor2D[], spec: ContrastiveSpec): t
       // S = Q·Kᵀ/τ gives dQ = dS·K/τ and dK = dSᵀ·Q/τ; a row serving as anchor and as candidate
       // collects both (contrastiveTermBackward); then the normalisation's backward (rowNormalize.ts).
       gradFunc: (dy, saved) => {
-        const count = stackedOnce ? 1 : sizes.length;
+        // The forward saved `count` parts (one where it stacked E), their normalisation
+        // factors (two per part), then two tensors per term.
+        const count = (saved.length - 2 * terms.length) / (spec.normalize ? 3 : 1);
         const parts = saved.slice(0, count) as tf.Tensor2D[];
         const factors = spec.normalize ? (saved.slice(count, 3 * count) as tf.Tensor2D[]) : [];
         const first = spec.normalize ? 3 * count : count;
@@ -125,9 +126,9 @@ export function contrastiveLoss(inputs: tf.Tensor2D[], spec: ContrastiveSpec): t
         const gradients = parts.map((part, k) => {
           const dPart = (pieces.length === 1 ? pieces[0]?.[k] : tf.addN(pieces.map((perPart) => perPart[k] as tf.Tensor2D))) as tf.Tensor2D;
           if (!spec.normalize) return dPart;
-          return normalizeRowsGrad(dPart, { normalized: part, inverseNorm: factors[2 * k] as tf.Tensor2D, active: activeRows(factors[2 * k + 1] as tf.Tensor2D) });
+          return normalizeRowsGrad(dPart, { normalized: part, inverseNorm: factors[2 * k] as tf.Tensor2D, squaredNorm: factors[2 * k + 1] as tf.Tensor2D });
         });
-        return stackedOnce && sizes.length > 1 ? tf.split(gradients[0] as tf.Tensor2D, sizes, 0) : gradients;
+        return count < sizes.length ? tf.split(gradients[0] as tf.Tensor2D, sizes, 0) : gradients;
       },
     };
   });

@@ -22,36 +22,24 @@ export interface NormalizedRows {
   readonly normalized: tf.Tensor2D;
   /** 1/max(‖x‖, ε) `[N, 1]`. */
   readonly inverseNorm: tf.Tensor2D;
-  /** 1 where ‖x‖ > ε, else 0, `[N, 1]`. */
-  readonly active: tf.Tensor2D;
-  /** ‖x‖² `[N, 1]` (so ‖x̂‖² = ‖x‖²/max(‖x‖, ε)² needs no pass over x̂). */
+  /**
+   * ‖x‖² `[N, 1]`: ‖x̂‖² = ‖x‖²/max(‖x‖, ε)² needs no pass over x̂, and the backward tells
+   * the rows above ε from it.
+   */
   readonly squaredNorm: tf.Tensor2D;
 }
 
 export function normalizeRows(x: tf.Tensor2D, epsilon = ROW_NORM_EPSILON): NormalizedRows {
   const squaredNorm = rowDots(x, x);
   const inverseNorm = tf.rsqrt(tf.maximum(squaredNorm, epsilon * epsilon)) as tf.Tensor2D;
-  // `active` serves only the backward: made on first read (in the scope that reads it), so a
-  // forward that saves `squaredNorm` instead runs two ops fewer (each a dispatch on the GPU).
-  let active: tf.Tensor2D | undefined;
-  return {
-    normalized: scaleRows(x, inverseNorm),
-    inverseNorm,
-    get active() {
-      return (active ??= activeRows(squaredNorm, epsilon));
-    },
-    squaredNorm,
-  };
+  return { normalized: scaleRows(x, inverseNorm), inverseNorm, squaredNorm };
 }
 
-/** `active` of {@link NormalizedRows} from ‖x‖²: 1 where ‖x‖ > ε, else 0, `[N, 1]`. */
-export function activeRows(squaredNorm: tf.Tensor2D, epsilon = ROW_NORM_EPSILON): tf.Tensor2D {
-  return tf.cast(tf.greater(squaredNorm, epsilon * epsilon), 'float32') as tf.Tensor2D;
-}
-
-/** dx from dx̂ (see the module comment). */
-export function normalizeRowsGrad(dNormalized: tf.Tensor2D, rows: Pick<NormalizedRows, 'normalized' | 'inverseNorm' | 'active'>): tf.Tensor2D {
-  const projection = tf.mul(rowDots(dNormalized, rows.normalized), rows.active);
+/** dx from dx̂ (see the module comment), with the ε of the forward. */
+export function normalizeRowsGrad(dNormalized: tf.Tensor2D, rows: NormalizedRows, epsilon = ROW_NORM_EPSILON): tf.Tensor2D {
+  // `active`: 1 where ‖x‖ > ε, else 0, made here so a forward alone never makes it.
+  const active = tf.cast(tf.greater(rows.squaredNorm, epsilon * epsilon), 'float32');
+  const projection = tf.mul(rowDots(dNormalized, rows.normalized), active);
   // (dx̂ − x̂·p)·r as dx̂·r + x̂·(−p·r): one pass over the rows.
   return blendRows(dNormalized, rows.normalized, rows.inverseNorm, tf.neg(tf.mul(projection, rows.inverseNorm)) as tf.Tensor2D);
 }

@@ -2,28 +2,11 @@ import * as tf from '@tensorflow/tfjs-core';
 
 import { customGrad } from '../_internal/customGrad';
 import { formatShape, opError } from '../_internal/errors';
-import { multiplyMatrices } from '../_internal/kernels/product/contract';
+import { columnSums } from '../_internal/kernels/product/contract';
 import { flattenSamples, normalizeRows, normalizeRowsGrad } from '../_internal/rowNormalize';
 import { checkMinRank, floatTensor, type TensorInput } from '../_internal/validate';
 
 const OP = 'activationSimilarity';
-
-/**
- * Σ_i x_i of the rows of x `[N, D]`, as `[1, D]`, O(N·D), by whichever tfjs path the
- * backend runs well (bench/README.md, "Design measurements"): the product 1ᵀ·x on cpu and
- * wasm (the fused product kernel) and on webgl, where tfjs's sum over axis 0 transposes x
- * first; on webgpu, whose MatMul runs a one-row product slowly and whose axis-0 sum is
- * slower still, the rows as slices added in turn.
- */
-function columnSums(x: tf.Tensor2D): tf.Tensor2D {
-  const rows = x.shape[0];
-  if (tf.getBackend() === 'webgpu') {
-    // Added one by one: tfjs-backend-webgpu's AddN binds a buffer per input, past the 8 a stage allows from 8 rows on.
-    const [first, ...rest] = tf.split(x, rows, 0) as tf.Tensor2D[];
-    return rest.reduce((sum, row) => tf.add(sum, row), first as tf.Tensor2D);
-  }
-  return multiplyMatrices(tf.ones([1, rows]) as tf.Tensor2D, x);
-}
 
 /**
  * Mean cosine similarity between the activations of different samples, the probe of
@@ -64,13 +47,13 @@ export function activationSimilarity(x: TensorInput): tf.Scalar {
       const diagonal = tf.sum(tf.mul(rows.squaredNorm, tf.square(rows.inverseNorm)));
       const offDiagonal = tf.sub(tf.sum(tf.square(total)), diagonal);
       // Saved for the backward instead of x, which it would normalise again.
-      save([rows.normalized, rows.inverseNorm, rows.active]);
+      save([rows.normalized, rows.inverseNorm, rows.squaredNorm]);
       return {
         value: tf.div(offDiagonal, pairs),
         gradFunc: (dy, saved) => {
-          const [normalized, inverseNorm, active] = saved as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D];
+          const [normalized, inverseNorm, squaredNorm] = saved as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D];
           const dNormalized = tf.mul(tf.sub(columnSums(normalized), normalized), tf.div(tf.mul(dy, 2), pairs)) as tf.Tensor2D;
-          return [tf.reshape(normalizeRowsGrad(dNormalized, { normalized, inverseNorm, active }), value.shape)];
+          return [tf.reshape(normalizeRowsGrad(dNormalized, { normalized, inverseNorm, squaredNorm }), value.shape)];
         },
       };
     });

@@ -2,13 +2,15 @@
  * The matrix-product kernel (`src/_internal/kernels/product/contract.ts`) against float64
  * sums, every combination of transposes, with the compiled products required and with
  * the TypeScript loops (on cpu and wasm; elsewhere both runs are tfjs's matMul), shapes
- * that are and are not multiples of the compiled tiles, an empty inner size included.
+ * that are and are not multiples of the compiled tiles, an empty inner size included;
+ * and the column-sum kernel (its own program on webgpu, the product 1ᵀ·x elsewhere)
+ * against float64 sums.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import fc from 'fast-check';
 import { expect, it } from 'vitest';
 
-import { multiplyMatrices } from '../../src/_internal/kernels/product/contract';
+import { columnSums, multiplyMatrices } from '../../src/_internal/kernels/product/contract';
 import { uniformFrom } from '../helpers/arbitraries';
 import { expectClose, expectNoLeak } from '../helpers/assert';
 import { describeBackends } from '../helpers/backends';
@@ -71,5 +73,28 @@ describeBackends('matrix-product kernel', (backend) => {
     const [a, b] = [tf.tensor2d(randomValues(12, 1), [3, 4]), tf.tensor2d(randomValues(20, 2), [5, 4])];
     await expectNoLeak(() => multiplyMatrices(a, b, { transposeB: true }).dispose());
     tf.dispose([a, b]);
+  });
+
+  it('sums the columns of [N, D] into [1, D]', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.integer({ min: 1, max: 70 }), fc.integer({ min: 1, max: 150 }), fc.integer({ min: 0, max: 2 ** 31 - 1 }), async (rows, columns, seed) => {
+        const values = randomValues(rows * columns, seed);
+        const x = tf.tensor2d(values, [rows, columns]);
+        const sums = columnSums(x);
+        expect(sums.shape).toEqual([1, columns]);
+        const reference = new Float64Array(columns);
+        for (let i = 0; i < rows * columns; i++) reference[i % columns] = (reference[i % columns] as number) + (values[i] as number);
+        // Each entry sums N values in [−1, 1]: rounding relative to N.
+        expectClose(await sums.data(), reference, tolerance.value, rows);
+        tf.dispose([x, sums]);
+      }),
+      runs(40),
+    );
+  });
+
+  it('leaks nothing summing columns', async () => {
+    const x = tf.tensor2d(randomValues(12, 3), [3, 4]);
+    await expectNoLeak(() => columnSums(x).dispose());
+    x.dispose();
   });
 });

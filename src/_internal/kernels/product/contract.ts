@@ -5,17 +5,23 @@
  * | kernel | inputs → output |
  * |---|---|
  * | `FeatstatsMatrixProduct` | a `[M, K]` (`[K, M]` with `transposeA`), b `[K, N]` (`[N, K]` with `transposeB`) → `[M, N]`: op(a)·op(b) |
+ * | `FeatstatsColumnSums` | x `[N, D]` → `[1, D]`: Σᵢ xᵢ (activationSimilarity) |
  *
- * The composite is tfjs's `matMul`. The host kernel (cpu and wasm) runs the WebAssembly
- * SIMD products of `../host/compiled/matrixProduct.c` with float32 sums, as tfjs's matMul
- * keeps them, on wasm in place and on cpu staged through their own memory.
+ * The composite of the product is tfjs's `matMul`. The host kernel (cpu and wasm) runs the
+ * WebAssembly SIMD products of `../host/compiled/matrixProduct.c` with float32 sums, as
+ * tfjs's matMul keeps them, on wasm in place and on cpu staged through their own memory.
+ * The column sums' composite is the product 1ᵀ·x, fused on cpu and wasm and tfjs's matMul
+ * on webgl, where it beats tfjs's axis-0 sum, which transposes x first; webgpu has its own
+ * kernel (`./webgpu/columnSums.ts`).
  */
 import * as tf from '@tensorflow/tfjs-core';
 
 import { dispatch, type FusedKernel } from '../dispatch';
 import { multiplyMatricesCpu, multiplyMatricesWasm } from './host/multiplyMatrices';
+import { columnSumsWebgpu } from './webgpu/columnSums';
 
 export const MATRIX_PRODUCT: FusedKernel = { name: 'FeatstatsMatrixProduct', backends: { cpu: multiplyMatricesCpu, wasm: multiplyMatricesWasm } };
+export const COLUMN_SUMS: FusedKernel = { name: 'FeatstatsColumnSums', backends: { webgpu: columnSumsWebgpu } };
 
 /** Which operands enter transposed. */
 export interface ProductTransposes {
@@ -31,4 +37,9 @@ export function multiplyMatrices(a: tf.Tensor2D, b: tf.Tensor2D, { transposeA = 
     // which WebGPU rejects (the output then keeps stale memory).
     inner === 0 ? tf.zeros([a.shape[transposeA ? 1 : 0], b.shape[transposeB ? 0 : 1]]) : tf.matMul(a, b, transposeA, transposeB),
   );
+}
+
+/** Σᵢ xᵢ of the rows of x `[N, D]`, as `[1, D]`. */
+export function columnSums(x: tf.Tensor2D): tf.Tensor2D {
+  return dispatch(COLUMN_SUMS, { x }, {}, () => tf.tidy(() => multiplyMatrices(tf.ones([1, x.shape[0]]) as tf.Tensor2D, x))) as tf.Tensor2D;
 }
