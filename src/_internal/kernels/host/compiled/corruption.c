@@ -69,16 +69,30 @@ void maskChannelsFirst(const float *x, const float *mask, float *y, i32 batch, i
 
 static inline u32 rotl(u32 x, i32 k) { return (x << k) | (x >> (32 - k)); }
 
-/* The next uniform of xoshiro128** (state a, b, c, d as random.ts names them), result/2³². */
+/* One step of xoshiro128** on a state in four variables (a, b, c, d as random.ts names
+ * them), setting `result`. A macro, so the draw loop keeps its state in locals: read
+ * through the state pointer, every step would reload it after the pool and mask stores,
+ * which the compiler must assume may alias it. */
+#define XOSHIRO(result, a, b, c, d) \
+  do {                              \
+    result = rotl(b * 5, 7) * 9;    \
+    u32 t = b << 9;                 \
+    c ^= a;                         \
+    d ^= b;                         \
+    b ^= c;                         \
+    a ^= d;                         \
+    c ^= t;                         \
+    d = rotl(d, 11);                \
+  } while (0)
+
+/* The next uniform from the state at `s`, result/2³². */
 static inline double next(u32 *s) {
-  u32 result = rotl(s[1] * 5, 7) * 9;
-  u32 t = s[1] << 9;
-  s[2] ^= s[0];
-  s[3] ^= s[1];
-  s[1] ^= s[2];
-  s[0] ^= s[3];
-  s[2] ^= t;
-  s[3] = rotl(s[3], 11);
+  u32 a = s[0], b = s[1], c = s[2], d = s[3], result;
+  XOSHIRO(result, a, b, c, d);
+  s[0] = a;
+  s[1] = b;
+  s[2] = c;
+  s[3] = d;
   return (double)result / 4294967296.0;
 }
 
@@ -102,11 +116,17 @@ void drawMask(u32 *state, i32 *pool, float *mask, i32 positions, i32 count) {
     pool[i] = i;
     mask[i] = 1.0f;
   }
+  u32 a = state[0], b = state[1], c = state[2], d = state[3], result;
   for (i = 0; i < count; i++) {
-    i32 j = i + (i32)(next(state) * (double)(positions - i));
+    XOSHIRO(result, a, b, c, d);
+    i32 j = i + (i32)((double)result / 4294967296.0 * (double)(positions - i));
     i32 chosen = pool[j];
     pool[j] = pool[i];
     pool[i] = chosen;
     mask[chosen] = 0.0f;
   }
+  state[0] = a;
+  state[1] = b;
+  state[2] = c;
+  state[3] = d;
 }
