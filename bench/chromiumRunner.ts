@@ -37,7 +37,10 @@ const CHROMIUM_ARGS = [
 // browser of its own so that these flags cannot change what the webgl and wasm pages measure.
 const WEBGPU_ARGS = [...CHROMIUM_ARGS, '--enable-unsafe-webgpu', '--enable-features=Vulkan', '--use-vulkan=swiftshader'];
 
-const BUNDLE = 'node_modules/.cache/featstats/bench-page.js';
+/** This checkout's cache folder, which scripts/run-ts.mjs names (bundles and --quick output). */
+export const RUN_CACHE = process.env.FEATSTATS_RUN_CACHE ?? 'node_modules/.cache/featstats';
+
+const BUNDLE = path.join(RUN_CACHE, 'bench-page.js');
 const PAGE = '<!doctype html><meta charset="utf-8"><title>featstats bench</title><script type="module" src="/bench-page.js"></script>';
 const TYPES: Record<string, string> = { '.js': 'text/javascript', '.wasm': 'application/wasm', '.html': 'text/html' };
 
@@ -45,7 +48,7 @@ const TYPES: Record<string, string> = { '.js': 'text/javascript', '.wasm': 'appl
 async function serve(root: string): Promise<http.Server> {
   const server = http.createServer((request, response) => {
     const url = new URL(request.url ?? '/', 'http://localhost').pathname;
-    const file = url === '/' ? null : url === '/bench-page.js' ? path.join(root, BUNDLE) : path.join(root, url);
+    const file = url === '/' ? null : url === '/bench-page.js' ? path.resolve(root, BUNDLE) : path.join(root, url);
     if (file !== null && !file.startsWith(path.join(root, 'node_modules'))) {
       response.writeHead(404).end();
       return;

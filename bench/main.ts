@@ -4,7 +4,7 @@
  * PyTorch when present, then webgl, wasm and webgpu in headless Chromium; writes
  * `results/<env>-<backend>.json`, the BENCHMARKS.md table and one SVG chart per op. A full
  * run writes bench/results and docs/; `--quick` (CI) writes under
- * node_modules/.cache/featstats/bench-quick and asserts no timing. A partial run (--only,
+ * bench-quick/ in the checkout's cache folder (scripts/run-ts.mjs) and asserts no timing. A partial run (--only,
  * --ops, --sizes) merges into the existing results; --report-only just regenerates the
  * table and charts from them.
  */
@@ -13,7 +13,7 @@ import path from 'node:path';
 
 import { CASES } from './cases';
 import { describeSampling, parseArguments, profileFor, SEED, TARGETS, targetId, type Target } from './config';
-import { CHROMIUM_PATH, runChromium } from './chromiumRunner';
+import { CHROMIUM_PATH, RUN_CACHE, runChromium } from './chromiumRunner';
 import { gitCommit, machineInfo, packageVersion } from './machine';
 import { runNodeBackend } from './nodeRunner';
 import { withRatios } from './ratios';
@@ -31,7 +31,7 @@ function outputPaths(): ReportPaths {
   if (cli.out === undefined && cli.profile.name === 'full') {
     return { results: 'bench/results', markdown: 'docs/BENCHMARKS.md', charts: 'docs/benchmarks' };
   }
-  const root = cli.out ?? 'node_modules/.cache/featstats/bench-quick';
+  const root = cli.out ?? path.join(RUN_CACHE, 'bench-quick');
   return { results: path.join(root, 'results'), markdown: path.join(root, 'BENCHMARKS.md'), charts: path.join(root, 'benchmarks') };
 }
 

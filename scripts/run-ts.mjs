@@ -1,6 +1,9 @@
 // Runs a TypeScript entry point in Node: bundles it with esbuild (tfjs and featstats'
 // sources included, as Node cannot import tfjs-core's gradient registrations itself; see
-// ENVIRONMENT.md) into node_modules/.cache/featstats/, then runs the bundle.
+// ENVIRONMENT.md) into this checkout's cache folder, node_modules/.cache/featstats/<id>/,
+// then runs the bundle with FEATSTATS_RUN_CACHE naming that folder (the bench builds its
+// page bundle and its --quick output there). <id> is a hash of the checkout's path: git
+// worktrees that share one node_modules (a symlink) would otherwise run each other's bundles.
 //
 //   node scripts/run-ts.mjs [--expose-gc] [--external NAME]... ENTRY.ts [ARGUMENTS...]
 //
@@ -9,6 +12,7 @@
 // `example:normalizers` npm scripts.
 import { build } from 'esbuild';
 import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -25,9 +29,10 @@ while (args[0]?.startsWith('--')) {
 const entry = args.shift();
 if (entry === undefined) throw new Error('usage: node scripts/run-ts.mjs [--expose-gc] [--external NAME]... ENTRY.ts [ARGUMENTS...]');
 
-// bench/main.ts → node_modules/.cache/featstats/bench-main.mjs
+// bench/main.ts → node_modules/.cache/featstats/<id>/bench-main.mjs
+const cache = path.join(root, 'node_modules/.cache/featstats', createHash('sha256').update(root).digest('hex').slice(0, 12));
 const bundleName = path.relative(root, path.resolve(root, entry)).replace(/\.[cm]?[jt]s$/, '').replaceAll(path.sep, '-');
-const outfile = path.join(root, 'node_modules/.cache/featstats', `${bundleName}.mjs`);
+const outfile = path.join(cache, `${bundleName}.mjs`);
 await build({
   entryPoints: [path.resolve(root, entry)],
   bundle: true,
@@ -48,5 +53,5 @@ await build({
     ].join(' '),
   },
 });
-const { status, signal } = spawnSync(process.execPath, [...nodeFlags, outfile, ...args], { stdio: 'inherit' });
+const { status, signal } = spawnSync(process.execPath, [...nodeFlags, outfile, ...args], { stdio: 'inherit', env: { ...process.env, FEATSTATS_RUN_CACHE: cache } });
 process.exit(status ?? (signal === null ? 1 : 128));
