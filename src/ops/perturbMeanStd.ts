@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 
 import { customGrad } from '../_internal/customGrad';
-import { gradientSums, moments, scaleShift } from '../_internal/kernels/statistics/contract';
+import { gradientSums, recenter, scaleShift } from '../_internal/kernels/statistics/contract';
 import { batchNormView, reducedSize } from '../_internal/kernels/statistics/view';
 import { channelLayout } from '../_internal/layout';
 import { checkBoolean, checkDataFormat, checkFeatures, checkOptions, checkShape, floatTensor, type DataFormat, type TensorInput } from '../_internal/validate';
@@ -61,14 +61,13 @@ export function perturbMeanStd<T extends tf.Tensor>(x: T | tf.TensorLike, meanSc
     const size = reducedSize(view);
     const scaleShape = [1, 1, channels, 1];
 
-    // Forward: y = scale-shift of x about μ with scale s and shift μ·m. Backward: Σg and
+    // Forward: y = x recentred about μ with scale s and shift μ·m. Backward: Σg and
     // Σg·(x − μ) from one gradient-sums pass, then dx = s·g + (m − s)·Σg/M as a
     // scale-shift of g about 0.
     const perturb = customGrad<[tf.Tensor, tf.Tensor, tf.Tensor]>(([value, meanFactor, stdFactor], save) => {
-      const { mean } = moments(value, { view, ddof: 0 });
       const [m4, s4] = [tf.reshape(meanFactor, scaleShape), tf.reshape(stdFactor, scaleShape)];
-      let y: tf.Tensor = scaleShift(value, { view, mean, scale: s4, shift: tf.mul(mean, m4) });
-      if (relu) y = tf.relu(y);
+      const { y: recentered, mean } = recenter(value, { view, scale: s4, meanScale: m4 });
+      const y = relu ? tf.relu(recentered) : recentered;
       save([value, mean, meanFactor, stdFactor, ...(relu ? [y] : [])]);
       return {
         value: y,

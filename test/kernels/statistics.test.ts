@@ -14,7 +14,7 @@ import { DEFAULT_HOST_OPTIONS, setHostOptions } from '../../src/_internal/kernel
 import { gradientRunSums } from '../../src/_internal/kernels/statistics/host/gradientSums';
 import { momentsRunSums } from '../../src/_internal/kernels/statistics/host/moments';
 import { compiledRuns } from '../../src/_internal/kernels/statistics/host/runs';
-import { gradientSums, inputGradient, moments, scaleShift, standardize, type GradientSums } from '../../src/_internal/kernels/statistics/contract';
+import { gradientSums, inputGradient, moments, recenter, scaleShift, standardize, type GradientSums } from '../../src/_internal/kernels/statistics/contract';
 import type { StatisticsView } from '../../src/_internal/kernels/statistics/view';
 import { uniformFrom } from '../helpers/arbitraries';
 import { expectClose, expectNoLeak, maxAbs } from '../helpers/assert';
@@ -120,6 +120,17 @@ async function readBits(outputs: tf.Tensor[]): Promise<number[][]> {
   );
   tf.dispose(outputs);
   return values;
+}
+
+/**
+ * The first differing element of each output (-1: none, -2: another length), not a diff
+ * of whole arrays, which takes minutes to print for the larger views.
+ */
+function firstDifferences(expected: number[][], got: number[][]): number[] {
+  return expected.map((bits, k) => {
+    const other = got[k] as number[];
+    return other.length === bits.length ? bits.findIndex((b, i) => other[i] !== b) : -2;
+  });
 }
 
 describeBackends('statistics kernels', (backend) => {
@@ -320,20 +331,49 @@ describeBackends('statistics kernels', (backend) => {
         const previous = setHostOptions({ webAssembly: engine, ...(wholePlane ? {} : { wholePlaneElements: 0 }) });
         try {
           const { y, mean, variance, inverseStd } = standardize(x, { view, epsilon, ...affine });
-          const fused = await readBits([y, mean, variance, inverseStd]);
-          // The first differing element of each output (-1: none), not a diff of whole
-          // arrays, which takes minutes to print for the larger views.
-          const firstDifference = steps.map((expected, k) => {
-            const got = fused[k] as number[];
-            return got.length === expected.length ? expected.findIndex((b, i) => got[i] !== b) : -2;
-          });
-          expect(firstDifference).toEqual([-1, -1, -1, -1]);
+          expect(firstDifferences(steps, await readBits([y, mean, variance, inverseStd]))).toEqual([-1, -1, -1, -1]);
         } finally {
           setHostOptions(previous);
         }
         tf.dispose([x, ...(gamma === undefined ? [] : [gamma]), ...(beta === undefined ? [] : [beta])]);
       }),
       runs(40),
+    );
+  });
+
+  // recenter likewise (perturbMeanStd's forward): one kernel on cpu, the steps elsewhere.
+  it('recenter gives the mean and scaleShift\'s values with shift mean·meanScale bit for bit', async () => {
+    const recenterCase = fc.record({
+      c: fc.oneof(
+        kernelCase,
+        fc.constantFrom<[number, number, number, number]>([1, 2051, 32, 1], [1, 9, 5000, 16]).map((view) => ({ view, stride: 1, size: 1, ddof: 0, seed: 6, constantGroups: true })),
+      ),
+      wholePlane: fc.boolean(),
+      engine: fc.constantFrom<'required' | 'off'>('required', 'off'),
+    });
+    await fc.assert(
+      fc.asyncProperty(recenterCase, async ({ c, wholePlane, engine }) => {
+        const x = tf.tensor4d(makeView(c).values, c.view);
+        const [outer, , kept] = c.view;
+        const scale = randomTensor([outer, 1, kept, 1], c.seed + 8, -2, 2);
+        const meanScale = randomTensor([1, 1, kept, 1], c.seed + 9, 0.5, 1.5);
+        const view = viewOf(c.view);
+        const steps = await readBits(
+          tf.tidy(() => {
+            const { mean } = moments(x, { view, ddof: 0 });
+            return [scaleShift(x, { view, mean, scale, shift: tf.mul(mean, meanScale) }), mean];
+          }),
+        );
+        const previous = setHostOptions({ webAssembly: engine, ...(wholePlane ? {} : { wholePlaneElements: 0 }) });
+        try {
+          const { y, mean } = recenter(x, { view, scale, meanScale });
+          expect(firstDifferences(steps, await readBits([y, mean]))).toEqual([-1, -1]);
+        } finally {
+          setHostOptions(previous);
+        }
+        tf.dispose([x, scale, meanScale]);
+      }),
+      runs(30),
     );
   });
 
@@ -414,7 +454,8 @@ describeBackends('statistics kernels', (backend) => {
       const sums = gradientSums(x, y, { view, mean, gamma, features, affineGradients: true });
       const dx = inputGradient(x, y, { view, mean, centering: sums.sumG, projection: sums.sumGNormalized, outScale: mean, gamma, features });
       const standardized = standardize(x, { view, epsilon: 1e-5, gamma, features });
-      tf.dispose([mean, variance, y, ...sumsList(sums), dx, standardized.y, standardized.mean, standardized.variance, standardized.inverseStd]);
+      const recentered = recenter(x, { view, scale: variance, meanScale: mean });
+      tf.dispose([mean, variance, y, ...sumsList(sums), dx, standardized.y, standardized.mean, standardized.variance, standardized.inverseStd, recentered.y, recentered.mean]);
     });
     tf.dispose([x, gamma]);
   });

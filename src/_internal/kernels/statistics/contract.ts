@@ -1,6 +1,6 @@
 /**
  * The statistics kernels: every op built on channel, group, batch or layer statistics
- * (meanStd, adain, the norms, perturbMeanStd, channelVariance) reduces to these five, over
+ * (meanStd, adain, the norms, perturbMeanStd, channelVariance) reduces to these six, over
  * x seen as a {@link StatisticsView} `[outer, reducedOuter, kept, reducedInner]`
  * (`./view.ts`), with statistics shaped `[outer, 1, kept, 1]`:
  *
@@ -9,6 +9,7 @@
  * | `FeatstatsMoments`       | mean, variance ÷ (M − ddof), M = reducedOuter·reducedInner |
  * | `FeatstatsScaleShift`    | y = (x − mean)·scale·γ + β + shift |
  * | `FeatstatsStandardize`   | y = (x − mean)·rsqrt(variance + ε)·γ + β with x's biased moments, and those moments (cpu only; elsewhere its composite is the two above) |
+ * | `FeatstatsRecenter`      | y = (x − mean)·scale + mean·meanScale with x's mean, and that mean (perturbMeanStd; cpu only, as standardize) |
  * | `FeatstatsGradientSums`  | Σg and Σg·x̂ per statistic, and dγ = Σdy·x̂, dβ = Σdy if asked |
  * | `FeatstatsInputGradient` | dx = (g − centering − x̂·projection)·outScale |
  *
@@ -34,6 +35,7 @@ import { dispatch, type FusedKernel } from '../dispatch';
 import { gradientSumsCpu, gradientSumsWasm } from './host/gradientSums';
 import { inputGradientCpu, inputGradientWasm } from './host/inputGradient';
 import { momentsCpu, momentsWasm } from './host/moments';
+import { recenterCpu } from './host/recenter';
 import { scaleShiftCpu, scaleShiftWasm } from './host/scaleShift';
 import { standardizeCpu } from './host/standardize';
 import { checkStatisticsView, NO_FEATURES, viewShape, type FeatureLayout, type StatisticsView } from './view';
@@ -54,6 +56,8 @@ export const SCALE_SHIFT: FusedKernel = { name: 'FeatstatsScaleShift', backends:
  * its own fused kernel.
  */
 export const STANDARDIZE: FusedKernel = { name: 'FeatstatsStandardize', backends: { cpu: standardizeCpu } };
+/** perturbMeanStd's forward in one kernel on cpu, as {@link STANDARDIZE} (`./host/recenter.ts`). */
+export const RECENTER: FusedKernel = { name: 'FeatstatsRecenter', backends: { cpu: recenterCpu } };
 export const GRADIENT_SUMS: FusedKernel = { name: 'FeatstatsGradientSums', backends: { cpu: gradientSumsCpu, wasm: gradientSumsWasm, webgl: gradientSumsWebgl, webgpu: gradientSumsWebgpu } };
 export const INPUT_GRADIENT: FusedKernel = { name: 'FeatstatsInputGradient', backends: { cpu: inputGradientCpu, wasm: inputGradientWasm, webgl: inputGradientWebgl, webgpu: inputGradientWebgpu } };
 
@@ -136,6 +140,30 @@ export function standardize(x: tf.Tensor, options: ViewOption & Affine & { reado
     return [scaleShift(x, { view, mean, scale: inverseStd, gamma, beta, features }), mean, variance, inverseStd];
   }) as [tf.Tensor, tf.Tensor4D, tf.Tensor4D, tf.Tensor4D];
   return { y, mean, variance, inverseStd };
+}
+
+export interface RecenterOptions extends ViewOption {
+  /** The deviations' factor, a statistic (or broadcast to one). */
+  readonly scale: tf.Tensor;
+  /** The mean's factor, a statistic (or broadcast to one). */
+  readonly meanScale: tf.Tensor;
+}
+
+export interface Recentered {
+  /** `(x − mean)·scale + mean·meanScale`, shaped like x. */
+  readonly y: tf.Tensor;
+  readonly mean: tf.Tensor4D;
+}
+
+/** `y = (x − mean)·scale + mean·meanScale` with the mean of x, and that mean. */
+export function recenter(x: tf.Tensor, { view, scale, meanScale }: RecenterOptions): Recentered {
+  checkStatisticsView(view, x.size);
+  const [y, mean] = dispatch(RECENTER, { x, scale, meanScale }, { view }, () => {
+    const { mean, variance } = moments(x, { view, ddof: 0 });
+    variance.dispose();
+    return [tf.tidy(() => scaleShift(x, { view, mean, scale, shift: tf.mul(mean, meanScale) })), mean];
+  }) as [tf.Tensor, tf.Tensor4D];
+  return { y, mean };
 }
 
 export interface GradientTerms extends ViewOption, Affine {
