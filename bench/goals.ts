@@ -57,7 +57,11 @@ const NORM_SWEEPS_GAP =
 
 /** How far one run's PyTorch timings can be trusted here (the results of three runs on one day). */
 const TORCH_VARIANCE =
-  "PyTorch's own timings of these medium cases moved by up to 3× between runs of the same day on this VM: informationBottleneck 69.1 ms forward and 52.7 ms forward+backward in the full run at 20:06 UTC, 21.6 and 101 ms in a partial run at 23:36; layerNorm forward+backward 9.1, 7.5 and 4.0 ms in three runs; randomMask forward 1.47 then 1.84–1.89 ms (and featstats' randomMask on node-wasm 0.92 then 2.18 ms, the same code). Each ratio is side by side within one run, but one run does not decide a ratio near 1.";
+  "PyTorch's own timings of these medium cases moved by up to 3× between runs of the same day on this VM: informationBottleneck 69.1 ms forward and 52.7 ms forward+backward in the full run at 20:06 UTC, 21.6 and 101 ms in a partial run at 23:36; layerNorm forward+backward 9.1, 7.5 and 4.0 ms in three runs; randomMask forward 1.47 then 1.84–1.89 ms (and featstats' randomMask on node-wasm 0.92 then 2.18 ms, the same code). Two full runs on 2026-12-08 (01:42 and 02:25 UTC, the same code) moved again: PyTorch's perturbMeanStd forward 6.97 then 3.59 ms, informationBottleneck forward 21.7 then 33.7 ms, layerNorm forward 4.06 then 2.20 ms; and featstats' node phases in both ran 1.3–1.7× slower than in the full run of 2026-12-07 (node-wasm efdm 119 and 114 ms against 79, meanStd forward+backward 8.1 and 8.0 against 4.4), which an A/B of the code from before and after that day's changes (efdm 111 and 112 ms, one partial run each, 03:09 UTC) puts on the machine, not the code. Each ratio is side by side within one run, but one run does not decide a ratio near 1.";
+
+/** Why gaussianNoise's forward sits at its composite's (the results of 2026-12-07 and -08). */
+const GAUSSIAN_NOISE_PARITY =
+  "gaussianNoise's forward is a host draw in both columns: featstats' xoshiro128** and Box–Muller, kept bit for bit (Math.log, Math.sqrt, Math.cos and Math.sin per pair), and the composite's tf.randomNormal (alea and Marsaglia's polar method: a log and a square root per accepted pair, other values). The two run at parity: 0.94–1.09× in the full runs of 2026-12-07 and -08. Not shown to be out of reach. On webgl the sort family keeps the exception explained under \"forward faster than the topk-handoff composite\".";
 
 export const GOALS: readonly Goal[] = [
   {
@@ -167,7 +171,7 @@ export const GOALS: readonly Goal[] = [
   { text: 'forward+backward ≥ 5× faster than the tfjs composite (ratio ≤ 0.2)', targets: ['chromium-webgpu'], ops: STATISTICS, size: 'medium', measure: backward((r) => r.composite), limit: 0.2, kind: 'max', unit: '×' },
   { text: 'forward faster than the tfjs composite (which hands topk to the CPU)', targets: ['chromium-webgpu'], ops: ['efdm', 'sort'], size: 'medium', measure: forward((r) => r.composite), limit: 1, kind: 'below', unit: '×' },
   // Issue 21: every op at least as fast as its composite, and the host kernels near PyTorch.
-  { text: 'forward no slower than the tfjs composite (ratio ≤ 1)', targets: EVERY_BACKEND, ops: EVERY_OP, size: 'medium', measure: forward((r) => r.composite), limit: 1, kind: 'max', unit: '×' },
+  { text: 'forward no slower than the tfjs composite (ratio ≤ 1)', targets: EVERY_BACKEND, ops: EVERY_OP, size: 'medium', measure: forward((r) => r.composite), limit: 1, kind: 'max', unit: '×', whenMissed: GAUSSIAN_NOISE_PARITY },
   { text: 'forward+backward no slower than the tfjs composite (ratio ≤ 1)', targets: EVERY_BACKEND, ops: EVERY_OP, size: 'medium', measure: backward((r) => r.composite), limit: 1, kind: 'max', unit: '×' },
   {
     text: 'element-wise ops forward ≤ 1.0× PyTorch, one thread',
